@@ -1,0 +1,3 @@
+"""reader: a keyboard-driven terminal feed reader."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,150 @@
+"""Plain data shared by every layer: feeds, articles, refresh results. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Feed:
+    """One subscription and what the last refresh learned about it."""
+
+    key: str
+    """Stable internal id; never changes, even when a permanent redirect changes `url`."""
+    url: str
+    """Where the feed is fetched from: http(s) URL, file:// URL or local path."""
+    custom_title: str = ""
+    """Title the user chose; wins over the feed's own title."""
+    feed_title: str = ""
+    """Title the feed gives itself."""
+    site_url: str = ""
+    """The website the feed belongs to."""
+    tags: list[str] = field(default_factory=list)
+    """User tags; the UI shows them as folders."""
+    added_at: float = 0.0
+    """When the user subscribed (epoch seconds)."""
+    etag: str = ""
+    """Last ETag the server sent, for If-None-Match."""
+    last_modified: str = ""
+    """Last Last-Modified the server sent, for If-Modified-Since."""
+    content_hash: str = ""
+    """Hash of the last body parsed; an unchanged body is not parsed again."""
+    last_checked: float = 0.0
+    """When the last refresh attempt finished (epoch seconds)."""
+    last_success: float = 0.0
+    """When the feed last fetched (and parsed) successfully."""
+    last_error: str = ""
+    """Why the last refresh failed; empty when it succeeded."""
+    last_warning: str = ""
+    """A parser warning (feedparser bozo) from the last successful parse."""
+
+    @property
+    def title(self) -> str:
+        """The title to show: the user's, else the feed's, else the URL."""
+        return self.custom_title or self.feed_title or self.url
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise for storage."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Feed:
+        """Load from storage, ignoring unknown keys (from newer versions)."""
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class ParsedEntry:
+    """One entry as the parser found it, before it is merged into the cache."""
+
+    guid: str
+    """Identity within the feed: entry id, else link, else a hash of title and date."""
+    title: str = ""
+    link: str = ""
+    author: str = ""
+    published: float | None = None
+    """Epoch seconds; None when the feed gives no usable date."""
+    updated: float | None = None
+    content_html: str = ""
+    """The full content (content:encoded, Atom content, JSON content_html)."""
+    summary_html: str = ""
+    """The summary / description."""
+    base_url: str = ""
+    """Base for resolving relative links in the content (xml:base, else the entry link)."""
+    tags: list[str] = field(default_factory=list)
+    """Categories the feed gives the entry."""
+
+
+@dataclass
+class ParsedFeed:
+    """A whole parsed feed."""
+
+    title: str = ""
+    site_url: str = ""
+    entries: list[ParsedEntry] = field(default_factory=list)
+    warning: str = ""
+    """Set when the parser had to recover from a problem (feedparser bozo)."""
+    kind: str = ""
+    """Format name as detected: rss20, atom10, json1 ..."""
+
+
+@dataclass
+class Article:
+    """An article as the reader knows it: metadata plus user state. Bodies load separately."""
+
+    id: str
+    """Stable short id (hash of feed key and guid); used by the CLI and UI."""
+    feed_key: str
+    guid: str
+    title: str = ""
+    link: str = ""
+    author: str = ""
+    published: float | None = None
+    updated: float | None = None
+    fetched_at: float = 0.0
+    """When the reader first stored it; the date fallback and the cache-age clock."""
+    has_content: bool = False
+    """True when the feed carries full content; False for summary-only entries."""
+    feed_title: str = ""
+    read: bool = False
+    bookmarked: bool = False
+
+    @property
+    def date(self) -> float:
+        """The best date to sort by."""
+        return self.published or self.updated or self.fetched_at
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented `--json` shape of an article."""
+        return {
+            "id": self.id,
+            "feed_key": self.feed_key,
+            "feed_title": self.feed_title,
+            "guid": self.guid,
+            "title": self.title,
+            "link": self.link,
+            "author": self.author,
+            "published": self.published,
+            "updated": self.updated,
+            "read": self.read,
+            "bookmarked": self.bookmarked,
+            "summary_only": not self.has_content,
+        }
+
+
+@dataclass
+class FeedResult:
+    """What refreshing one feed did."""
+
+    feed_key: str
+    url: str
+    status: str
+    """One of: "new" (articles stored), "unchanged" (304 / same body), "error"."""
+    new: int = 0
+    updated: int = 0
+    error: str = ""
+    warning: str = ""
+    new_url: str = ""
+    """Set when a permanent redirect moved the feed."""
