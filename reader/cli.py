@@ -1,0 +1,347 @@
+"""The command line: argument parsing and the non-interactive commands.
+
+Exit codes: 0 success, 1 some feeds failed (the rest were stored), 2 usage, config or
+storage error. Errors are one line each on stderr; expected failures print no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from reader import __version__
+from reader.config import ConfigError, load_settings
+from reader.library import Library, LibraryError
+from reader.locations import Paths
+from reader.models import Article, Feed, FeedResult
+from reader.opml import ImportError_
+from reader.store import StoreError
+
+EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(Exception):
+    """An expected failure: printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also documents every command in --help)."""
+    parser = argparse.ArgumentParser(
+        prog="reader",
+        description="A keyboard-driven terminal feed reader. With no command, start the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"reader {__version__}")
+    parser.add_argument("--offline", action="store_true",
+                        help="never touch the network (local feed files are still read)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("add", help="subscribe to a feed (URL, file:// URL or local path)")
+    p.add_argument("url")
+    p.add_argument("--title", default="", help="a custom title")
+    p.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
+
+    p = sub.add_parser("remove", help="unsubscribe (bookmarked articles are kept)")
+    p.add_argument("url", help="feed URL, key or title")
+
+    p = sub.add_parser("feeds", help="list subscriptions with unread counts and status")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("refresh", help="fetch feeds now (all by default)")
+    p.add_argument("urls", nargs="*", metavar="URL")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("articles", help="list articles, newest first")
+    p.add_argument("--feed", metavar="URL", help="only this feed (URL, key or title)")
+    p.add_argument("--unread", action="store_true", help="only unread articles")
+    p.add_argument("--bookmarked", action="store_true", help="only bookmarked articles")
+    p.add_argument("--search", metavar="TEXT", help="titles, authors and text containing TEXT")
+    p.add_argument("--limit", type=int, default=0, help="at most this many (0: all)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("show", help="print one article as Markdown")
+    p.add_argument("id", help="article id (or a unique prefix)")
+
+    for name, text in (("read", "mark articles read"), ("unread", "mark articles unread")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("ids", nargs="+", metavar="ID")
+    for name, text in (("bookmark", "bookmark an article (kept for good)"),
+                       ("unbookmark", "remove a bookmark")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("id")
+
+    p = sub.add_parser("import", help="import subscriptions: OPML or a newsboat urls file")
+    p.add_argument("file")
+
+    p = sub.add_parser("export", help="export subscriptions as OPML 2.0 (stdout by default)")
+    p.add_argument("file", nargs="?")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `reader` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    paths = Paths.from_env()
+    try:
+        settings = load_settings(paths.config_file)
+        library = Library(paths, settings)
+        try:
+            return run(args, library)
+        finally:
+            library.release()
+            for problem in library.problems:
+                _err(f"warning: {problem}")
+    except ConfigError as exc:
+        _err(f"config error: {exc}")
+    except (CommandError, LibraryError, StoreError, ImportError_) as exc:
+        _err(f"error: {exc}")
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:  # `reader articles | head`: the reader of our output went away
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    return EXIT_USAGE
+
+
+def run(args: argparse.Namespace, library: Library) -> int:
+    """Dispatch one parsed command."""
+    command = args.command
+    if command in (None, "feeds", "articles"):
+        _first_run(library)
+    if command is None:
+        return cmd_app(args, library)
+    handler = COMMANDS[command]
+    if command in WRITERS:
+        library.acquire()
+    return handler(args, library)
+
+
+def _first_run(library: Library) -> None:
+    """No subscriptions ever: subscribe to the bundled samples and read them (offline)."""
+    if library.store.exists:
+        return
+    library.acquire()
+    if library.seed_if_new():
+        library.refresh_blocking()
+    library.release()
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _when(stamp: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else "-"
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+# -- commands -------------------------------------------------------------------------------
+
+def cmd_app(args: argparse.Namespace, library: Library) -> int:
+    """Start the interactive app (until it exists: say so, and show what is there)."""
+    articles = library.articles(unread=True)
+    print("The interactive reader is not part of this version yet; the command line works.")
+    print(f"{len(library.feeds())} feeds, {len(articles)} unread articles. Newest unread:\n")
+    for article in articles[:10]:
+        print(f"  {article.id}  {_when(article.date)}  {article.feed_title[:24]:24}  "
+              f"{article.title}")
+    print("\nTry: reader articles | reader show ID | reader refresh | reader --help")
+    return EXIT_OK
+
+
+def cmd_add(args: argparse.Namespace, library: Library) -> int:
+    feed = library.add_feed(args.url, args.title, args.tag)
+    print(f"added {feed.url}" + (f" [{', '.join(feed.tags)}]" if feed.tags else ""))
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace, library: Library) -> int:
+    feed = library.remove_feed(args.url)
+    print(f"removed {feed.url}")
+    return EXIT_OK
+
+
+def feed_json(feed: Feed, counts: tuple[int, int]) -> dict[str, Any]:
+    """The documented `--json` shape of a feed."""
+    return {
+        "key": feed.key, "url": feed.url, "title": feed.title,
+        "custom_title": feed.custom_title, "feed_title": feed.feed_title,
+        "site_url": feed.site_url, "tags": feed.tags,
+        "unread": counts[0], "total": counts[1],
+        "last_checked": feed.last_checked or None, "last_success": feed.last_success or None,
+        "last_error": feed.last_error or None, "last_warning": feed.last_warning or None,
+    }
+
+
+def cmd_feeds(args: argparse.Namespace, library: Library) -> int:
+    counts = library.counts()
+    feeds = library.feeds()
+    if args.json:
+        _print_json([feed_json(f, counts[f.key]) for f in feeds])
+        return EXIT_OK
+    if not feeds:
+        print("no subscriptions; add one with: reader add URL")
+    for feed in feeds:
+        unread, total = counts[feed.key]
+        tags = f" [{', '.join(feed.tags)}]" if feed.tags else ""
+        state = f"  ERROR: {feed.last_error}" if feed.last_error else ""
+        if not state and not feed.last_checked:
+            state = "  (never refreshed)"
+        print(f"{unread:>5}/{total:<5} {feed.title}{tags}{state}\n            {feed.url}")
+    return EXIT_OK
+
+
+def _progress(done: int, total: int, result: FeedResult) -> None:
+    sys.stderr.write(f"\r\x1b[Krefreshing {done}/{total}")
+    sys.stderr.flush()
+
+
+def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
+    if not library.feeds():
+        _err("no subscriptions; add one with: reader add URL")
+        return EXIT_OK
+    refs = args.urls or None
+    if args.offline:
+        from reader.fetch import is_local
+
+        chosen = [library.find_feed(r) for r in refs] if refs else library.feeds()
+        skipped = [f for f in chosen if not is_local(f.url)]
+        refs = [f.key for f in chosen if is_local(f.url)]
+        if skipped:
+            _err(f"offline: {len(skipped)} network feeds not refreshed")
+        if not refs:
+            return EXIT_OK
+    show_progress = sys.stderr.isatty() and not args.json
+    results = library.refresh_blocking(refs, _progress if show_progress else None)
+    if show_progress:
+        sys.stderr.write("\r\x1b[K")
+    feeds = {f.key: f for f in library.feeds()}
+    titles = {k: f.title if f.title == f.url else f"{f.title} ({f.url})" for k, f in feeds.items()}
+    failed = [r for r in results if r.status == "error"]
+    if args.json:
+        _print_json({
+            "feeds": [{"key": r.feed_key, "url": r.url, "title": feeds[r.feed_key].title,
+                       "status": r.status, "new": r.new, "updated": r.updated,
+                       "error": r.error or None, "warning": r.warning or None,
+                       "new_url": r.new_url or None} for r in results],
+            "new": sum(r.new for r in results),
+            "updated": sum(r.updated for r in results),
+            "failed": len(failed),
+        })
+    else:
+        for r in results:
+            if r.new_url:
+                print(f"moved: {titles.get(r.feed_key, r.url)} is now at {r.new_url}")
+            if r.warning and r.status == "new":
+                _err(f"warning: {titles.get(r.feed_key, r.url)}: {r.warning}")
+        for r in failed:
+            _err(f"error: {titles.get(r.feed_key, r.url)}: {r.error}")
+        unchanged = sum(r.status == "unchanged" for r in results)
+        print(f"{len(results)} feeds refreshed: {sum(r.new for r in results)} new articles, "
+              f"{sum(r.updated for r in results)} updated, {unchanged} feeds unchanged, "
+              f"{len(failed)} failed")
+    return EXIT_FEEDS_FAILED if failed else EXIT_OK
+
+
+def cmd_articles(args: argparse.Namespace, library: Library) -> int:
+    articles = library.articles(args.feed, unread=args.unread, bookmarked=args.bookmarked,
+                                search=args.search)
+    if args.limit > 0:
+        articles = articles[: args.limit]
+    if args.json:
+        _print_json([a.to_json() for a in articles])
+        return EXIT_OK
+    for a in articles:
+        flags = ("N" if not a.read else " ") + ("B" if a.bookmarked else " ")
+        print(f"{a.id}  {flags}  {_when(a.date)}  {a.feed_title[:24]:24}  {a.title}")
+    return EXIT_OK
+
+
+def render_article(library: Library, article: Article) -> str:
+    """An article as a Markdown document: header fields, then the converted text."""
+    converted = library.converted(article)
+    lines = [f"# {article.title}", ""]
+    for label, value in (("Feed", article.feed_title), ("Author", article.author),
+                         ("Date", _when(article.date) if article.date else ""),
+                         ("Link", article.link)):
+        if value:
+            lines.append(f"{label}: {value}  ")
+    lines += ["", converted.markdown.rstrip(), ""]
+    return "\n".join(lines)
+
+
+def cmd_show(args: argparse.Namespace, library: Library) -> int:
+    article = library.article(args.id)
+    try:  # cache the conversion when no other reader holds the lock
+        library.acquire()
+    except StoreError:
+        pass
+    sys.stdout.write(render_article(library, article))
+    return EXIT_OK
+
+
+def cmd_read(args: argparse.Namespace, library: Library) -> int:
+    read = args.command == "read"
+    for ref in args.ids:
+        library.mark_read(library.article(ref), read)
+    return EXIT_OK
+
+
+def cmd_bookmark(args: argparse.Namespace, library: Library) -> int:
+    article = library.article(args.id)
+    on = args.command == "bookmark"
+    changed = library.set_bookmark(article, on)
+    state = "bookmarked" if on else "unbookmarked"
+    print(f"{state} {article.id} {article.title}" + ("" if changed else " (already)"))
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, library: Library) -> int:
+    path = Path(args.file).expanduser()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    report = library.import_subscriptions(data, str(path))
+    for warning in report.warnings:
+        _err(f"warning: {warning}")
+    print(f"imported {report.kind}: {len(report.added)} feeds added, "
+          f"{len(report.updated)} updated")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, library: Library) -> int:
+    text = library.export_opml()
+    if not args.file or args.file == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    from reader.store import atomic_write_bytes
+
+    path = Path(args.file).expanduser()
+    try:
+        atomic_write_bytes(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    print(f"exported {len(library.feeds())} feeds to {path}")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "add": cmd_add, "remove": cmd_remove, "feeds": cmd_feeds, "refresh": cmd_refresh,
+    "articles": cmd_articles, "show": cmd_show, "read": cmd_read, "unread": cmd_read,
+    "bookmark": cmd_bookmark, "unbookmark": cmd_bookmark, "import": cmd_import,
+    "export": cmd_export,
+}
+WRITERS = {"add", "remove", "refresh", "read", "unread", "bookmark", "unbookmark", "import"}

@@ -1,0 +1,139 @@
+"""One settings object, read from config.toml. A missing file means defaults."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """The config file is broken; the message names the file and, where known, the line."""
+
+
+@dataclass
+class Settings:
+    """Every setting the reader reads, with its default."""
+
+    concurrency: int = 16
+    """How many feeds are fetched at once."""
+    connect_timeout: float = 10.0
+    """Seconds to wait for a connection."""
+    read_timeout: float = 30.0
+    """Seconds to wait for data once connected."""
+    max_download_mb: float = 20.0
+    """Largest feed body accepted, measured after decompression."""
+    refresh_interval_minutes: int = 0
+    """Auto-refresh interval in the app; 0 turns it off."""
+    max_articles_per_feed: int = 1000
+    """Cache limit per feed (0: no limit); bookmarked and annotated articles are kept."""
+    max_age_days: int = 0
+    """Drop cached articles older than this (0: no limit); bookmarked/annotated are kept."""
+    theme: str = "textual-dark"
+    """Textual theme name."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """Binding id -> keys, for the app's key map."""
+    site_rules: list[dict[str, Any]] = field(default_factory=list)
+    """Extra clean-up rules for the converter, same shape as the shipped table."""
+    feeds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per-feed options keyed by feed URL (e.g. max_articles, full_text)."""
+    source: Path | None = None
+    """The file these settings came from, if any."""
+
+    def feed_option(self, url: str, name: str, default: Any = None) -> Any:
+        """A per-feed option, or `default`."""
+        return self.feeds.get(url, {}).get(name, default)
+
+
+# section -> {key: (attribute, type)}
+_SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
+    "refresh": {
+        "concurrency": ("concurrency", int),
+        "connect_timeout": ("connect_timeout", (int, float)),
+        "read_timeout": ("read_timeout", (int, float)),
+        "max_download_mb": ("max_download_mb", (int, float)),
+        "interval_minutes": ("refresh_interval_minutes", int),
+    },
+    "cache": {
+        "max_articles_per_feed": ("max_articles_per_feed", int),
+        "max_age_days": ("max_age_days", int),
+    },
+    "ui": {"theme": ("theme", str)},
+}
+
+EXAMPLE = """\
+# reader configuration (all keys optional)
+[refresh]
+concurrency = 16          # feeds fetched at once
+connect_timeout = 10      # seconds
+read_timeout = 30         # seconds
+max_download_mb = 20      # per feed, after decompression
+interval_minutes = 0      # auto-refresh in the app; 0 = off
+
+[cache]
+max_articles_per_feed = 1000   # 0 = no limit; bookmarked/annotated articles are always kept
+max_age_days = 0               # 0 = no limit
+
+[ui]
+theme = "textual-dark"
+
+[keys]                    # binding id = "keys", e.g. next_article = "J,ctrl+n"
+
+[feeds."https://example.com/feed.xml"]
+max_articles = 200
+"""
+
+
+def load_settings(path: Path) -> Settings:
+    """Read `path`; defaults when it does not exist; ConfigError when it is broken."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return _from_dict(data, path)
+
+
+def _from_dict(data: dict[str, Any], path: Path) -> Settings:
+    settings = Settings(source=path)
+    for section, value in data.items():
+        where = f"{path}: [{section}]"
+        if section in _SCHEMA:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where} must be a table")
+            for key, item in value.items():
+                if key not in _SCHEMA[section]:
+                    raise ConfigError(f"{where}: unknown key {key!r}")
+                attr, kind = _SCHEMA[section][key]
+                if isinstance(item, bool) or not isinstance(item, kind):
+                    raise ConfigError(f"{where}: {key} has the wrong type ({item!r})")
+                if isinstance(item, (int, float)) and item < 0:
+                    raise ConfigError(f"{where}: {key} must not be negative")
+                setattr(settings, attr, item)
+        elif section == "keys":
+            if not isinstance(value, dict) or not all(
+                isinstance(v, str) for v in value.values()
+            ):
+                raise ConfigError(f"{where}: each binding id maps to a string of keys")
+            settings.keys = dict(value)
+        elif section == "site_rules":
+            if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+                raise ConfigError(f"{where}: use [[site_rules]] tables")
+            settings.site_rules = list(value)
+        elif section == "feeds":
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                raise ConfigError(f'{where}: use [feeds."URL"] tables')
+            settings.feeds = {k: dict(v) for k, v in value.items()}
+        else:
+            raise ConfigError(f"{path}: unknown section [{section}]")
+    if settings.concurrency < 1:
+        raise ConfigError(f"{path}: [refresh] concurrency must be at least 1")
+    return settings

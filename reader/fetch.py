@@ -1,0 +1,245 @@
+"""Async HTTP for feeds: one shared client, bounded concurrency, conditional GET, size caps.
+
+Responses are read raw and decompressed here, chunk by chunk with a bound, so a small gzip
+bomb cannot inflate past the cap (httpx's own decoder inflates each chunk in full).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.parse
+import urllib.request
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from reader import __version__
+
+USER_AGENT = f"reader/{__version__} (+https://github.com/reader-terminal/reader; terminal feed reader)"
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
+    "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
+)
+_PERMANENT = {301, 308}
+
+
+@dataclass
+class FetchResult:
+    """The outcome of fetching one feed."""
+
+    url: str
+    """The URL asked for."""
+    status: str
+    """"ok", "not_modified" or "error"."""
+    body: bytes = b""
+    content_type: str = ""
+    etag: str = ""
+    last_modified: str = ""
+    final_url: str = ""
+    """Where the content came from after redirects."""
+    moved_permanently: bool = False
+    """True when every redirect on the way was permanent (301/308): store final_url."""
+    error: str = ""
+    """Why it failed, in words for the user (HTTP status or reason)."""
+
+
+class TooLarge(Exception):
+    """The body grew past the cap."""
+
+
+def is_local(url: str) -> bool:
+    """True for file:// URLs and plain paths."""
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    return scheme == "file" or scheme == "" or (len(scheme) == 1 and url[1:3] in (":\\", ":/"))
+
+
+def local_path(url: str) -> Path:
+    """The filesystem path of a file:// URL or plain path."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() == "file":
+        return Path(urllib.request.url2pathname(parts.path))
+    return Path(url).expanduser()
+
+
+class _Inflater:
+    """Decompresses a Content-Encoding stream, never producing more than `limit` bytes."""
+
+    def __init__(self, encoding: str, limit: int):
+        self.limit = limit
+        self.size = 0
+        self.parts: list[bytes] = []
+        encoding = encoding.strip().lower()
+        if encoding in ("", "identity"):
+            self._z = None
+        elif encoding in ("gzip", "x-gzip"):
+            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._z = zlib.decompressobj(zlib.MAX_WBITS)
+            self._deflate_first = True
+        else:
+            raise ValueError(f"unsupported Content-Encoding {encoding!r}")
+        self._encoding = encoding
+
+    def _add(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise TooLarge
+        self.parts.append(data)
+
+    def feed(self, chunk: bytes) -> None:
+        if self._z is None:
+            self._add(chunk)
+            return
+        if self._encoding == "deflate" and getattr(self, "_deflate_first", False):
+            self._deflate_first = False
+            try:  # some servers send raw deflate without the zlib header
+                probe = zlib.decompressobj(zlib.MAX_WBITS)
+                probe.decompress(chunk[:64], 1)
+            except zlib.error:
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+        data = chunk
+        while data:
+            room = self.limit - self.size + 1
+            out = self._z.decompress(data, room)
+            self._add(out)
+            data = self._z.unconsumed_tail
+            if self._z.eof:
+                break
+
+    def finish(self) -> bytes:
+        if self._z is not None and not self._z.eof:
+            self._add(self._z.flush())
+        return b"".join(self.parts)
+
+
+def describe_http_error(exc: Exception) -> str:
+    """Words for the user about a transport failure."""
+    if isinstance(exc, zlib.error):
+        return f"corrupt compressed response: {exc}"
+    if isinstance(exc, httpx.TooManyRedirects):
+        return "too many redirects (a redirect loop?)"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "timed out while connecting"
+    if isinstance(exc, httpx.ReadTimeout):
+        return "timed out while reading the response"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        reason = str(exc) or "connection failed"
+        return f"cannot connect: {reason}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"the server broke the HTTP protocol: {exc}"
+    if isinstance(exc, httpx.DecodingError):
+        return f"cannot decode the response: {exc}"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return "unsupported URL (only http, https and local files)"
+    if isinstance(exc, httpx.InvalidURL):
+        return f"invalid URL: {exc}"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+class Fetcher:
+    """Fetches many feeds over one shared AsyncClient, at most `concurrency` at once."""
+
+    def __init__(
+        self,
+        *,
+        concurrency: int = 16,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 30.0,
+        max_bytes: int = 20 * 1024 * 1024,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        self.max_bytes = max_bytes
+        self._semaphore = asyncio.Semaphore(concurrency)
+        timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout,
+                                pool=None)
+        self.client = httpx.AsyncClient(
+            follow_redirects=True,
+            max_redirects=10,
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            headers={"User-Agent": USER_AGENT, "Accept": ACCEPT,
+                     "Accept-Encoding": "gzip, deflate"},
+            transport=transport,
+            trust_env=False,
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.aclose()
+
+    async def fetch(self, url: str, etag: str = "", last_modified: str = "") -> FetchResult:
+        """Fetch one feed; never raises for network or HTTP trouble (see `error`)."""
+        async with self._semaphore:
+            if is_local(url):
+                return await asyncio.to_thread(self._read_local, url)
+            try:
+                return await self._fetch_http(url, etag, last_modified)
+            except TooLarge:
+                return self._too_large(url)
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError, OSError, zlib.error) as exc:
+                return FetchResult(url, "error", error=describe_http_error(exc))
+
+    def _too_large(self, url: str) -> FetchResult:
+        cap = self.max_bytes / (1024 * 1024)
+        return FetchResult(url, "error", error=f"feed is larger than the {cap:g} MB cap")
+
+    def _read_local(self, url: str) -> FetchResult:
+        path = local_path(url)
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(self.max_bytes + 1)
+        except FileNotFoundError:
+            return FetchResult(url, "error", error=f"no such file: {path}")
+        except IsADirectoryError:
+            return FetchResult(url, "error", error=f"is a folder, not a feed file: {path}")
+        except OSError as exc:
+            return FetchResult(url, "error", error=f"cannot read {path}: {exc.strerror or exc}")
+        if len(data) > self.max_bytes:
+            return self._too_large(url)
+        return FetchResult(url, "ok", body=data, final_url=url)
+
+    async def _fetch_http(self, url: str, etag: str, last_modified: str) -> FetchResult:
+        scheme = urllib.parse.urlsplit(url).scheme.lower()
+        if scheme not in ("http", "https"):
+            return FetchResult(url, "error", error=f"unsupported URL scheme {scheme!r}")
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        async with self.client.stream("GET", url, headers=headers) as response:
+            moved = bool(response.history) and all(
+                r.status_code in _PERMANENT for r in response.history
+            )
+            final_url = str(response.url)
+            if response.status_code == 304:
+                return FetchResult(url, "not_modified", etag=etag, last_modified=last_modified,
+                                   final_url=final_url, moved_permanently=moved)
+            if response.status_code >= 400 or response.status_code < 200:
+                phrase = response.reason_phrase or ""
+                return FetchResult(url, "error", final_url=final_url,
+                                   error=f"HTTP {response.status_code} {phrase}".strip())
+            length = response.headers.get("Content-Length", "")
+            encoding = response.headers.get("Content-Encoding", "")
+            if length.isdigit() and not encoding and int(length) > self.max_bytes:
+                return self._too_large(url)
+            inflater = _Inflater(encoding, self.max_bytes)
+            async for chunk in response.aiter_raw():
+                inflater.feed(chunk)
+            body = inflater.finish()
+            return FetchResult(
+                url,
+                "ok",
+                body=body,
+                content_type=response.headers.get("Content-Type", ""),
+                etag=response.headers.get("ETag", ""),
+                last_modified=response.headers.get("Last-Modified", ""),
+                final_url=final_url,
+                moved_permanently=moved,
+            )

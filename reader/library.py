@@ -1,0 +1,708 @@
+"""The core API the CLI and the app both use: subscribe, refresh, list, read, bookmark.
+
+One Library is the one writer. It holds the subscription list and the refresh status in
+memory, loads per-feed metadata on demand and article bodies only when an article is shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import html as html_lib
+import os
+import re
+import secrets
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reader.config import Settings, load_settings
+from reader.locations import Paths
+from reader.models import Article, Feed, FeedResult, ParsedFeed
+from reader.opml import ImportedList, Subscription, read_subscriptions, write_opml
+from reader.store import InstanceLock, Store
+from reader.textutil import one_line
+
+SEED_FILES = ("amn.xml", "atom.xml", "summary.xml", "jsonfeed.json")
+SEED_TAG = "samples"
+_TAG_RE = re.compile(r"<[^>]*>")
+
+ProgressCallback = Callable[[int, int, FeedResult], None]
+
+
+class LibraryError(Exception):
+    """A request the library cannot carry out; the message is for the user."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    kind: str
+    added: list[Feed] = field(default_factory=list)
+    updated: list[Feed] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def article_id(feed_key: str, guid: str) -> str:
+    """Stable short id of an article: survives feed URL changes (the key does not change)."""
+    return hashlib.sha1(f"{feed_key}\n{guid}".encode()).hexdigest()[:12]
+
+
+def body_hash(content_html: str, summary_html: str) -> str:
+    """Fingerprint of an article's bodies, to tell an updated article from an unchanged one."""
+    return hashlib.sha1(f"{content_html}\x00{summary_html}".encode()).hexdigest()[:16]
+
+
+def normalise_feed_url(url: str) -> str:
+    """Clean a feed location given by a user: URLs kept, local paths made absolute file paths."""
+    url = one_line(url)
+    if not url:
+        raise LibraryError("empty feed URL")
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme in ("http", "https"):
+        return url
+    if scheme == "file":
+        return url
+    if scheme == "feed":  # feed://example.com/rss -> https://example.com/rss
+        rest = url.split(":", 1)[1].lstrip("/")
+        return rest if rest.startswith(("http://", "https://")) else "https://" + rest
+    if scheme and len(scheme) > 1:
+        raise LibraryError(f"{url}: unsupported URL scheme {scheme!r} (use http, https or a file)")
+    return str(Path(url).expanduser().resolve())
+
+
+def seed_dir() -> Path:
+    """Folder holding the bundled sample feeds."""
+    import reader.seeds
+
+    return Path(reader.seeds.__file__).parent
+
+
+def _parse_in_worker(data: bytes, url: str, content_type: str) -> ParsedFeed | str:
+    """Runs in an executor: parse, or return the error text (exceptions may not pickle)."""
+    from reader.parse import ParseError, parse_feed
+
+    try:
+        return parse_feed(data, url, content_type)
+    except ParseError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - a hostile feed must not take the refresh down
+        return f"cannot parse: {type(exc).__name__}: {exc}"
+
+
+class Library:
+    """Everything the reader knows, behind a small API."""
+
+    def __init__(self, paths: Paths, settings: Settings | None = None, *, transport: Any = None):
+        self.paths = paths
+        self.settings = settings if settings is not None else load_settings(paths.config_file)
+        self.store = Store(paths.data_dir, paths.cache_dir)
+        self._transport = transport
+        self._lock: InstanceLock | None = None
+        self._feeds: list[Feed] = [Feed.from_dict(d) for d in self.store.load_feeds()]
+        self._status = self.store.load_status()
+        for feed in self._feeds:
+            feed.__dict__.update(
+                {k: v for k, v in self._status.get(feed.key, {}).items() if k in _STATUS_FIELDS}
+            )
+        self._articles: dict[str, list[dict[str, Any]]] = {}
+        self._bookmarks: dict[str, dict[str, Any]] | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def acquire(self) -> None:
+        """Become the one writer; raises store.LockedError when another reader runs."""
+        if self._lock is None:
+            lock = self.store.lock()
+            lock.acquire()
+            self._lock = lock
+
+    def release(self) -> None:
+        """Stop being the writer."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    @property
+    def writable(self) -> bool:
+        """True while this library holds the lock."""
+        return self._lock is not None
+
+    def _need_lock(self) -> None:
+        if self._lock is None:
+            raise LibraryError("internal: a write was attempted without holding the lock")
+
+    @property
+    def problems(self) -> list[str]:
+        """Corrupt files found and set aside (the UI/CLI shows these)."""
+        return self.store.problems
+
+    # -- feeds ----------------------------------------------------------------------------
+    def feeds(self) -> list[Feed]:
+        """Subscriptions in the user's order."""
+        return list(self._feeds)
+
+    def find_feed(self, ref: str) -> Feed:
+        """A feed by URL, key, or (unique) title; LibraryError if none or ambiguous."""
+        ref = ref.strip()
+        for feed in self._feeds:
+            if ref in (feed.url, feed.key):
+                return feed
+        try:
+            norm = normalise_feed_url(ref)
+        except LibraryError:
+            norm = ref
+        for feed in self._feeds:
+            if feed.url == norm:
+                return feed
+        by_title = [f for f in self._feeds if f.title.casefold() == ref.casefold()]
+        if len(by_title) == 1:
+            return by_title[0]
+        if len(by_title) > 1:
+            raise LibraryError(f"{ref}: several feeds have this title; use the URL")
+        raise LibraryError(f"{ref}: no such feed (see `reader feeds`)")
+
+    def _save_feeds(self) -> None:
+        self._need_lock()
+        keep = ("key", "url", "custom_title", "feed_title", "site_url", "tags", "added_at")
+        self.store.save_feeds([{k: f.to_dict()[k] for k in keep} for f in self._feeds])
+
+    def add_feed(self, url: str, title: str = "", tags: Iterable[str] = ()) -> Feed:
+        """Subscribe. LibraryError if already subscribed or the URL is unusable."""
+        self._need_lock()
+        url = normalise_feed_url(url)
+        if any(f.url == url for f in self._feeds):
+            raise LibraryError(f"{url}: already subscribed")
+        feed = Feed(
+            key=secrets.token_hex(6),
+            url=url,
+            custom_title=one_line(title),
+            tags=clean_tags(tags),
+            added_at=time.time(),
+        )
+        self._feeds.append(feed)
+        self._save_feeds()
+        return feed
+
+    def edit_feed(self, ref: str, *, title: str | None = None, tags: Iterable[str] | None = None
+                  ) -> Feed:
+        """Change a feed's custom title and/or tags."""
+        self._need_lock()
+        feed = self.find_feed(ref)
+        if title is not None:
+            feed.custom_title = one_line(title)
+        if tags is not None:
+            feed.tags = clean_tags(tags)
+        self._save_feeds()
+        return feed
+
+    def remove_feed(self, ref: str) -> Feed:
+        """Unsubscribe. Bookmarked (and annotated) articles stay: they live in their own store."""
+        self._need_lock()
+        feed = self.find_feed(ref)
+        self._feeds = [f for f in self._feeds if f.key != feed.key]
+        self._save_feeds()
+        self.store.delete_feed_cache(feed.key)
+        self.store.delete_read(feed.key)
+        self._articles.pop(feed.key, None)
+        if self._status.pop(feed.key, None) is not None:
+            self.store.save_status(self._status)
+        return feed
+
+    def export_opml(self) -> str:
+        """All subscriptions as OPML 2.0 (tags as `category`)."""
+        return write_opml(
+            [Subscription(f.url, f.custom_title, list(f.tags), f.site_url) for f in self._feeds]
+        )
+
+    def import_subscriptions(self, data: bytes, name: str = "") -> ImportReport:
+        """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title."""
+        self._need_lock()
+        listing: ImportedList = read_subscriptions(data, name)  # raises opml.ImportError_
+        report = ImportReport(listing.kind, warnings=list(listing.warnings))
+        by_url = {f.url: f for f in self._feeds}
+        for sub in listing.subscriptions:
+            try:
+                url = normalise_feed_url(sub.url)
+            except LibraryError as exc:
+                report.warnings.append(str(exc))
+                continue
+            title = "" if sub.title == sub.url else sub.title
+            existing = by_url.get(url)
+            if existing is not None:
+                merged = clean_tags(list(existing.tags) + list(sub.tags))
+                if merged != existing.tags or (title and title != existing.custom_title):
+                    existing.tags = merged
+                    existing.custom_title = title or existing.custom_title
+                    report.updated.append(existing)
+                continue
+            feed = Feed(key=secrets.token_hex(6), url=url, custom_title=one_line(title),
+                        tags=clean_tags(sub.tags), site_url=sub.site_url, added_at=time.time())
+            self._feeds.append(feed)
+            by_url[url] = feed
+            report.added.append(feed)
+        if report.added or report.updated:
+            self._save_feeds()
+        return report
+
+    def seed_if_new(self) -> bool:
+        """First run (no subscription file yet): subscribe to the bundled sample feeds."""
+        if self.store.exists or self._feeds:
+            return False
+        self._need_lock()
+        folder = seed_dir()
+        for name in SEED_FILES:
+            path = folder / name
+            if path.exists():
+                self._feeds.append(Feed(key=secrets.token_hex(6), url=str(path), tags=[SEED_TAG],
+                                        added_at=time.time()))
+        self._save_feeds()
+        return True
+
+    # -- refresh --------------------------------------------------------------------------
+    def refresh_blocking(self, refs: Iterable[str] | None = None,
+                         on_progress: ProgressCallback | None = None) -> list[FeedResult]:
+        """`refresh` for callers without an event loop (the CLI)."""
+        return asyncio.run(self.refresh(refs, on_progress))
+
+    async def refresh(self, refs: Iterable[str] | None = None,
+                      on_progress: ProgressCallback | None = None) -> list[FeedResult]:
+        """Fetch, parse and store the given feeds (all by default). One failure stops nothing.
+
+        Fetching is async with bounded concurrency; parsing runs in worker processes; storing
+        runs in a thread, one feed at a time (one writer).
+        """
+        self._need_lock()
+        from reader.fetch import Fetcher  # httpx costs 70 ms to import; only refresh needs it
+
+        feeds = [self.find_feed(r) for r in refs] if refs else list(self._feeds)
+        total = len(feeds)
+        done = 0
+        results: list[FeedResult] = []
+        store_lock = asyncio.Lock()
+        executor = _ParsePool(len(feeds))
+        s = self.settings
+        try:
+            async with Fetcher(
+                concurrency=s.concurrency,
+                connect_timeout=s.connect_timeout,
+                read_timeout=s.read_timeout,
+                max_bytes=int(s.max_download_mb * 1024 * 1024),
+                transport=self._transport,
+            ) as fetcher:
+
+                async def one(feed: Feed) -> None:
+                    nonlocal done
+                    try:
+                        result = await self._refresh_one(feed, fetcher, executor, store_lock)
+                    except Exception as exc:  # noqa: BLE001 - report it, refresh the rest
+                        result = FeedResult(feed.key, feed.url, "error",
+                                            error=f"internal error: {type(exc).__name__}: {exc}")
+                    self._record_status(feed, result)
+                    results.append(result)
+                    done += 1
+                    if on_progress is not None:
+                        on_progress(done, total, result)
+
+                await asyncio.gather(*(one(f) for f in feeds))
+        finally:
+            executor.shutdown()
+        if any(r.new_url for r in results):
+            self._save_feeds()
+        self.store.save_status(self._status)
+        order = {f.key: i for i, f in enumerate(feeds)}
+        results.sort(key=lambda r: order.get(r.feed_key, 0))
+        return results
+
+    def _record_status(self, feed: Feed, result: FeedResult) -> None:
+        now = time.time()
+        feed.last_checked = now
+        if result.status == "error":
+            feed.last_error = result.error
+        else:
+            feed.last_error = ""
+            feed.last_success = now
+            if result.status == "new":
+                feed.last_warning = result.warning
+        self._status[feed.key] = {k: getattr(feed, k) for k in _STATUS_FIELDS}
+
+    async def _refresh_one(self, feed: Feed, fetcher: Any, executor: _ParsePool,
+                           store_lock: asyncio.Lock) -> FeedResult:
+        meta, _ = await asyncio.to_thread(self._cache_meta, feed.key)
+        fetched = await fetcher.fetch(feed.url, meta.get("etag", ""), meta.get("last_modified", ""))
+        result = FeedResult(feed.key, feed.url, "unchanged")
+        if fetched.moved_permanently and fetched.final_url and fetched.final_url != feed.url:
+            result.new_url = fetched.final_url
+            feed.url = fetched.final_url
+        if fetched.status == "error":
+            result.status, result.error = "error", fetched.error
+            return result
+        if fetched.status == "not_modified":
+            return result
+        digest = hashlib.sha1(fetched.body).hexdigest()
+        if digest == meta.get("content_hash"):
+            return result
+        parsed = await executor.parse(fetched.body, fetched.final_url or feed.url,
+                                      fetched.content_type)
+        if isinstance(parsed, str):
+            result.status, result.error = "error", parsed
+            return result
+        result.warning = parsed.warning
+        validators = {"etag": fetched.etag, "last_modified": fetched.last_modified,
+                      "content_hash": digest}
+        async with store_lock:
+            new, updated = await asyncio.to_thread(self._merge, feed, parsed, validators)
+        result.status, result.new, result.updated = "new", new, updated
+        return result
+
+    def _cache_meta(self, feed_key: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        return self.store.load_feed_cache(feed_key)
+
+    def _merge(self, feed: Feed, parsed: ParsedFeed, validators: dict[str, str]
+               ) -> tuple[int, int]:
+        """Store a parsed feed: new articles added, changed ones updated, user state kept."""
+        now = time.time()
+        meta, docs = self.store.load_feed_cache(feed.key)
+        existing = {d["id"]: d for d in docs}
+        bodies: dict[str, dict[str, Any]] | None = None
+        kept = self.kept_ids()
+        new = updated = 0
+        present: set[str] = set()
+        merged: dict[str, dict[str, Any]] = {}
+        changed_bodies: dict[str, dict[str, Any]] = {}
+        for entry in parsed.entries:
+            aid = article_id(feed.key, entry.guid)
+            if aid in present:
+                continue
+            present.add(aid)
+            old = existing.get(aid)
+            bhash = body_hash(entry.content_html, entry.summary_html)
+            doc = {
+                "id": aid,
+                "guid": entry.guid,
+                "title": entry.title,
+                "link": entry.link,
+                "author": entry.author,
+                "published": entry.published,
+                "updated": entry.updated,
+                "fetched_at": old["fetched_at"] if old else now,
+                "has_content": bool(entry.content_html.strip()),
+                "body_hash": bhash,
+                "in_feed": True,
+            }
+            if old is None:
+                new += 1
+            elif any(old.get(k) != doc[k] for k in ("title", "link", "author", "body_hash")):
+                updated += 1
+            merged[aid] = doc
+            if old is None or old.get("body_hash") != bhash:
+                changed_bodies[aid] = {"id": aid, "content_html": entry.content_html,
+                                       "summary_html": entry.summary_html,
+                                       "base_url": entry.base_url}
+        for aid, old in existing.items():
+            if aid not in merged:
+                merged[aid] = dict(old, in_feed=False)
+        merged = self._apply_limits(feed, merged, kept, now)
+        meta_changed = (feed.feed_title != parsed.title or feed.site_url != parsed.site_url)
+        feed.feed_title, feed.site_url = parsed.title, parsed.site_url
+        dropped = set(existing) - set(merged)
+        if changed_bodies or dropped or new or updated or not meta:
+            bodies = self.store.load_bodies(feed.key)
+            for aid in dropped:
+                bodies.pop(aid, None)
+            bodies.update(changed_bodies)
+            self.store.save_bodies(feed.key, bodies)
+        meta = dict(validators, title=parsed.title, site_url=parsed.site_url, kind=parsed.kind)
+        ordered = sorted(merged.values(), key=_doc_date, reverse=True)
+        self.store.save_feed_cache(feed.key, meta, ordered)
+        self._articles[feed.key] = ordered
+        if dropped:
+            self.store.forget_read(feed.key, set(merged))
+        if meta_changed:
+            self._save_feeds()
+        self._refresh_bookmark_copies(feed, changed_bodies, merged)
+        return new, updated
+
+    def _apply_limits(self, feed: Feed, merged: dict[str, dict[str, Any]], kept: set[str],
+                      now: float) -> dict[str, dict[str, Any]]:
+        """Cache clean-up: drop old articles that left the feed, never kept (bookmarked) ones.
+
+        Articles still in the feed are never dropped: they would come back as new and unread.
+        """
+        limit = int(self.settings.feed_option(feed.url, "max_articles",
+                                              self.settings.max_articles_per_feed) or 0)
+        max_age = float(self.settings.feed_option(feed.url, "max_age_days",
+                                                  self.settings.max_age_days) or 0)
+        removable = sorted((d for d in merged.values() if not d["in_feed"] and d["id"] not in kept),
+                           key=_doc_date)
+        drop: set[str] = set()
+        if max_age:
+            cutoff = now - max_age * 86400
+            drop |= {d["id"] for d in removable if _doc_date(d) < cutoff}
+        if limit and len(merged) - len(drop) > limit:
+            excess = len(merged) - len(drop) - limit
+            for d in removable:
+                if excess <= 0:
+                    break
+                if d["id"] not in drop:
+                    drop.add(d["id"])
+                    excess -= 1
+        return {k: v for k, v in merged.items() if k not in drop}
+
+    # -- articles -------------------------------------------------------------------------
+    def _feed_docs(self, feed_key: str) -> list[dict[str, Any]]:
+        docs = self._articles.get(feed_key)
+        if docs is None:
+            docs = self._articles[feed_key] = self.store.load_feed_cache(feed_key)[1]
+        return docs
+
+    def _to_article(self, doc: dict[str, Any], feed: Feed, read: set[str],
+                    bookmarks: dict[str, Any]) -> Article:
+        return Article(
+            id=doc["id"], feed_key=feed.key, guid=doc["guid"], title=doc.get("title", ""),
+            link=doc.get("link", ""), author=doc.get("author", ""),
+            published=doc.get("published"), updated=doc.get("updated"),
+            fetched_at=doc.get("fetched_at", 0.0), has_content=doc.get("has_content", False),
+            feed_title=feed.title, read=doc["id"] in read, bookmarked=doc["id"] in bookmarks,
+        )
+
+    def articles(self, feed: str | None = None, *, unread: bool = False,
+                 bookmarked: bool = False, search: str | None = None) -> list[Article]:
+        """Articles, newest first, filtered. Bookmarked articles of removed feeds included."""
+        feeds = [self.find_feed(feed)] if feed else self._feeds
+        bookmarks = self.bookmarks()
+        out: list[Article] = []
+        for f in feeds:
+            read = self.store.read_ids(f.key)
+            for doc in self._feed_docs(f.key):
+                if unread and doc["id"] in read:
+                    continue
+                if bookmarked and doc["id"] not in bookmarks:
+                    continue
+                out.append(self._to_article(doc, f, read, bookmarks))
+        if not feed:  # kept copies whose feed is gone
+            seen = {a.id for a in out}
+            for aid, mark in bookmarks.items():
+                if aid in seen or (bookmarked is False and unread):
+                    continue
+                if any(f.key == mark["article"]["feed_key"] for f in self._feeds):
+                    continue
+                article = _article_from_copy(mark)
+                out.append(article)
+        if search:
+            out = self._search(out, search)
+        out.sort(key=lambda a: a.date, reverse=True)
+        return out
+
+    def _search(self, articles: list[Article], text: str) -> list[Article]:
+        needle = text.casefold()
+        hits = []
+        bodies_by_feed: dict[str, dict[str, dict[str, Any]]] = {}
+        for article in articles:
+            if needle in article.title.casefold() or needle in article.author.casefold():
+                hits.append(article)
+                continue
+            if article.feed_key not in bodies_by_feed:
+                bodies_by_feed[article.feed_key] = self.store.load_bodies(article.feed_key)
+            body = bodies_by_feed[article.feed_key].get(article.id) or self._copy_body(article.id)
+            if body and needle in _plain_text(body).casefold():
+                hits.append(article)
+        return hits
+
+    def article(self, ref: str) -> Article:
+        """One article by id or unique id prefix (at least 4 characters)."""
+        ref = ref.strip().lower()
+        if len(ref) < 4:
+            raise LibraryError(f"{ref!r}: give at least 4 characters of the article id")
+        matches = [a for a in self.articles() if a.id.startswith(ref)]
+        if not matches:
+            raise LibraryError(f"{ref}: no such article (see `reader articles`)")
+        if len(matches) > 1 and not any(a.id == ref for a in matches):
+            raise LibraryError(f"{ref}: several articles start with this id; give more of it")
+        return next((a for a in matches if a.id == ref), matches[0])
+
+    def body(self, article: Article) -> dict[str, Any]:
+        """{content_html, summary_html, base_url, ...} from the cache or the kept copy."""
+        body = self.store.load_bodies(article.feed_key).get(article.id)
+        return body or self._copy_body(article.id) or {"content_html": "", "summary_html": "",
+                                                       "base_url": article.link}
+
+    def converted(self, article: Article) -> Any:
+        """The article as clean Markdown (reader.convert.Converted), cached with the body."""
+        from reader import convert
+
+        bodies = self.store.load_bodies(article.feed_key)
+        body = bodies.get(article.id) or self._copy_body(article.id) or {}
+        content = body.get("content_html", "")
+        summary_only = not content.strip()
+        source = body.get("summary_html", "") if summary_only else content
+        base = body.get("base_url") or article.link
+        key = convert.cache_key(source + ("\x00summary" if summary_only else ""))
+        if body.get("md_key") == key and "markdown" in body and "links" in body:
+            return convert.Converted(
+                markdown=body["markdown"],
+                links=[convert.Link(**link) for link in body["links"]],
+                summary_only=summary_only,
+            )
+        result = convert.convert(source, base_url=base, summary_only=summary_only,
+                                 extra_rules=self.settings.site_rules or None)
+        if self.writable and article.id in bodies:
+            body.update(md_key=key, markdown=result.markdown,
+                        links=[vars(link) for link in result.links])
+            self.store.save_bodies(article.feed_key, bodies)
+        return result
+
+    def set_read(self, ids: Iterable[str], read: bool = True) -> int:
+        """Mark articles read/unread; returns how many changed feeds were written."""
+        self._need_lock()
+        by_feed: dict[str, set[str]] = {}
+        known = {doc["id"]: f.key for f in self._feeds for doc in self._feed_docs(f.key)}
+        for aid in ids:
+            if aid in known:
+                by_feed.setdefault(known[aid], set()).add(aid)
+        return sum(self.store.set_read(k, v, read) for k, v in by_feed.items())
+
+    def mark_read(self, article: Article, read: bool = True) -> None:
+        """Mark one article read/unread (rewrites one small per-feed file)."""
+        self._need_lock()
+        self.store.set_read(article.feed_key, [article.id], read)
+
+    def mark_feed_read(self, ref: str) -> int:
+        """Mark every article of a feed read; returns how many were unread."""
+        self._need_lock()
+        feed = self.find_feed(ref)
+        ids = {d["id"] for d in self._feed_docs(feed.key)}
+        unread = len(ids - self.store.read_ids(feed.key))
+        self.store.set_read(feed.key, ids, True)
+        return unread
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """feed key -> (unread, total)."""
+        out = {}
+        for feed in self._feeds:
+            ids = [d["id"] for d in self._feed_docs(feed.key)]
+            read = self.store.read_ids(feed.key)
+            out[feed.key] = (sum(1 for i in ids if i not in read), len(ids))
+        return out
+
+    # -- bookmarks --------------------------------------------------------------------------
+    def bookmarks(self) -> dict[str, dict[str, Any]]:
+        """article id -> kept copy {id, at, article, body}."""
+        if self._bookmarks is None:
+            self._bookmarks = self.store.load_bookmarks()
+        return self._bookmarks
+
+    def kept_ids(self) -> set[str]:
+        """Articles cache clean-up must never remove (bookmarked; the notes layer adds more)."""
+        return set(self.bookmarks())
+
+    def set_bookmark(self, article: Article, on: bool = True) -> bool:
+        """Bookmark (keeping a full copy, safe from cache clean-up) or unbookmark."""
+        self._need_lock()
+        marks = dict(self.bookmarks())
+        if on == (article.id in marks):
+            return False
+        if on:
+            body = self.body(article)
+            marks[article.id] = {
+                "id": article.id,
+                "at": time.time(),
+                "article": article.to_json() | {"fetched_at": article.fetched_at},
+                "body": {k: body.get(k, "") for k in ("content_html", "summary_html",
+                                                      "base_url")},
+            }
+        else:
+            del marks[article.id]
+        self.store.save_bookmarks(marks)
+        self._bookmarks = marks
+        return True
+
+    def _copy_body(self, aid: str) -> dict[str, Any] | None:
+        mark = self.bookmarks().get(aid)
+        return dict(mark["body"]) if mark else None
+
+    def _refresh_bookmark_copies(self, feed: Feed, changed: dict[str, dict[str, Any]],
+                                 merged: dict[str, dict[str, Any]]) -> None:
+        marks = self.bookmarks()
+        touched = [aid for aid in changed if aid in marks]
+        if not touched:
+            return
+        marks = dict(marks)
+        for aid in touched:
+            body = changed[aid]
+            doc = merged[aid]
+            marks[aid] = dict(marks[aid], body={k: body[k] for k in ("content_html",
+                                                                     "summary_html", "base_url")})
+            marks[aid]["article"] = dict(marks[aid]["article"], title=doc["title"],
+                                         link=doc["link"], author=doc["author"])
+        self.store.save_bookmarks(marks)
+        self._bookmarks = marks
+
+
+_STATUS_FIELDS = ("last_checked", "last_success", "last_error", "last_warning")
+
+
+def clean_tags(tags: Iterable[str]) -> list[str]:
+    """Tags as stored: one line each, no commas (OPML `category` separates with them), unique."""
+    out: list[str] = []
+    for tag in tags:
+        tag = one_line(tag.replace(",", " ")).strip("/")
+        if tag and tag not in out:
+            out.append(tag)
+    return out
+
+
+def _doc_date(doc: dict[str, Any]) -> float:
+    return doc.get("published") or doc.get("updated") or doc.get("fetched_at") or 0.0
+
+
+def _plain_text(body: dict[str, Any]) -> str:
+    raw = (body.get("content_html") or "") + " " + (body.get("summary_html") or "")
+    return html_lib.unescape(_TAG_RE.sub(" ", raw))
+
+
+def _article_from_copy(mark: dict[str, Any]) -> Article:
+    a = mark["article"]
+    return Article(
+        id=mark["id"], feed_key=a.get("feed_key", ""), guid=a.get("guid", ""),
+        title=a.get("title", ""), link=a.get("link", ""), author=a.get("author", ""),
+        published=a.get("published"), updated=a.get("updated"),
+        fetched_at=a.get("fetched_at", 0.0), has_content=not a.get("summary_only", False),
+        feed_title=a.get("feed_title", ""), read=True, bookmarked=True,
+    )
+
+
+class _ParsePool:
+    """Parses off the event loop: worker processes for many feeds, a thread for a few."""
+
+    def __init__(self, feed_count: int):
+        self._executor: Executor | None = None
+        self._use_processes = feed_count >= 8 and (os.cpu_count() or 1) > 1
+
+    def _get(self) -> Executor:
+        if self._executor is None:
+            if self._use_processes:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                ctx = multiprocessing.get_context("forkserver")
+                ctx.set_forkserver_preload(["reader.parse", "feedparser"])
+                self._executor = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=ctx)
+            else:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._executor = ThreadPoolExecutor(max_workers=2)
+        return self._executor
+
+    async def parse(self, data: bytes, url: str, content_type: str) -> ParsedFeed | str:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._get(), _parse_in_worker, data, url, content_type)
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

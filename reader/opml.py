@@ -1,0 +1,181 @@
+"""Subscription lists in and out: OPML 1.0/2.0 and newsboat `urls` files. Pure."""
+
+from __future__ import annotations
+
+import shlex
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from xml.sax.saxutils import quoteattr
+
+from reader.textutil import one_line
+
+
+class ImportError_(Exception):
+    """The file is not a subscription list we can read (message says why)."""
+
+
+@dataclass
+class Subscription:
+    """One feed in a subscription list."""
+
+    url: str
+    title: str = ""
+    tags: list[str] = field(default_factory=list)
+    site_url: str = ""
+
+
+@dataclass
+class ImportedList:
+    """What a file held, and what was skipped."""
+
+    kind: str
+    """"opml" or "urls"."""
+    subscriptions: list[Subscription] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_subscriptions(data: bytes, name: str = "") -> ImportedList:
+    """Detect OPML or a newsboat urls file and read it."""
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        return read_opml(data, name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportError_(f"{name}: not UTF-8 text (byte {exc.start})") from None
+    return read_urls(text, name)
+
+
+def _has_doctype_or_entity(data: bytes) -> bool:
+    low = data[:4096].lower()
+    return b"<!doctype" in low or b"<!entity" in low
+
+
+def read_opml(data: bytes, name: str = "") -> ImportedList:
+    """OPML 1.0/2.0: nested outline folders and `category` attributes become tags."""
+    if _has_doctype_or_entity(data):
+        raise ImportError_(f"{name}: OPML with a DOCTYPE/ENTITY declaration is refused")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        line = exc.position[0] if getattr(exc, "position", None) else "?"
+        raise ImportError_(f"{name}: line {line}: not well-formed OPML ({exc})") from None
+    if root.tag.lower() != "opml":
+        raise ImportError_(f"{name}: not OPML (root element is <{root.tag}>)")
+    body = root.find("body")
+    if body is None:
+        raise ImportError_(f"{name}: OPML without a <body>")
+    result = ImportedList("opml")
+    seen: set[str] = set()
+
+    def walk(node: ET.Element, folders: list[str]) -> None:
+        for outline in node.findall("outline"):
+            attrs = {k.lower(): v for k, v in outline.attrib.items()}
+            url = one_line(attrs.get("xmlurl", ""))
+            label = one_line(attrs.get("title") or attrs.get("text") or "")
+            if url:
+                tags = list(folders)
+                for cat in attrs.get("category", "").split(","):
+                    cat = one_line(cat).strip("/")
+                    if cat and cat not in tags:
+                        tags.append(cat)
+                if url in seen:
+                    result.warnings.append(f"{url}: listed twice; the first entry was kept")
+                else:
+                    seen.add(url)
+                    result.subscriptions.append(
+                        Subscription(url, label, tags, one_line(attrs.get("htmlurl", "")))
+                    )
+                walk(outline, folders)
+            else:
+                walk(outline, folders + [label] if label else folders)
+
+    walk(body, [])
+    return result
+
+
+def read_urls(text: str, name: str = "") -> ImportedList:
+    """A newsboat urls file: `URL tag "tag two" "~Custom title"`, # comments."""
+    result = ImportedList("urls")
+    seen: set[str] = set()
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            parts = shlex.split(line, comments=True)
+        except ValueError as exc:
+            result.warnings.append(f"{name}: line {number}: skipped ({exc})")
+            continue
+        if not parts:
+            continue
+        url, rest = parts[0], parts[1:]
+        if url.startswith(("query:", "exec:", "filter:")):
+            kind = url.split(":", 1)[0]
+            result.warnings.append(f"{name}: line {number}: {kind}: feeds are not supported; skipped")
+            continue
+        if "://" not in url and not url.startswith(("/", "~", ".")):
+            result.warnings.append(f"{name}: line {number}: {url!r} is not a URL; skipped")
+            continue
+        title = ""
+        tags: list[str] = []
+        for part in rest:
+            if part.startswith("~"):
+                title = one_line(part[1:])
+            elif part.startswith("!"):
+                continue  # newsboat's "hide this feed" marker has no meaning here
+            elif one_line(part) and one_line(part) not in tags:
+                tags.append(one_line(part))
+        if url in seen:
+            result.warnings.append(f"{name}: line {number}: {url} listed twice; kept the first")
+            continue
+        seen.add(url)
+        result.subscriptions.append(Subscription(url, title, tags))
+    if not result.subscriptions and not result.warnings:
+        raise ImportError_(f"{name}: no feeds found (neither OPML nor a newsboat urls file)")
+    return result
+
+
+def write_opml(subscriptions: list[Subscription], title: str = "reader subscriptions") -> str:
+    """OPML 2.0; tags go in `category` (comma-separated), so nothing is lost on re-import."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<opml version="2.0">',
+        "  <head>",
+        f"    <title>{_esc(title)}</title>",
+        f"    <dateCreated>{formatdate(usegmt=True)}</dateCreated>",
+        "  </head>",
+        "  <body>",
+    ]
+    for sub in subscriptions:
+        attrs = [("type", "rss"), ("text", sub.title or sub.url)]
+        if sub.title:
+            attrs.append(("title", sub.title))
+        attrs.append(("xmlUrl", sub.url))
+        if sub.site_url:
+            attrs.append(("htmlUrl", sub.site_url))
+        if sub.tags:
+            attrs.append(("category", ",".join(sub.tags)))
+        rendered = " ".join(f"{k}={quoteattr(v, _ATTR_ENTITIES)}" for k, v in attrs)
+        lines.append(f"    <outline {rendered}/>")
+    lines += ["  </body>", "</opml>", ""]
+    return "\n".join(lines)
+
+
+_ATTR_ENTITIES = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+
+
+def _esc(text: str) -> str:
+    return quoteattr(text)[1:-1]
+
+
+def write_urls(subscriptions: list[Subscription]) -> str:
+    """A newsboat urls file (for users going back and forth)."""
+    out = []
+    for sub in subscriptions:
+        parts = [sub.url] + [shlex.quote(t) if " " in t else t for t in sub.tags]
+        if sub.title:
+            parts.append(shlex.quote("~" + sub.title))
+        out.append(" ".join(parts))
+    return "\n".join(out) + "\n"

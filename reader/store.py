@@ -1,0 +1,362 @@
+"""Files on disk: TinyDB behind a small API, atomic writes, a lock, corrupt files set aside.
+
+Layout (nothing is one big file):
+  data/subscriptions.json      feeds the user subscribed to                      (user data)
+  data/read/<feed>.json        ids of read articles, one small file per feed     (user data)
+  data/marks.json              bookmarks and notes, with a copy of each article  (user data)
+  data/lock                    held by the one running writer
+  cache/feeds/<feed>.json      per feed: HTTP validators + article metadata      (disposable)
+  cache/bodies/<feed>.json     per feed: article HTML and converted Markdown     (disposable)
+  cache/status.json            last refresh outcome of every feed                (disposable)
+Marking one article read rewrites one small read file; opening the reader reads the metadata
+files only; bodies are read when an article is shown.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+
+class StoreError(Exception):
+    """A storage problem the user must hear about (message names the file)."""
+
+
+class LockedError(StoreError):
+    """Another reader holds the lock."""
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write `data` to `path` so that a crash or a full disk leaves the old file intact.
+
+    Temp file in the same folder, fsync, os.replace, then fsync the folder.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            if durable:
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    if durable:
+        _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def set_aside(path: Path) -> Path:
+    """Rename a corrupt file out of the way (never delete it) and return its new name."""
+    target = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    n = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
+        n += 1
+    os.replace(path, target)
+    return target
+
+
+# Called with (path, moved_to) whenever a corrupt file is set aside; the library reports it.
+CorruptHandler = Callable[[Path, Path], None]
+
+
+class AtomicJSONStorage(Storage):
+    """A TinyDB storage that keeps the data in memory and replaces the file atomically.
+
+    TinyDB's own JSONStorage rewrites its file in place: a full disk mid-write loses it all.
+    A file that does not parse is set aside and reported, never silently overwritten.
+    """
+
+    def __init__(self, path: str, *, durable: bool = True, on_corrupt: CorruptHandler | None = None):
+        self.path = Path(path)
+        self.durable = durable
+        self.on_corrupt = on_corrupt
+        self._data: dict[str, Any] | None = None
+
+    def read(self) -> dict[str, Any] | None:
+        if self._data is None:
+            self._data = load_json_file(self.path, self.on_corrupt)
+        return self._data
+
+    def write(self, data: dict[str, Any]) -> None:
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        atomic_write_bytes(self.path, payload, durable=self.durable)
+        self._data = data
+
+    def close(self) -> None:
+        self._data = None
+
+
+def load_json_file(path: Path, on_corrupt: CorruptHandler | None = None) -> dict[str, Any] | None:
+    """Parse a JSON object file; None when missing; set aside and None when corrupt."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        return data
+    except ValueError:
+        moved = set_aside(path)
+        if on_corrupt is not None:
+            on_corrupt(path, moved)
+        return None
+
+
+def open_db(path: Path, *, durable: bool = True, on_corrupt: CorruptHandler | None = None) -> TinyDB:
+    """A TinyDB on an AtomicJSONStorage."""
+    return TinyDB(str(path), storage=AtomicJSONStorage, durable=durable, on_corrupt=on_corrupt)
+
+
+def table_docs(db: TinyDB, table: str) -> list[dict[str, Any]]:
+    """All documents of a table as plain dicts (no TinyDB Document wrappers)."""
+    data = db.storage.read() or {}
+    return list(data.get(table, {}).values())
+
+
+def replace_tables(db: TinyDB, tables: dict[str, Iterable[dict[str, Any]]]) -> None:
+    """Replace whole tables in one atomic write (TinyDB's own format: {table: {id: doc}})."""
+    data = dict(db.storage.read() or {})
+    for name, docs in tables.items():
+        data[name] = {str(i): doc for i, doc in enumerate(docs, 1)}
+    db.storage.write(data)
+    db.clear_cache()
+    for name in tables:
+        # TinyDB tables cache their next id; drop them so they re-read the new contents.
+        db._tables.pop(name, None)
+
+
+class InstanceLock:
+    """One writer at a time: an exclusive flock on data/lock, holding the owner's pid."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock or raise LockedError with a clear message."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                os.close(fd)
+                raise
+            owner = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+            os.close(fd)
+            who = f" (pid {owner})" if owner.isdigit() else ""
+            raise LockedError(
+                f"another reader is running{who} and holds {self.path}; "
+                "close it first (reading commands like `reader feeds` still work)"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        """Let go of the lock (the file stays; it is harmless)."""
+        if self._fd is not None:
+            try:
+                os.ftruncate(self._fd, 0)
+            except OSError:
+                pass
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    @property
+    def held(self) -> bool:
+        """True while this object holds the lock."""
+        return self._fd is not None
+
+    def __enter__(self) -> InstanceLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+class Store:
+    """The reader's files, opened lazily; every write is one atomic file replace."""
+
+    def __init__(self, data_dir: Path, cache_dir: Path):
+        self.data_dir = data_dir
+        self.cache_dir = cache_dir
+        self.problems: list[str] = []
+        """Corrupt files found and set aside, as messages for the user."""
+        self._subs: TinyDB | None = None
+        self._marks: TinyDB | None = None
+        self._feed_dbs: dict[str, TinyDB] = {}
+        self._read_dbs: dict[str, TinyDB] = {}
+        self._read_sets: dict[str, set[str]] = {}
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _corrupt(self, path: Path, moved: Path) -> None:
+        self.problems.append(f"{path} was corrupt; it was moved to {moved} and left untouched")
+
+    def _open(self, path: Path, durable: bool) -> TinyDB:
+        return open_db(path, durable=durable, on_corrupt=self._corrupt)
+
+    @property
+    def exists(self) -> bool:
+        """True once subscriptions were ever saved (first-run detection)."""
+        return (self.data_dir / "subscriptions.json").exists()
+
+    # -- subscriptions (user data) -----------------------------------------------------------
+    @property
+    def subscriptions_db(self) -> TinyDB:
+        if self._subs is None:
+            self._subs = self._open(self.data_dir / "subscriptions.json", durable=True)
+        return self._subs
+
+    def load_feeds(self) -> list[dict[str, Any]]:
+        """Subscribed feeds in the user's order."""
+        return table_docs(self.subscriptions_db, "feeds")
+
+    def save_feeds(self, feeds: list[dict[str, Any]]) -> None:
+        """Replace the subscription list (one atomic write)."""
+        replace_tables(self.subscriptions_db, {"feeds": feeds})
+
+    # -- read state (user data, one file per feed) --------------------------------------------
+    def _read_db(self, feed_key: str) -> TinyDB:
+        db = self._read_dbs.get(feed_key)
+        if db is None:
+            db = self._read_dbs[feed_key] = self._open(
+                self.data_dir / "read" / f"{feed_key}.json", durable=True
+            )
+        return db
+
+    def read_ids(self, feed_key: str) -> set[str]:
+        """Ids of the feed's articles the user has read."""
+        ids = self._read_sets.get(feed_key)
+        if ids is None:
+            path = self.data_dir / "read" / f"{feed_key}.json"
+            if not path.exists():
+                ids = set()
+            else:
+                ids = {doc["id"] for doc in table_docs(self._read_db(feed_key), "read")}
+            self._read_sets[feed_key] = ids
+        return ids
+
+    def set_read(self, feed_key: str, ids: Iterable[str], read: bool) -> bool:
+        """Mark ids read or unread; writes only when something changed. True if it wrote."""
+        current = self.read_ids(feed_key)
+        ids = set(ids)
+        new = current | ids if read else current - ids
+        if new == current:
+            return False
+        now = time.time()
+        replace_tables(self._read_db(feed_key), {"read": ({"id": i, "at": now} for i in sorted(new))})
+        self._read_sets[feed_key] = new
+        return True
+
+    def forget_read(self, feed_key: str, keep: set[str]) -> None:
+        """Drop read entries of articles that left the cache (keeps the file small)."""
+        current = self.read_ids(feed_key)
+        if current - keep:
+            self.set_read(feed_key, current - keep, False)
+
+    def delete_read(self, feed_key: str) -> None:
+        """Remove a feed's read file (the feed was unsubscribed)."""
+        self._read_dbs.pop(feed_key, None)
+        self._read_sets.pop(feed_key, None)
+        (self.data_dir / "read" / f"{feed_key}.json").unlink(missing_ok=True)
+
+    # -- bookmarks and notes (user data) -------------------------------------------------------
+    @property
+    def marks_db(self) -> TinyDB:
+        if self._marks is None:
+            self._marks = self._open(self.data_dir / "marks.json", durable=True)
+        return self._marks
+
+    def load_bookmarks(self) -> dict[str, dict[str, Any]]:
+        """article id -> {id, at, article, body} (a full copy, so it outlives the cache)."""
+        return {doc["id"]: doc for doc in table_docs(self.marks_db, "bookmarks")}
+
+    def save_bookmarks(self, bookmarks: dict[str, dict[str, Any]]) -> None:
+        replace_tables(self.marks_db, {"bookmarks": bookmarks.values()})
+
+    # -- per-feed cache (disposable) ---------------------------------------------------------
+    def _feed_db(self, feed_key: str) -> TinyDB:
+        db = self._feed_dbs.get(feed_key)
+        if db is None:
+            db = self._feed_dbs[feed_key] = self._open(
+                self.cache_dir / "feeds" / f"{feed_key}.json", durable=True
+            )
+        return db
+
+    def load_feed_cache(self, feed_key: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """(meta, article metadata docs) for one feed; empty when not cached yet."""
+        if not (self.cache_dir / "feeds" / f"{feed_key}.json").exists():
+            return {}, []
+        db = self._feed_db(feed_key)
+        meta = table_docs(db, "meta")
+        return (meta[0] if meta else {}), table_docs(db, "articles")
+
+    def save_feed_cache(
+        self, feed_key: str, meta: dict[str, Any], articles: list[dict[str, Any]]
+    ) -> None:
+        replace_tables(self._feed_db(feed_key), {"meta": [meta], "articles": articles})
+
+    def load_bodies(self, feed_key: str) -> dict[str, dict[str, Any]]:
+        """article id -> body doc {id, content_html, summary_html, base_url, md_key, markdown}."""
+        path = self.cache_dir / "bodies" / f"{feed_key}.json"
+        data = load_json_file(path, self._corrupt) or {}
+        return {doc["id"]: doc for doc in data.get("bodies", {}).values()}
+
+    def save_bodies(self, feed_key: str, bodies: dict[str, dict[str, Any]]) -> None:
+        db = self._open(self.cache_dir / "bodies" / f"{feed_key}.json", durable=True)
+        db.storage._data = {}
+        replace_tables(db, {"bodies": bodies.values()})
+
+    def delete_feed_cache(self, feed_key: str) -> None:
+        self._feed_dbs.pop(feed_key, None)
+        for sub in ("feeds", "bodies"):
+            (self.cache_dir / sub / f"{feed_key}.json").unlink(missing_ok=True)
+
+    # -- refresh status (disposable) -----------------------------------------------------------
+    def load_status(self) -> dict[str, dict[str, Any]]:
+        """feed key -> {last_checked, last_success, last_error, last_warning}."""
+        return load_json_file(self.cache_dir / "status.json", self._corrupt) or {}
+
+    def save_status(self, status: dict[str, dict[str, Any]]) -> None:
+        payload = json.dumps(status, ensure_ascii=False, separators=(",", ":")).encode()
+        atomic_write_bytes(self.cache_dir / "status.json", payload)
+
+    def lock(self) -> InstanceLock:
+        """The instance lock (not yet taken)."""
+        return InstanceLock(self.data_dir / "lock")
