@@ -17,7 +17,7 @@ import httpx
 
 from reader import __version__
 
-USER_AGENT = f"reader/{__version__} (+https://github.com/reader-terminal/reader; terminal feed reader)"
+USER_AGENT = f"reader/{__version__} (terminal feed reader; +https://pypi.org/project/reader/)"
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
     "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"

@@ -24,7 +24,7 @@ from reader.config import Settings, load_settings
 from reader.locations import Paths
 from reader.models import Article, Feed, FeedResult, ParsedFeed
 from reader.opml import ImportedList, Subscription, read_subscriptions, write_opml
-from reader.store import InstanceLock, Store
+from reader.store import InstanceLock, Store, StoreError
 from reader.textutil import one_line
 
 SEED_FILES = ("amn.xml", "atom.xml", "summary.xml", "jsonfeed.json")
@@ -299,6 +299,8 @@ class Library:
                     nonlocal done
                     try:
                         result = await self._refresh_one(feed, fetcher, executor, store_lock)
+                    except StoreError as exc:
+                        result = FeedResult(feed.key, feed.url, "error", error=str(exc))
                     except Exception as exc:  # noqa: BLE001 - report it, refresh the rest
                         result = FeedResult(feed.key, feed.url, "error",
                                             error=f"internal error: {type(exc).__name__}: {exc}")

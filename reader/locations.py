@@ -23,7 +23,7 @@ class Paths:
 
     @classmethod
     def from_env(cls) -> Paths:
-        """The folders for this user, as platformdirs finds them (the seam tests patch via XDG_*)."""
+        """This user's folders, as platformdirs finds them (tests set XDG_* to move them)."""
         return cls(
             config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
             data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),

@@ -113,7 +113,8 @@ def read_urls(text: str, name: str = "") -> ImportedList:
         url, rest = parts[0], parts[1:]
         if url.startswith(("query:", "exec:", "filter:")):
             kind = url.split(":", 1)[0]
-            result.warnings.append(f"{name}: line {number}: {kind}: feeds are not supported; skipped")
+            result.warnings.append(
+                f"{name}: line {number}: {kind}: feeds are not supported; skipped")
             continue
         if "://" not in url and not url.startswith(("/", "~", ".")):
             result.warnings.append(f"{name}: line {number}: {url!r} is not a URL; skipped")

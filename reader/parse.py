@@ -8,6 +8,7 @@ import html
 import io
 import json
 import re
+import urllib.parse
 from datetime import datetime
 from typing import Any
 
@@ -42,7 +43,9 @@ def _looks_like_json(data: bytes, content_type: str) -> bool:
 def _parse_xml(data: bytes, url: str, content_type: str) -> ParsedFeed:
     import feedparser  # imported here: 80 ms that commands without a refresh never pay
 
-    headers = {"content-location": url} if url.startswith(("http://", "https://")) else {}
+    # No content-location: feedparser would resolve even guids against it, so ids would change
+    # when a feed moves. Relative links are resolved against the feed URL below instead.
+    headers = {}
     if content_type:
         headers["content-type"] = content_type
     # Bytes in a BytesIO: feedparser treats a str (and even bytes) as a path or URL to open.
@@ -70,8 +73,11 @@ def _parse_xml(data: bytes, url: str, content_type: str) -> ParsedFeed:
         kind=parsed.get("version", "") or "unknown",
     )
     seen: set[str] = set()
+    feed_url = url if url.startswith(("http://", "https://")) else ""
+    if feed_url and result.site_url:
+        result.site_url = urllib.parse.urljoin(feed_url, result.site_url)
     for entry in parsed.entries:
-        item = _from_feedparser(entry)
+        item = _from_feedparser(entry, feed_url)
         if item.guid in seen:
             continue
         seen.add(item.guid)
@@ -88,7 +94,7 @@ def _struct_to_epoch(value: Any) -> float | None:
         return None
 
 
-def _from_feedparser(entry: Any) -> ParsedEntry:
+def _from_feedparser(entry: Any, feed_url: str) -> ParsedEntry:
     content_html = ""
     base = ""
     contents = entry.get("content") or []
@@ -108,13 +114,20 @@ def _from_feedparser(entry: Any) -> ParsedEntry:
         summary_html = ""
     base = base or detail.get("base", "") or ""
     link = one_line(entry.get("link", ""))
+    if feed_url:
+        base = urllib.parse.urljoin(feed_url, base) if base else ""
+        link = urllib.parse.urljoin(base or feed_url, link) if link else ""
+    title = entry.get("title", "") or ""
+    if "html" in ((entry.get("title_detail") or {}).get("type") or ""):
+        title = html.unescape(_TAG_RE.sub("", title))
     return _finish_entry(
         entry_id=entry.get("id", ""),
-        title=entry.get("title", ""),
+        title=title,
         link=link,
         author=entry.get("author", ""),
-        published=_struct_to_epoch(entry.get("published_parsed")),
-        updated=_struct_to_epoch(entry.get("updated_parsed")),
+        # dict.get: FeedParserDict.get maps a missing updated_parsed to published_parsed.
+        published=_struct_to_epoch(dict.get(entry, "published_parsed")),
+        updated=_struct_to_epoch(dict.get(entry, "updated_parsed")),
         content_html=content_html,
         summary_html=summary_html,
         base_url=base or link,
@@ -142,7 +155,7 @@ def _finish_entry(
     tags: list[str],
 ) -> ParsedEntry:
     """Clean the fields and apply the fallbacks every format shares."""
-    title = one_line(html.unescape(_TAG_RE.sub("", title))) if "<" in title else one_line(title)
+    title = one_line(title)
     if not title:
         title = _title_from_text(summary_html or content_html)
     entry_id = one_line(entry_id)

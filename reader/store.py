@@ -60,6 +60,16 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
         _fsync_dir(path.parent)
 
 
+def write_or_explain(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """atomic_write_bytes, turning an OSError (full disk, permissions) into a StoreError."""
+    try:
+        atomic_write_bytes(path, data, durable=durable)
+    except OSError as exc:
+        raise StoreError(
+            f"{path}: cannot save ({exc.strerror or exc}); the previous version is intact"
+        ) from None
+
+
 def _fsync_dir(folder: Path) -> None:
     try:
         dir_fd = os.open(folder, os.O_RDONLY)
@@ -95,7 +105,9 @@ class AtomicJSONStorage(Storage):
     A file that does not parse is set aside and reported, never silently overwritten.
     """
 
-    def __init__(self, path: str, *, durable: bool = True, on_corrupt: CorruptHandler | None = None):
+    def __init__(
+        self, path: str, *, durable: bool = True, on_corrupt: CorruptHandler | None = None
+    ):
         self.path = Path(path)
         self.durable = durable
         self.on_corrupt = on_corrupt
@@ -108,7 +120,7 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: dict[str, Any]) -> None:
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        atomic_write_bytes(self.path, payload, durable=self.durable)
+        write_or_explain(self.path, payload, durable=self.durable)
         self._data = data
 
     def close(self) -> None:
@@ -135,7 +147,9 @@ def load_json_file(path: Path, on_corrupt: CorruptHandler | None = None) -> dict
         return None
 
 
-def open_db(path: Path, *, durable: bool = True, on_corrupt: CorruptHandler | None = None) -> TinyDB:
+def open_db(
+    path: Path, *, durable: bool = True, on_corrupt: CorruptHandler | None = None
+) -> TinyDB:
     """A TinyDB on an AtomicJSONStorage."""
     return TinyDB(str(path), storage=AtomicJSONStorage, durable=durable, on_corrupt=on_corrupt)
 
@@ -280,7 +294,8 @@ class Store:
         if new == current:
             return False
         now = time.time()
-        replace_tables(self._read_db(feed_key), {"read": ({"id": i, "at": now} for i in sorted(new))})
+        docs = ({"id": i, "at": now} for i in sorted(new))
+        replace_tables(self._read_db(feed_key), {"read": docs})
         self._read_sets[feed_key] = new
         return True
 
@@ -355,7 +370,7 @@ class Store:
 
     def save_status(self, status: dict[str, dict[str, Any]]) -> None:
         payload = json.dumps(status, ensure_ascii=False, separators=(",", ":")).encode()
-        atomic_write_bytes(self.cache_dir / "status.json", payload)
+        write_or_explain(self.cache_dir / "status.json", payload)
 
     def lock(self) -> InstanceLock:
         """The instance lock (not yet taken)."""

@@ -1,0 +1,144 @@
+"""Shared fixtures: isolated XDG folders and a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from reader.locations import Paths
+
+
+@pytest.fixture
+def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """Config, data and cache under tmp_path, via the XDG variables the app honours."""
+    for name in ("CONFIG", "DATA", "CACHE"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+    return Paths.from_env()
+
+
+@dataclass
+class Route:
+    """What the test server answers for one path."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str = ""
+    last_modified: str = ""
+    delay: float = 0.0
+    gzip: bool = False
+    location: str = ""
+
+
+@dataclass
+class Hit:
+    """One request the server saw."""
+
+    path: str
+    headers: dict[str, str]
+
+
+class FeedServer:
+    """A threaded HTTP server on 127.0.0.1 with routes the test sets up."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.hits: list[Hit] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                server.hits.append(Hit(self.path, {k.lower(): v for k, v in self.headers.items()}))
+                route = server.routes.get(self.path)
+                if route is None:
+                    self._send(404, b"not found", {})
+                    return
+                if route.delay:
+                    time.sleep(route.delay)
+                if route.location:
+                    self._send(route.status, b"", {"Location": route.location})
+                    return
+                inm = self.headers.get("If-None-Match")
+                ims = self.headers.get("If-Modified-Since")
+                if (route.etag and inm == route.etag) or (
+                    route.last_modified and not route.etag and ims == route.last_modified
+                ):
+                    self._send(304, b"", {"ETag": route.etag} if route.etag else {})
+                    return
+                headers = dict(route.headers)
+                if route.etag:
+                    headers["ETag"] = route.etag
+                if route.last_modified:
+                    headers["Last-Modified"] = route.last_modified
+                body = route.body
+                if route.gzip:
+                    body = gzip.compress(body) if not headers.get("X-Raw") else body
+                    headers["Content-Encoding"] = "gzip"
+                self._send(route.status, body, headers)
+
+            def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+                try:
+                    self.send_response(status)
+                    headers.setdefault("Content-Type", "application/rss+xml; charset=utf-8")
+                    for key, value in headers.items():
+                        if key != "X-Raw":
+                            self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if body:
+                        self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a path on this server."""
+        return f"http://127.0.0.1:{self.httpd.server_port}{path}"
+
+    def hits_for(self, path: str) -> list[Hit]:
+        return [h for h in self.hits if h.path == path]
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    """A live HTTP server on 127.0.0.1, stopped after the test."""
+    srv = FeedServer()
+    srv.thread.start()
+    yield srv
+    srv.httpd.shutdown()
+    srv.httpd.server_close()
+
+
+def rss(title: str, items: list[tuple[str, str]], *, link: str = "https://example.com/") -> bytes:
+    """A small RSS 2.0 feed: items are (guid, title)."""
+    parts = [f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+             f"<title>{title}</title><link>{link}</link>"]
+    for guid, item_title in items:
+        parts.append(
+            f"<item><guid>{guid}</guid><title>{item_title}</title>"
+            f"<link>https://example.com/{guid}</link>"
+            f"<pubDate>Mon, 06 Sep 2021 16:45:00 +0000</pubDate>"
+            f"<description>&lt;p&gt;Body of {item_title}&lt;/p&gt;</description></item>"
+        )
+    parts.append("</channel></rss>")
+    return "".join(parts).encode()
+
+
+@pytest.fixture
+def make_rss() -> Callable[..., bytes]:
+    return rss

@@ -1,0 +1,35 @@
+"""The core never imports textual: proven in a fresh interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import reader
+
+CORE = ["reader.cli", "reader.config", "reader.fetch", "reader.library", "reader.locations",
+        "reader.models", "reader.opml", "reader.parse", "reader.store", "reader.textutil"]
+
+
+def test_core_modules_do_not_import_textual() -> None:
+    package = Path(reader.__file__).parent
+    modules = list(CORE)
+    if (package / "convert.py").exists():
+        modules.append("reader.convert")
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        + "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=package.parent)
+    assert out.stdout.strip() == ""
+
+
+def test_the_check_itself_can_fail() -> None:
+    out = subprocess.run([sys.executable, "-c",
+                          "import sys, textual.app; print('textual' in sys.modules)"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
