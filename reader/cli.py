@@ -150,14 +150,11 @@ def _print_json(data: Any) -> None:
 # -- commands -------------------------------------------------------------------------------
 
 def cmd_app(args: argparse.Namespace, library: Library) -> int:
-    """Start the interactive app (until it exists: say so, and show what is there)."""
-    articles = library.articles(unread=True)
-    print("The interactive reader is not part of this version yet; the command line works.")
-    print(f"{len(library.feeds())} feeds, {len(articles)} unread articles. Newest unread:\n")
-    for article in articles[:10]:
-        print(f"  {article.id}  {_when(article.date)}  {article.feed_title[:24]:24}  "
-              f"{article.title}")
-    print("\nTry: reader articles | reader show ID | reader refresh | reader --help")
+    """Start the interactive app; it is the one writer while it runs."""
+    library.acquire()  # a second instance gets LockedError: one clear line, exit 2
+    from reader.ui.app import run_app  # textual is imported only here
+
+    run_app(library, offline=args.offline)
     return EXIT_OK
 
 

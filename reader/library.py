@@ -112,6 +112,16 @@ class Library:
             )
         self._articles: dict[str, list[dict[str, Any]]] = {}
         self._bookmarks: dict[str, dict[str, Any]] | None = None
+        self._writer: Executor | None = None
+
+    async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run a blocking library call on the one writer thread (keeps writes in order and
+        off the event loop); the app uses this for every change it makes."""
+        if self._writer is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-writer")
+        return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
 
     # -- lifecycle ------------------------------------------------------------------------
     def acquire(self) -> None:
@@ -122,7 +132,10 @@ class Library:
             self._lock = lock
 
     def release(self) -> None:
-        """Stop being the writer."""
+        """Stop being the writer (after finishing queued writes)."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
         if self._lock is not None:
             self._lock.release()
             self._lock = None
@@ -324,7 +337,7 @@ class Library:
         now = time.time()
         feed.last_checked = now
         if result.status == "error":
-            feed.last_error = result.error
+            feed.last_error = result.error = one_line(result.error)
         else:
             feed.last_error = ""
             feed.last_success = now
@@ -357,7 +370,7 @@ class Library:
         validators = {"etag": fetched.etag, "last_modified": fetched.last_modified,
                       "content_hash": digest}
         async with store_lock:
-            new, updated = await asyncio.to_thread(self._merge, feed, parsed, validators)
+            new, updated = await self.write(self._merge, feed, parsed, validators)
         result.status, result.new, result.updated = "new", new, updated
         return result
 

@@ -1,0 +1,589 @@
+"""ReaderApp: three panes (feeds, articles, article) plus notes, all by keyboard.
+
+The app is handed a Library and talks to it only through its public API. Blocking work
+(refresh, conversion, writes) runs off the event loop: refresh as an async worker whose
+parsing and storing happen in the library's executors, writes on the library's writer thread.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+import webbrowser
+from collections.abc import Iterable
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, OptionList
+
+from reader.library import Library
+from reader.models import Article, FeedResult
+from reader.ui.screens.dialogs import HelpScreen, SearchScreen
+from reader.ui.widgets.article_view import ArticleView
+from reader.ui.widgets.lists import ArticleList, FeedList, View
+from reader.ui.widgets.panes import NotesPane, StatusLine
+
+NARROW = 100
+"""Below this many columns only the focused pane is shown."""
+
+
+def safe_link(url: str) -> str | None:
+    """The URL if it may be opened: http(s) only, no leading dash, no whitespace tricks."""
+    url = (url or "").strip()
+    if not url or url.startswith("-") or any(c.isspace() or ord(c) < 32 for c in url):
+        return None
+    if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
+        return None
+    return url
+
+
+class ReaderApp(App[None]):
+    """The terminal feed reader."""
+
+    CSS_PATH = "reader.tcss"
+    TITLE = "reader"
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="cursor_down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="cursor_up"),
+        Binding("h,escape", "back", "Back", id="back"),
+        Binding("tab", "next_pane", "Next pane", show=False, id="next_pane"),
+        Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="previous_pane"),
+        Binding("J", "next_article", "Next article", show=False, id="next_article"),
+        Binding("K", "previous_article", "Previous article", show=False, id="previous_article"),
+        Binding("n", "next_unread", "Next unread", id="next_unread"),
+        Binding("p", "previous_unread", "Prev unread", show=False, id="previous_unread"),
+        Binding("space,pagedown", "page_down", "Page down", show=False, id="page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="page_up"),
+        Binding("g,home", "top", "Top", show=False, id="top"),
+        Binding("G,end", "bottom", "Bottom", show=False, id="bottom"),
+        Binding("r", "refresh_feed", "Refresh", id="refresh_feed"),
+        Binding("R", "refresh_all", "Refresh all", id="refresh_all"),
+        Binding("slash", "search", "Search", id="search"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self, library: Library, *, offline: bool = False) -> None:
+        super().__init__()
+        self.library = library
+        self.offline = offline
+        self.view: View = View("all")
+        """What the article list shows."""
+        self.reading: Article | None = None
+        """The article in the article pane."""
+        self.links: list[Any] = []
+        """Numbered links of the article being read."""
+        self.counts: dict[str, tuple[int, int]] = {}
+        self.refreshing = False
+        settings = library.settings
+        if settings.theme:
+            self.theme = settings.theme
+
+    # -- layout ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield FeedList(id="feeds")
+            yield ArticleList(id="articles")
+            with Vertical(id="reading"):
+                yield ArticleView(id="article")
+                yield NotesPane(id="notes")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    @property
+    def feed_list(self) -> FeedList:
+        return self.query_one(FeedList)
+
+    @property
+    def article_list(self) -> ArticleList:
+        return self.query_one(ArticleList)
+
+    @property
+    def article_view(self) -> ArticleView:
+        return self.query_one(ArticleView)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    def on_mount(self) -> None:
+        if self.library.settings.keys:
+            self.set_keymap(self.library.settings.keys)
+        self.feed_list.border_title = "Feeds"
+        self.article_list.border_title = "Articles"
+        self.article_view.border_title = "Article"
+        self.article_view.show_message("Choose an article (enter) to read it here.")
+        self.status.set(offline=self.offline,
+                        message="; ".join(self.library.problems) or "? shows every key")
+        self.focus_pane(self.feed_list)
+        self._apply_width(self.size.width)
+        self.load_everything()
+        interval = self.library.settings.refresh_interval_minutes
+        if interval and not self.offline:
+            self.set_interval(interval * 60, self.action_refresh_all)
+            oldest = min((f.last_checked for f in self.library.feeds()), default=0)
+            if time.time() - oldest > interval * 60:
+                self.call_after_refresh(self.action_refresh_all)
+
+    def on_resize(self) -> None:
+        self._apply_width(self.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.screen.set_class(width < NARROW, "-narrow")
+        self._mark_active_pane()
+
+    def on_descendant_focus(self) -> None:
+        self._mark_active_pane()
+
+    def _mark_active_pane(self) -> None:
+        focused = self.focused
+        for pane in (self.feed_list, self.article_list, self.query_one("#reading")):
+            active = focused is not None and (focused is pane or pane in focused.ancestors)
+            pane.set_class(active, "-active")
+
+    # -- loading --------------------------------------------------------------------------
+    @work(exclusive=True, group="load", thread=True)
+    def load_everything(self) -> None:
+        """Counts and the first view, read in a thread so start-up paints at once."""
+        counts = self.library.counts()
+        bookmarked = len(self.library.bookmarks())
+        articles = self._articles_for(self.view)
+        self.call_from_thread(self._loaded, counts, bookmarked, articles)
+
+    def _loaded(self, counts: dict[str, tuple[int, int]], bookmarked: int,
+                articles: list[Article]) -> None:
+        self.counts = counts
+        self.feed_list.populate(self.library.feeds(), counts, bookmarked)
+        self._show_articles(articles)
+
+    def _articles_for(self, view: View) -> list[Article]:
+        lib = self.library
+        if view.kind == "feed":
+            return lib.articles(view.value)
+        if view.kind == "unread":
+            return lib.articles(unread=True)
+        if view.kind == "bookmarked":
+            marks = lib.bookmarks()
+            found = lib.articles(bookmarked=True)
+            return sorted(found, key=lambda a: marks.get(a.id, {}).get("at", 0), reverse=True)
+        if view.kind == "tag":
+            keys = {f.key for f in lib.feeds() if view.value in f.tags}
+            return [a for a in lib.articles() if a.feed_key in keys]
+        if view.kind == "search":
+            return lib.articles(view.scope or None, search=view.value)
+        return lib.articles()
+
+    def _view_title(self, view: View) -> str:
+        if view.kind == "feed":
+            try:
+                return self.library.find_feed(view.value).title
+            except Exception:  # noqa: BLE001 - the feed was removed meanwhile
+                return "Articles"
+        if view.kind == "tag":
+            return f"Tag: {view.value}"
+        if view.kind == "search":
+            return f"Search: {view.value}"
+        return {"all": "All articles", "unread": "Unread", "bookmarked": "Bookmarked"}[view.kind]
+
+    def _show_articles(self, articles: list[Article], keep_id: str | None = None) -> None:
+        lst = self.article_list
+        lst.populate(articles, show_feed=self.view.kind != "feed", keep_id=keep_id)
+        lst.border_title = f"{self._view_title(self.view)} ({len(articles)})"
+
+    def open_view(self, view: View, focus: bool = True) -> None:
+        """Show a view in the article list."""
+        self.view = view
+        self._show_articles(self._articles_for(view))
+        if focus:
+            self.focus_pane(self.article_list)
+
+    def _reload_counts(self) -> None:
+        self.counts = self.library.counts()
+        self.feed_list.populate(self.library.feeds(), self.counts, len(self.library.bookmarks()))
+
+    # -- opening --------------------------------------------------------------------------
+    def action_open(self) -> None:
+        focused = self.focused
+        if focused is self.feed_list:
+            view = self.feed_list.current_view
+            if view is None:
+                return
+            if view.kind == "tag" and self.view == view:  # second enter folds the folder
+                self._toggle_folder(view.value)
+                return
+            self.open_view(view)
+        elif focused is self.article_list:
+            article = self.article_list.current
+            if article is not None:
+                self.open_article(article)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def _toggle_folder(self, tag: str) -> None:
+        if tag in self.feed_list.collapsed:
+            self.feed_list.collapsed.discard(tag)
+        else:
+            self.feed_list.collapsed.add(tag)
+        self._reload_counts()
+
+    def open_article(self, article: Article, focus: bool = True) -> None:
+        """Show an article, mark it read."""
+        self.reading = article
+        self.article_view.border_title = article.feed_title or "Article"
+        self.article_view.show_message("Loading…")
+        self._convert(article)
+        if focus:
+            self.focus_pane(self.article_view)
+        if not article.read:
+            self._set_read(article, True)
+
+    @work(exclusive=True, group="convert")
+    async def _convert(self, article: Article) -> None:
+        converted = await self.library.write(self.library.converted, article)
+        if self.reading is None or self.reading.id != article.id:
+            return
+        self.links = list(converted.links)
+        header = [
+            ("Feed", article.feed_title),
+            ("Author", article.author),
+            ("Date", time.strftime("%Y-%m-%d %H:%M", time.localtime(article.date))
+             if article.date else ""),
+            ("Link", article.link),
+        ]
+        self.article_view.show(article.id, header, article.title, converted.markdown)
+
+    # -- read state and bookmarks -----------------------------------------------------------
+    def _target_article(self) -> Article | None:
+        if self.focused is self.article_view or self.focused is None:
+            return self.reading or self.article_list.current
+        return self.article_list.current
+
+    def _set_read(self, article: Article, read: bool) -> None:
+        if article.read == read:
+            return
+        article.read = read
+        self.article_list.update_article(article)
+        unread, total = self.counts.get(article.feed_key, (0, 0))
+        self.counts[article.feed_key] = (unread + (-1 if read else 1), total)
+        self.feed_list.populate(self.library.feeds(), self.counts,
+                                len(self.library.bookmarks()))
+        self._write(self.library.mark_read, article, read)
+
+    @work(group="write")
+    async def _write(self, fn: Any, *args: Any) -> None:
+        try:
+            await self.library.write(fn, *args)
+        except Exception as exc:  # noqa: BLE001 - say it, keep running
+            self.status.set(message=f"could not save: {exc}")
+
+    def action_toggle_read(self) -> None:
+        article = self._target_article()
+        if article is not None:
+            self._set_read(article, not article.read)
+
+    async def action_toggle_bookmark(self) -> None:
+        article = self._target_article()
+        if article is None:
+            return
+        on_ = not article.bookmarked
+        try:
+            await self.library.write(self.library.set_bookmark, article, on_)
+        except Exception as exc:  # noqa: BLE001
+            self.status.set(message=f"could not save the bookmark: {exc}")
+            return
+        article.bookmarked = on_
+        self.article_list.update_article(article)
+        self.feed_list.populate(self.library.feeds(), self.counts, len(self.library.bookmarks()))
+        self.status.set(message="bookmarked" if on_ else "bookmark removed")
+
+    async def action_mark_all_read(self) -> None:
+        if self.focused is self.feed_list and self.feed_list.current_view is not None:
+            view = self.feed_list.current_view
+            articles = self._articles_for(view)
+        else:
+            articles = list(self.article_list.articles)
+        ids = [a.id for a in articles if not a.read]
+        if not ids:
+            self.status.set(message="nothing unread here")
+            return
+        await self.library.write(self.library.set_read, ids, True)
+        for article in articles:
+            article.read = True
+        self._show_articles(self.article_list.articles)
+        self._reload_counts()
+        self.status.set(message=f"{len(ids)} articles marked read")
+
+    # -- moving ---------------------------------------------------------------------------
+    def _focused_list(self) -> OptionList | None:
+        focused = self.focused
+        return focused if isinstance(focused, OptionList) else None
+
+    def action_cursor_down(self) -> None:
+        if (lst := self._focused_list()) is not None:
+            lst.action_cursor_down()
+        elif self.focused is self.article_view:
+            self.article_view.scroll_down(animate=False)
+
+    def action_cursor_up(self) -> None:
+        if (lst := self._focused_list()) is not None:
+            lst.action_cursor_up()
+        elif self.focused is self.article_view:
+            self.article_view.scroll_up(animate=False)
+
+    def action_page_down(self) -> None:
+        if (lst := self._focused_list()) is not None:
+            lst.action_page_down()
+        elif self.focused is self.article_view:
+            self.article_view.page_down()
+
+    def action_page_up(self) -> None:
+        if (lst := self._focused_list()) is not None:
+            lst.action_page_up()
+        elif self.focused is self.article_view:
+            self.article_view.page_up()
+
+    def action_top(self) -> None:
+        if (lst := self._focused_list()) is not None:
+            lst.action_first()
+        elif self.focused is self.article_view:
+            self.article_view.scroll_home(animate=False)
+
+    def action_bottom(self) -> None:
+        if (lst := self._focused_list()) is not None:
+            lst.action_last()
+        elif self.focused is self.article_view:
+            self.article_view.scroll_end(animate=False)
+
+    def _panes(self) -> list[Widget]:
+        return [self.feed_list, self.article_list, self.article_view]
+
+    def focus_pane(self, widget: Widget) -> None:
+        """Focus a pane; on narrow screens it becomes the one shown."""
+        for pane in (self.feed_list, self.article_list, self.query_one("#reading")):
+            pane.set_class(pane is widget or pane in widget.ancestors, "-active")
+        widget.focus()
+
+    def action_next_pane(self) -> None:
+        panes = self._panes()
+        current = panes.index(self.focused) if self.focused in panes else -1
+        self.focus_pane(panes[(current + 1) % len(panes)])
+
+    def action_previous_pane(self) -> None:
+        panes = self._panes()
+        current = panes.index(self.focused) if self.focused in panes else 0
+        self.focus_pane(panes[(current - 1) % len(panes)])
+
+    def action_back(self) -> None:
+        if self.focused is self.article_view:
+            self.focus_pane(self.article_list)
+        elif self.focused is self.article_list:
+            self.focus_pane(self.feed_list)
+
+    def _step_article(self, step: int, unread_only: bool) -> None:
+        lst = self.article_list
+        if not lst.articles:
+            return
+        current = lst.highlighted if lst.highlighted is not None else -step
+        if self.reading is not None and self.reading.id in [a.id for a in lst.articles]:
+            current = [a.id for a in lst.articles].index(self.reading.id)
+        index = current + step
+        while 0 <= index < len(lst.articles):
+            if not unread_only or not lst.articles[index].read:
+                lst.highlighted = index
+                if self.focused is self.article_view or unread_only:
+                    self.open_article(lst.articles[index], focus=self.focused is not lst)
+                return
+            index += step
+        self.status.set(message="no more unread articles here" if unread_only
+                        else "no more articles")
+
+    def action_next_article(self) -> None:
+        self._step_article(1, unread_only=False)
+
+    def action_previous_article(self) -> None:
+        self._step_article(-1, unread_only=False)
+
+    def action_next_unread(self) -> None:
+        self._step_article(1, unread_only=True)
+
+    def action_previous_unread(self) -> None:
+        self._step_article(-1, unread_only=True)
+
+    # -- links ----------------------------------------------------------------------------
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Open http(s) links in the browser ($BROWSER honoured), never through a shell."""
+        link = safe_link(url)
+        if link is None:
+            self.status.set(message="not opened: only http and https links open")
+            return
+        try:
+            webbrowser.open(link, new=2 if new_tab else 0)
+        except Exception as exc:  # noqa: BLE001
+            self.status.set(message=f"could not start a browser: {exc}")
+            return
+        self.status.set(message=f"opened {link}")
+
+    def action_open_in_browser(self) -> None:
+        article = self._target_article()
+        if article is not None and article.link:
+            self.open_url(article.link)
+        else:
+            self.status.set(message="this article has no link")
+
+    def action_open_link(self, number: int) -> None:
+        """Open link N of the article being read."""
+        if self.reading is None:
+            self.status.set(message="open an article first")
+            return
+        link = next((lk for lk in self.links if lk.number == number), None)
+        if link is None:
+            self.status.set(message=f"this article has no link {number}")
+            return
+        self.open_url(link.url)
+
+    # -- refresh --------------------------------------------------------------------------
+    def action_refresh_feed(self) -> None:
+        view = self.feed_list.current_view if self.focused is self.feed_list else self.view
+        if view is not None and view.kind == "feed":
+            self.start_refresh([view.value])
+        elif view is not None and view.kind == "tag":
+            self.start_refresh([f.key for f in self.library.feeds() if view.value in f.tags])
+        elif self.reading is not None:
+            self.start_refresh([self.reading.feed_key])
+        else:
+            self.start_refresh(None)
+
+    def action_refresh_all(self) -> None:
+        self.start_refresh(None)
+
+    def start_refresh(self, keys: list[str] | None) -> None:
+        """Refresh in the background (ignored offline or while a refresh runs)."""
+        if self.offline:
+            self.status.set(message="offline: not refreshing (started with --offline)")
+            return
+        if self.refreshing:
+            self.status.set(message="a refresh is already running")
+            return
+        self._refresh(keys)
+
+    @work(exclusive=True, group="refresh")
+    async def _refresh(self, keys: list[str] | None) -> None:
+        self.refreshing = True
+        total = len(keys) if keys is not None else len(self.library.feeds())
+        self.status.set(progress=f"refreshing 0/{total}")
+        try:
+            results = await self.library.refresh(keys, self._refresh_progress)
+        except Exception as exc:  # noqa: BLE001
+            self.status.set(progress="", message=f"refresh failed: {exc}")
+            return
+        finally:
+            self.refreshing = False
+        failed = [r for r in results if r.status == "error"]
+        new = sum(r.new for r in results)
+        message = f"{len(results)} feeds refreshed, {new} new articles"
+        if failed:
+            names = ", ".join(self._feed_title(r.feed_key) for r in failed[:3])
+            message += f", {len(failed)} failed ({names}{'…' if len(failed) > 3 else ''})"
+        self.status.set(progress="", message=message)
+        self._after_refresh()
+
+    def _feed_title(self, key: str) -> str:
+        return next((f.title for f in self.library.feeds() if f.key == key), key)
+
+    def _refresh_progress(self, done: int, total: int, result: FeedResult) -> None:
+        self.status.set(progress=f"refreshing {done}/{total}")
+        if result.status == "new" or result.status == "error":
+            self._after_refresh()
+
+    def _after_refresh(self) -> None:
+        self._reload_counts()
+        keep = self.article_list.current.id if self.article_list.current else None
+        self._show_articles(self._articles_for(self.view), keep_id=keep)
+
+    # -- search and help ------------------------------------------------------------------
+    def action_search(self) -> None:
+        if self.focused is self.feed_list or self.view.kind not in ("feed",):
+            scope, label = "", "everything"
+        else:
+            scope, label = self.view.value, f"in {self._view_title(self.view)}"
+
+        def done(text: str | None) -> None:
+            if text:
+                self.open_view(View("search", text, scope))
+
+        self.push_screen(SearchScreen(label), done)
+
+    def binding_rows(self) -> list[tuple[str, str]]:
+        """(keys, description) for every binding, as the user's key map has them."""
+        rows: dict[str, tuple[str, str]] = {}
+        sources: list[Iterable[Binding]] = [
+            self._bindings_of(self), self._bindings_of(self.feed_list),
+            self._bindings_of(self.article_list), self._bindings_of(self.article_view)]
+        for bindings in sources:
+            for binding in bindings:
+                if binding.id and binding.id not in rows:
+                    keys = self._keymap.get(binding.id, binding.key)
+                    rows[binding.id] = (keys.replace("question_mark", "?")
+                                        .replace("slash", "/"), binding.description)
+        rows["open_link"] = ("1-9", "Open link N of the article")
+        rows["palette"] = ("ctrl+p", "Command palette (every action)")
+        return list(rows.values())
+
+    @staticmethod
+    def _bindings_of(node: Any) -> list[Binding]:
+        return [b for b in node.BINDINGS if isinstance(b, Binding)]
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.binding_rows()))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        commands = [
+            ("Refresh all feeds", "Fetch every feed now", self.action_refresh_all),
+            ("Refresh this feed", "Fetch the highlighted feed", self.action_refresh_feed),
+            ("Mark all read", "Mark the articles shown as read", self.action_mark_all_read),
+            ("Toggle read", "Mark the article read or unread", self.action_toggle_read),
+            ("Toggle bookmark", "Bookmark the article or remove it",
+             self.action_toggle_bookmark),
+            ("Open in browser", "Open the article's link", self.action_open_in_browser),
+            ("Search", "Search titles and text", self.action_search),
+            ("Next unread", "Open the next unread article", self.action_next_unread),
+            ("Show all articles", "The All view", lambda: self.open_view(View("all"))),
+            ("Show unread articles", "The Unread view", lambda: self.open_view(View("unread"))),
+            ("Show bookmarks", "The Bookmarked view",
+             lambda: self.open_view(View("bookmarked"))),
+            ("Keys", "Show every key", self.action_help),
+        ]
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)
+
+
+for _n in range(1, 10):  # 1-9 open link N; bindings carry ids so they can be remapped
+    ReaderApp.BINDINGS.append(
+        Binding(str(_n), f"open_link({_n})", f"Link {_n}", show=False, id=f"open_link_{_n}"))
+
+
+ArticleView.BINDINGS = [
+    Binding("m", "app.toggle_read", "Read/unread", id="toggle_read"),
+    Binding("b", "app.toggle_bookmark", "Bookmark", id="toggle_bookmark"),
+    Binding("o", "app.open_in_browser", "Browser", id="open_in_browser"),
+    Binding("J", "app.next_article", "Next", id="next_article"),
+    Binding("K", "app.previous_article", "Previous", id="previous_article"),
+]
+
+
+def run_app(library: Library, *, offline: bool) -> None:
+    """Start the app (blocking until it quits)."""
+    ReaderApp(library, offline=offline).run()
+
+

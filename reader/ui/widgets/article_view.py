@@ -1,0 +1,117 @@
+"""The article pane: header fields and the converted Markdown, rendered line by line.
+
+Only visible lines are turned into strips (a ScrollView), so a 100 KiB article shows fast.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.selection import Selection
+from textual.strip import Strip
+
+from reader.ui.render import Block, blocks, layout
+
+
+class ArticleView(ScrollView, can_focus=True):
+    """Shows one article; scrolls with j/k, space, page keys, g/G."""
+
+    ALLOW_SELECT = True
+    DEFAULT_CSS = """
+    ArticleView { overflow-y: auto; overflow-x: hidden; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._blocks: list[Block] = []
+        self._lines: list[Text] = []
+        self._cache: dict[int, Strip] = {}
+        self._width = 0
+        self.article_id: str | None = None
+        """The article shown, or None."""
+
+    # -- content ----------------------------------------------------------------------------
+    def show_message(self, message: str) -> None:
+        """Show a plain message (no article)."""
+        self.article_id = None
+        self._set_blocks([Block(Text(message, Style(dim=True)), Text(), Text())])
+
+    def show(self, article_id: str, header: list[tuple[str, str]], title: str,
+             markdown: str) -> None:
+        """Show an article: its title, header fields and Markdown body (all literal text)."""
+        self.article_id = article_id
+        parts = [Block(Text(title, Style(bold=True)), Text(), Text())]
+        for label, value in header:
+            if value:
+                label_text = Text(f"{label}: ", Style(dim=True))
+                parts.append(Block(Text(value), label_text, Text(" " * len(label_text))))
+        parts.append(Block(Text("─" * 60, Style(dim=True)), Text(), Text(), wrap=False))
+        parts.extend(blocks(markdown))
+        self._set_blocks(parts)
+        self.scroll_to(0, 0, animate=False)
+
+    def _set_blocks(self, parts: list[Block]) -> None:
+        self._blocks = parts
+        self._relayout(force=True)
+
+    def _relayout(self, force: bool = False) -> None:
+        width = max(self.scrollable_content_region.width, 20)
+        if not force and width == self._width:
+            return
+        self._width = width
+        self._lines = layout(self._blocks, width)
+        self._cache.clear()
+        self.virtual_size = Size(width, len(self._lines))
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._relayout()
+
+    @property
+    def text(self) -> str:
+        """The laid-out text (for tests and selection)."""
+        return "\n".join(line.plain for line in self._lines)
+
+    # -- rendering --------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if index >= len(self._lines):
+            return Strip.blank(width, base)
+        selection = self.text_selection
+        strip = self._cache.get(index) if selection is None else None
+        if strip is None:
+            text = self._lines[index].copy()
+            text.stylize_before(base)
+            if selection is not None:
+                span = selection.get_span(index)
+                if span is not None:
+                    start, end = span
+                    end = len(text) if end == -1 else end
+                    text.stylize(self.screen.get_component_rich_style("screen--selection"),
+                                 start, end)
+            segments = [Segment(s.text, s.style) for s in text.render(self.app.console)]
+            strip = Strip(segments, text.cell_len)
+            if selection is None:
+                self._cache[index] = strip
+        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x,
+                                                                                  index)
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        return selection.extract(self.text), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    # -- keys -------------------------------------------------------------------------------
+    def page_down(self) -> None:
+        self.scroll_page_down(animate=False)
+
+    def page_up(self) -> None:
+        self.scroll_page_up(animate=False)
