@@ -42,6 +42,33 @@ def safe_link(url: str) -> str | None:
     return url
 
 
+class MainScreen(Screen[None]):
+    """The panes. tab/shift+tab here move between panes (not Textual's focus chain)."""
+
+    BINDINGS = [
+        Binding("tab", "app.next_pane", "Next pane", show=False, id="next_pane"),
+        Binding("shift+tab", "app.previous_pane", "Previous pane", show=False,
+                id="previous_pane"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield FeedList(id="feeds")
+            with Vertical(id="main"):
+                yield ArticleList(id="articles")
+                with Vertical(id="reading"):
+                    yield ArticleView(id="article")
+                    yield NotesPane(id="notes")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.call_later(self.app.setup)  # type: ignore[attr-defined]
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
+
+
 class ReaderApp(App[None]):
     """The terminal feed reader."""
 
@@ -53,8 +80,6 @@ class ReaderApp(App[None]):
         Binding("j,down", "cursor_down", "Down", show=False, id="cursor_down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="cursor_up"),
         Binding("h,escape", "back", "Back", id="back"),
-        Binding("tab", "next_pane", "Next pane", show=False, id="next_pane"),
-        Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="previous_pane"),
         Binding("J", "next_article", "Next article", show=False, id="next_article"),
         Binding("K", "previous_article", "Previous article", show=False, id="previous_article"),
         Binding("n", "next_unread", "Next unread", id="next_unread"),
@@ -82,38 +107,33 @@ class ReaderApp(App[None]):
         """Numbered links of the article being read."""
         self.counts: dict[str, tuple[int, int]] = {}
         self.refreshing = False
+        self.main_screen = MainScreen()
         settings = library.settings
         if settings.theme:
             self.theme = settings.theme
 
     # -- layout ---------------------------------------------------------------------------
-    def compose(self) -> ComposeResult:
-        with Horizontal(id="panes"):
-            yield FeedList(id="feeds")
-            yield ArticleList(id="articles")
-            with Vertical(id="reading"):
-                yield ArticleView(id="article")
-                yield NotesPane(id="notes")
-        yield StatusLine(id="status")
-        yield Footer()
+    def get_default_screen(self) -> Screen[Any]:
+        return self.main_screen
 
     @property
     def feed_list(self) -> FeedList:
-        return self.query_one(FeedList)
+        return self.main_screen.query_one(FeedList)
 
     @property
     def article_list(self) -> ArticleList:
-        return self.query_one(ArticleList)
+        return self.main_screen.query_one(ArticleList)
 
     @property
     def article_view(self) -> ArticleView:
-        return self.query_one(ArticleView)
+        return self.main_screen.query_one(ArticleView)
 
     @property
     def status(self) -> StatusLine:
-        return self.query_one(StatusLine)
+        return self.main_screen.query_one(StatusLine)
 
-    def on_mount(self) -> None:
+    def setup(self) -> None:
+        """Fill the panes once the main screen is mounted."""
         if self.library.settings.keys:
             self.set_keymap(self.library.settings.keys)
         self.feed_list.border_title = "Feeds"
@@ -123,7 +143,6 @@ class ReaderApp(App[None]):
         self.status.set(offline=self.offline,
                         message="; ".join(self.library.problems) or "? shows every key")
         self.focus_pane(self.feed_list)
-        self._apply_width(self.size.width)
         self.load_everything()
         interval = self.library.settings.refresh_interval_minutes
         if interval and not self.offline:
@@ -132,21 +151,18 @@ class ReaderApp(App[None]):
             if time.time() - oldest > interval * 60:
                 self.call_after_refresh(self.action_refresh_all)
 
-    def on_resize(self) -> None:
-        self._apply_width(self.size.width)
-
-    def _apply_width(self, width: int) -> None:
-        self.screen.set_class(width < NARROW, "-narrow")
-        self._mark_active_pane()
-
     def on_descendant_focus(self) -> None:
         self._mark_active_pane()
 
     def _mark_active_pane(self) -> None:
-        focused = self.focused
-        for pane in (self.feed_list, self.article_list, self.query_one("#reading")):
-            active = focused is not None and (focused is pane or pane in focused.ancestors)
-            pane.set_class(active, "-active")
+        if self.focused is not None:
+            self._mark_active(self.focused)
+
+    def _mark_active(self, widget: Widget) -> None:
+        """Flag the pane holding `widget` (narrow screens show only that one)."""
+        for pane in (self.feed_list, self.article_list, self.main_screen.query_one("#reading"),
+                     self.main_screen.query_one("#main")):
+            pane.set_class(pane is widget or pane in widget.ancestors, "-active")
 
     # -- loading --------------------------------------------------------------------------
     @work(exclusive=True, group="load", thread=True)
@@ -369,8 +385,7 @@ class ReaderApp(App[None]):
 
     def focus_pane(self, widget: Widget) -> None:
         """Focus a pane; on narrow screens it becomes the one shown."""
-        for pane in (self.feed_list, self.article_list, self.query_one("#reading")):
-            pane.set_class(pane is widget or pane in widget.ancestors, "-active")
+        self._mark_active(widget)
         widget.focus()
 
     def action_next_pane(self) -> None:
@@ -527,10 +542,13 @@ class ReaderApp(App[None]):
         """(keys, description) for every binding, as the user's key map has them."""
         rows: dict[str, tuple[str, str]] = {}
         sources: list[Iterable[Binding]] = [
-            self._bindings_of(self), self._bindings_of(self.feed_list),
+            self._bindings_of(self), self._bindings_of(self.main_screen),
+            self._bindings_of(self.feed_list),
             self._bindings_of(self.article_list), self._bindings_of(self.article_view)]
         for bindings in sources:
             for binding in bindings:
+                if binding.id and binding.id.startswith("open_link_"):
+                    continue
                 if binding.id and binding.id not in rows:
                     keys = self._keymap.get(binding.id, binding.key)
                     rows[binding.id] = (keys.replace("question_mark", "?")

@@ -41,6 +41,7 @@ def hostile_library(paths: Paths, tmp_path: Path) -> Iterator[Library]:
     """A local feed whose feed title and entry titles carry markup and control bytes."""
     items = "".join(
         f"<item><guid>h{i}</guid><title><![CDATA[{t}]]></title><link>https://h.example/{i}</link>"
+        f"<pubDate>Mon, 0{i + 1} Jan 2024 10:00:00 +0000</pubDate>"
         f"<description><![CDATA[<p>body {i} [@click=app.quit]x[/] \x1b[31m</p>]]></description>"
         "</item>"
         for i, t in enumerate(HOSTILE_TITLES)

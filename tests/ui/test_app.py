@@ -12,7 +12,7 @@ from reader.locations import Paths
 from reader.ui.app import ReaderApp, safe_link
 from reader.ui.widgets.lists import View
 from tests.conftest import FeedServer, Route, rss
-from tests.ui.conftest import HOSTILE_TITLES, make_library
+from tests.ui.conftest import make_library
 
 SIZE = (120, 40)
 

@@ -1,0 +1,68 @@
+"""Snapshot tests of the main layouts (each SVG was looked at before it was accepted)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from reader import library as library_module
+from reader.config import Settings
+from reader.library import Library
+from reader.locations import Paths
+from reader.ui.app import ReaderApp
+from tests.ui.conftest import make_library
+
+FIXED_NOW = 1_700_000_000.0  # articles without a date get "now": fixed so pictures are stable
+
+
+@pytest.fixture
+def frozen_library(paths: Paths, monkeypatch: pytest.MonkeyPatch) -> Iterator[Library]:
+    monkeypatch.setattr(library_module.time, "time", lambda: FIXED_NOW)
+    monkeypatch.setenv("TZ", "UTC")
+    import time
+
+    time.tzset()
+    library = make_library(paths, Settings())
+    library.seed_if_new()
+    library.refresh_blocking()
+    yield library
+    library.release()
+
+
+def make_app(library: Library) -> ReaderApp:
+    return ReaderApp(library, offline=True)
+
+
+def test_main_layout(frozen_library: Library, snap_compare) -> None:  # noqa: ANN001
+    assert snap_compare(make_app(frozen_library), terminal_size=(120, 40))
+
+
+def test_reading_the_amn_article(frozen_library: Library, snap_compare) -> None:  # noqa: ANN001
+    async def open_amn(pilot) -> None:  # noqa: ANN001
+        app = pilot.app
+        await pilot.pause()
+        for index in range(app.feed_list.option_count):
+            view = app.feed_list.view_at(index)
+            if view.kind == "feed" and frozen_library.find_feed(view.value).title.startswith("AMN"):
+                app.feed_list.highlighted = index
+        await pilot.press("enter", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(frozen_library), terminal_size=(120, 40), run_before=open_amn)
+
+
+def test_help_screen(frozen_library: Library, snap_compare) -> None:  # noqa: ANN001
+    assert snap_compare(make_app(frozen_library), terminal_size=(120, 40), press=["question_mark"])
+
+
+def test_narrow_terminal(frozen_library: Library, snap_compare) -> None:  # noqa: ANN001
+    assert snap_compare(make_app(frozen_library), terminal_size=(80, 24), press=["tab"])
+
+
+def test_hostile_titles(hostile_library: Library, snap_compare,  # noqa: ANN001
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert snap_compare(make_app(hostile_library), terminal_size=(120, 30), press=["tab"])
+
+
