@@ -340,9 +340,9 @@ class ReaderApp(App[None]):
         self.status.set(message=f"{len(ids)} articles marked read")
 
     # -- moving ---------------------------------------------------------------------------
-    def _focused_list(self) -> OptionList | None:
+    def _focused_list(self) -> OptionList | ArticleList | None:
         focused = self.focused
-        return focused if isinstance(focused, OptionList) else None
+        return focused if isinstance(focused, (OptionList, ArticleList)) else None
 
     def action_cursor_down(self) -> None:
         if (lst := self._focused_list()) is not None:

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -121,8 +125,12 @@ class FeedList(OptionList):
             self.highlighted = self._views.index(view)
 
 
-class ArticleList(OptionList):
-    """Articles of the current view, newest first, with unread/bookmark markers."""
+class ArticleList(ScrollView, can_focus=True):
+    """Articles of the current view, newest first, with unread/bookmark markers.
+
+    Virtualised by hand: rows are rendered only when visible and one row can be redrawn
+    alone (OptionList re-measures every row when one prompt changes: 0.4 s at 50k rows).
+    """
 
     BINDINGS = [
         Binding("enter,l", "app.open", "Read", id="open"),
@@ -131,17 +139,47 @@ class ArticleList(OptionList):
         Binding("o", "app.open_in_browser", "Browser", id="open_in_browser"),
         Binding("A", "app.mark_all_read", "All read", id="mark_all_read"),
     ]
+    COMPONENT_CLASSES = {"article-list--cursor"}
+    DEFAULT_CSS = """
+    ArticleList { overflow-x: hidden; overflow-y: auto; }
+    ArticleList > .article-list--cursor { background: $block-cursor-blurred-background; }
+    ArticleList:focus > .article-list--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground;
+    }
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(markup=False, id=id)
+        super().__init__(id=id)
         self.articles: list[Article] = []
         self.show_feed = True
         """Show the feed column (for views spanning several feeds)."""
+        self._highlighted: int | None = None
+        self._cache: dict[int, Strip] = {}
+
+    # -- state --------------------------------------------------------------------------
+    @property
+    def highlighted(self) -> int | None:
+        """Index of the cursor row, or None when the list is empty."""
+        return self._highlighted
+
+    @highlighted.setter
+    def highlighted(self, index: int | None) -> None:
+        if not self.articles:
+            index = None
+        elif index is not None:
+            index = max(0, min(index, len(self.articles) - 1))
+        old, self._highlighted = self._highlighted, index
+        for row in (old, index):
+            if row is not None:
+                self._cache.pop(row, None)
+                self.refresh_line(row)
+        if index is not None:
+            self._scroll_to_row(index)
 
     @property
     def current(self) -> Article | None:
         """The highlighted article."""
-        index = self.highlighted
+        index = self._highlighted
         if index is None or not 0 <= index < len(self.articles):
             return None
         return self.articles[index]
@@ -152,16 +190,30 @@ class ArticleList(OptionList):
         keep_id = keep_id or (self.current.id if self.current else None)
         self.articles = articles
         self.show_feed = show_feed
-        self.set_options([Option(_one_row(self.row(a))) for a in articles])
-        ids = [a.id for a in articles]
-        if keep_id in ids:
-            self.highlighted = ids.index(keep_id)
-        elif articles:
-            self.highlighted = 0
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(articles))
+        index = None
+        if articles:
+            index = 0
+            if keep_id is not None:
+                index = next((n for n, a in enumerate(articles) if a.id == keep_id), 0)
+        self._highlighted = None
+        self.highlighted = index
+        self.refresh()
 
+    def update_article(self, article: Article) -> None:
+        """Re-draw one article's row after its state changed."""
+        for index, shown in enumerate(self.articles):
+            if shown.id == article.id:
+                self.articles[index] = article
+                self._cache.pop(index, None)
+                self.refresh_line(index)
+                break
+
+    # -- drawing ------------------------------------------------------------------------
     def row(self, article: Article) -> Text:
         """One literal row: markers, date, feed, title."""
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")
         text.append("●" if not article.read else " ", UNREAD)
         text.append("★" if article.bookmarked else " ", Style(color="yellow"))
         stamp = time.strftime("%Y-%m-%d", time.localtime(article.date)) if article.date else ""
@@ -172,13 +224,84 @@ class ArticleList(OptionList):
         text.append(article.title, UNREAD if not article.read else Style())
         return text
 
-    def update_article(self, article: Article) -> None:
-        """Re-draw one article's row after its state changed."""
-        for index, shown in enumerate(self.articles):
-            if shown.id == article.id:
-                self.articles[index] = article
-                self.replace_option_prompt_at_index(index, _one_row(self.row(article)))
-                break
+    def refresh_line(self, index: int) -> None:
+        """Repaint one row if it is on screen."""
+        y = index - self.scroll_offset.y
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if index >= len(self.articles):
+            return Strip.blank(width, base)
+        strip = self._cache.get(index)
+        if strip is None or strip.cell_length != width:
+            text = self.row(self.articles[index])
+            text.truncate(width, overflow="ellipsis", pad=True)
+            style = base
+            if index == self._highlighted:
+                style = base + self.get_component_rich_style("article-list--cursor")
+            text.stylize_before(style)
+            strip = Strip(list(text.render(self.app.console)), width)
+            self._cache[index] = strip
+        return strip.apply_offsets(0, index)
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(self.articles))
+
+    def on_focus(self) -> None:
+        self._repaint_cursor()
+
+    def on_blur(self) -> None:
+        self._repaint_cursor()
+
+    def _repaint_cursor(self) -> None:
+        if self._highlighted is not None:
+            self._cache.pop(self._highlighted, None)
+            self.refresh_line(self._highlighted)
+
+    def _scroll_to_row(self, index: int) -> None:
+        top = self.scroll_offset.y
+        height = max(self.scrollable_content_region.height, 1)
+        if index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+
+    # -- moving -------------------------------------------------------------------------
+    def _move(self, delta: int) -> None:
+        if self.articles:
+            start = self._highlighted if self._highlighted is not None else 0
+            self.highlighted = start + delta
+
+    def action_cursor_down(self) -> None:
+        self._move(1)
+
+    def action_cursor_up(self) -> None:
+        self._move(-1)
+
+    def action_page_down(self) -> None:
+        self._move(max(self.scrollable_content_region.height - 1, 1))
+
+    def action_page_up(self) -> None:
+        self._move(-max(self.scrollable_content_region.height - 1, 1))
+
+    def action_first(self) -> None:
+        self.highlighted = 0
+
+    def action_last(self) -> None:
+        self.highlighted = len(self.articles) - 1
+
+    def on_click(self, event: events.Click) -> None:
+        index = self.scroll_offset.y + event.y
+        if 0 <= index < len(self.articles):
+            again = index == self._highlighted
+            self.highlighted = index
+            if again and event.chain >= 2:
+                self.app.run_action("app.open")
 
 
 def _one_row(text: Text) -> Text:
