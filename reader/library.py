@@ -113,6 +113,7 @@ class Library:
         self._articles: dict[str, list[dict[str, Any]]] = {}
         self._bookmarks: dict[str, dict[str, Any]] | None = None
         self._writer: Executor | None = None
+        self._feeds_dirty = False
 
     async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a blocking library call on the one writer thread (keeps writes in order and
@@ -181,8 +182,9 @@ class Library:
 
     def _save_feeds(self) -> None:
         self._need_lock()
-        keep = ("key", "url", "custom_title", "feed_title", "site_url", "tags", "added_at")
-        self.store.save_feeds([{k: f.to_dict()[k] for k in keep} for f in self._feeds])
+        self.store.save_feeds([{k: getattr(f, k) for k in _SUBSCRIPTION_FIELDS}
+                               for f in self._feeds])
+        self._feeds_dirty = False
 
     def add_feed(self, url: str, title: str = "", tags: Iterable[str] = ()) -> Feed:
         """Subscribe. LibraryError if already subscribed or the URL is unusable."""
@@ -296,7 +298,6 @@ class Library:
         total = len(feeds)
         done = 0
         results: list[FeedResult] = []
-        store_lock = asyncio.Lock()
         executor = _ParsePool(len(feeds))
         s = self.settings
         try:
@@ -311,7 +312,7 @@ class Library:
                 async def one(feed: Feed) -> None:
                     nonlocal done
                     try:
-                        result = await self._refresh_one(feed, fetcher, executor, store_lock)
+                        result = await self._refresh_one(feed, fetcher, executor)
                     except StoreError as exc:
                         result = FeedResult(feed.key, feed.url, "error", error=str(exc))
                     except Exception as exc:  # noqa: BLE001 - report it, refresh the rest
@@ -326,8 +327,8 @@ class Library:
                 await asyncio.gather(*(one(f) for f in feeds))
         finally:
             executor.shutdown()
-        if any(r.new_url for r in results):
-            self._save_feeds()
+        if self._feeds_dirty or any(r.new_url for r in results):
+            await self.write(self._save_feeds)
         self.store.save_status(self._status)
         order = {f.key: i for i, f in enumerate(feeds)}
         results.sort(key=lambda r: order.get(r.feed_key, 0))
@@ -345,8 +346,7 @@ class Library:
                 feed.last_warning = result.warning
         self._status[feed.key] = {k: getattr(feed, k) for k in _STATUS_FIELDS}
 
-    async def _refresh_one(self, feed: Feed, fetcher: Any, executor: _ParsePool,
-                           store_lock: asyncio.Lock) -> FeedResult:
+    async def _refresh_one(self, feed: Feed, fetcher: Any, executor: _ParsePool) -> FeedResult:
         meta, _ = await asyncio.to_thread(self._cache_meta, feed.key)
         fetched = await fetcher.fetch(feed.url, meta.get("etag", ""), meta.get("last_modified", ""))
         result = FeedResult(feed.key, feed.url, "unchanged")
@@ -369,8 +369,7 @@ class Library:
         result.warning = parsed.warning
         validators = {"etag": fetched.etag, "last_modified": fetched.last_modified,
                       "content_hash": digest}
-        async with store_lock:
-            new, updated = await self.write(self._merge, feed, parsed, validators)
+        new, updated = await self.write(self._merge, feed, parsed, validators)
         result.status, result.new, result.updated = "new", new, updated
         return result
 
@@ -438,7 +437,7 @@ class Library:
         if dropped:
             self.store.forget_read(feed.key, set(merged))
         if meta_changed:
-            self._save_feeds()
+            self._feeds_dirty = True  # saved once at the end of the refresh
         self._refresh_bookmark_copies(feed, changed_bodies, merged)
         return new, updated
 
@@ -659,6 +658,8 @@ class Library:
 
 
 _STATUS_FIELDS = ("last_checked", "last_success", "last_error", "last_warning")
+_SUBSCRIPTION_FIELDS = ("key", "url", "custom_title", "feed_title", "site_url", "tags",
+                        "added_at")
 
 
 def clean_tags(tags: Iterable[str]) -> list[str]:
