@@ -344,10 +344,12 @@ class Library:
             feed.last_success = now
             if result.status == "new":
                 feed.last_warning = result.warning
-        self._status[feed.key] = {k: getattr(feed, k) for k in _STATUS_FIELDS}
+        self._status.setdefault(feed.key, {}).update({k: getattr(feed, k) for k in _STATUS_FIELDS})
 
     async def _refresh_one(self, feed: Feed, fetcher: Any, executor: _ParsePool) -> FeedResult:
-        meta, _ = await asyncio.to_thread(self._cache_meta, feed.key)
+        meta = self._summary(feed.key)  # one stat(); the file is read only when it changed
+        if meta is None:
+            meta = await asyncio.to_thread(self._cache_meta, feed.key)
         fetched = await fetcher.fetch(feed.url, meta.get("etag", ""), meta.get("last_modified", ""))
         result = FeedResult(feed.key, feed.url, "unchanged")
         if fetched.moved_permanently and fetched.final_url and fetched.final_url != feed.url:
@@ -373,8 +375,24 @@ class Library:
         result.status, result.new, result.updated = "new", new, updated
         return result
 
-    def _cache_meta(self, feed_key: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        return self.store.load_feed_cache(feed_key)
+    def _summary(self, feed_key: str) -> dict[str, Any] | None:
+        """The cache summary kept in status.json (validators and article ids), if it still
+        describes the feed's cache file (same mtime); saves reading 200 files per refresh."""
+        summary = self._status.get(feed_key, {}).get("cache")
+        if summary and summary.get("mtime") == self.store.feed_cache_mtime(feed_key):
+            return summary
+        return None
+
+    def _cache_meta(self, feed_key: str) -> dict[str, Any]:
+        summary = self._summary(feed_key)
+        if summary is not None:
+            return summary
+        return self.store.load_feed_cache(feed_key)[0]
+
+    def _remember_summary(self, feed_key: str, meta: dict[str, Any], ids: list[str]) -> None:
+        self._status.setdefault(feed_key, {})["cache"] = {
+            "mtime": self.store.feed_cache_mtime(feed_key), "ids": ids,
+            **{k: meta.get(k, "") for k in ("etag", "last_modified", "content_hash")}}
 
     def _merge(self, feed: Feed, parsed: ParsedFeed, validators: dict[str, str]
                ) -> tuple[int, int]:
@@ -434,6 +452,7 @@ class Library:
         ordered = sorted(merged.values(), key=_doc_date, reverse=True)
         self.store.save_feed_cache(feed.key, meta, ordered)
         self._articles[feed.key] = ordered
+        self._remember_summary(feed.key, meta, [d["id"] for d in ordered])
         if dropped:
             self.store.forget_read(feed.key, set(merged))
         if meta_changed:
@@ -598,7 +617,11 @@ class Library:
         """feed key -> (unread, total)."""
         out = {}
         for feed in self._feeds:
-            ids = [d["id"] for d in self._feed_docs(feed.key)]
+            summary = None if feed.key in self._articles else self._summary(feed.key)
+            if summary is not None:
+                ids = summary["ids"]
+            else:
+                ids = [d["id"] for d in self._feed_docs(feed.key)]
             read = self.store.read_ids(feed.key)
             out[feed.key] = (sum(1 for i in ids if i not in read), len(ids))
         return out

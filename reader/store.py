@@ -119,7 +119,7 @@ class AtomicJSONStorage(Storage):
         return self._data
 
     def write(self, data: dict[str, Any]) -> None:
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        payload = json.dumps(data, separators=(",", ":")).encode("utf-8")
         write_or_explain(self.path, payload, durable=self.durable)
         self._data = data
 
@@ -347,6 +347,13 @@ class Store:
     ) -> None:
         replace_tables(self._feed_db(feed_key), {"meta": [meta], "articles": articles})
 
+    def feed_cache_mtime(self, feed_key: str) -> int | None:
+        """Modification time (ns) of a feed's cache file, None when there is none."""
+        try:
+            return (self.cache_dir / "feeds" / f"{feed_key}.json").stat().st_mtime_ns
+        except OSError:
+            return None
+
     def load_bodies(self, feed_key: str) -> dict[str, dict[str, Any]]:
         """article id -> body doc {id, content_html, summary_html, base_url, md_key, markdown}."""
         path = self.cache_dir / "bodies" / f"{feed_key}.json"
@@ -369,7 +376,7 @@ class Store:
         return load_json_file(self.cache_dir / "status.json", self._corrupt) or {}
 
     def save_status(self, status: dict[str, dict[str, Any]]) -> None:
-        payload = json.dumps(status, ensure_ascii=False, separators=(",", ":")).encode()
+        payload = json.dumps(status, separators=(",", ":")).encode()
         write_or_explain(self.cache_dir / "status.json", payload)
 
     def lock(self) -> InstanceLock:

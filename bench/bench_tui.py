@@ -1,0 +1,153 @@
+"""Headless benchmark of the app at scale: 200 feeds / 50,000 cached articles.
+
+Run: python bench/bench_tui.py [--feeds 200 --per-feed 250]
+
+Measures, in one process, with Textual's headless driver (App.run_test):
+  start to first paint   Library opened + app started until the article list shows rows
+  cursor move            one `j` in the article list (pilot key press, median of 30)
+  open article           `enter` on an article until its text is shown (median of 10)
+  show 100 KiB article   ArticleView.show() of a 100 KiB Markdown document + one paint
+  memory                 peak RSS of the process after start-up
+Targets (issue 4): first paint <= 1 s; cursor/open <= 50 ms; 100 KiB <= 150 ms; <= 300 MB.
+The data is written through the library's own merge (no network, no parsing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from reader.config import Settings
+from reader.library import Library
+from reader.locations import Paths
+from reader.models import Feed, ParsedEntry, ParsedFeed
+
+PARAGRAPH = ("<p>Officials said on Tuesday that the new schedule would take effect next "
+             "month, after a review of <a href='/news/{n}'>earlier plans</a> and "
+             "consultations with residents. <em>Critics</em> called it overdue.</p>")
+
+
+def build(paths: Paths, feeds: int, per_feed: int) -> None:
+    """Fill a library with feeds x per_feed articles through Library._merge."""
+    library = Library(paths, Settings(max_articles_per_feed=0))
+    library.acquire()
+    base = 1_700_000_000.0
+    for f in range(feeds):
+        feed = library.add_feed(f"https://bench{f}.example/feed.xml", tags=[f"group{f % 10}"])
+        entries = [
+            ParsedEntry(
+                guid=f"https://bench{f}.example/a/{i}", title=f"Feed {f} article {i}: a headline",
+                link=f"https://bench{f}.example/a/{i}", author="Staff",
+                published=base - (f * per_feed + i) * 60,
+                content_html="".join(PARAGRAPH.format(n=i + k) for k in range(12)),
+                base_url=f"https://bench{f}.example/a/{i}")
+            for i in range(per_feed)
+        ]
+        library._merge(feed, ParsedFeed(title=f"Bench feed {f}", entries=entries), {})
+    library._save_feeds()
+    library.release()
+
+
+def big_markdown(size: int) -> str:
+    """A realistic Markdown article of about `size` bytes."""
+    parts, n = [], 0
+    while sum(len(p) for p in parts) < size:
+        n += 1
+        parts.append(f"## Section {n}\n\nA paragraph with **bold**, *emphasis* and a "
+                     f"[link][{n}] that goes on for a while so that it wraps over several "
+                     f"lines in a terminal of ordinary width, as long articles do.\n\n"
+                     f"> A quoted passage from someone, said on the record.\n\n"
+                     f"- a list item\n- another item\n\n")
+    parts.append("\n".join(f"[{i}]: https://example.com/{i}" for i in range(1, n + 1)))
+    return "".join(parts)
+
+
+async def measure(paths: Paths) -> dict[str, float]:
+    from reader.ui.app import ReaderApp
+
+    t0 = time.perf_counter()
+    library = Library(paths, Settings())
+    library.acquire()
+    app = ReaderApp(library, offline=True)
+    results: dict[str, float] = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not app.article_list.articles:
+            await asyncio.sleep(0.005)
+        await pilot.pause()
+        results["first_paint_s"] = time.perf_counter() - t0
+        results["articles_shown"] = len(app.article_list.articles)
+        results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        app.focus_pane(app.article_list)
+        await pilot.pause()
+        moves = []
+        for _ in range(30):
+            t = time.perf_counter()
+            await pilot.press("j")
+            moves.append(time.perf_counter() - t)
+        idle = []
+        for _ in range(30):
+            t = time.perf_counter()
+            await pilot.press("f12")  # bound to nothing: the pilot's own cost
+            idle.append(time.perf_counter() - t)
+        results["cursor_move_ms"] = statistics.median(moves) * 1000
+        results["pilot_idle_key_ms"] = statistics.median(idle) * 1000
+        opens = []
+        for _ in range(10):
+            app.focus_pane(app.article_list)
+            await pilot.press("j")
+            target = app.article_list.current.id
+            t = time.perf_counter()
+            await pilot.press("enter")
+            while app.article_view.article_id != target:
+                await asyncio.sleep(0.001)
+            await pilot.pause()
+            opens.append(time.perf_counter() - t)
+        results["open_article_ms"] = statistics.median(opens) * 1000
+        markdown = big_markdown(100 * 1024)
+        shows = []
+        for _ in range(5):
+            t = time.perf_counter()
+            app.article_view.show("big", [("Feed", "Bench")], "A long article", markdown)
+            await pilot.pause()
+            shows.append(time.perf_counter() - t)
+        results["show_100kib_ms"] = statistics.median(shows) * 1000
+        results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    library.release()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--per-feed", type=int, default=250)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for name in ("CONFIG", "DATA", "CACHE"):
+            os.environ[f"XDG_{name}_HOME"] = str(root / name.lower())
+        paths = Paths.from_env()
+        t = time.perf_counter()
+        build(paths, args.feeds, args.per_feed)
+        print(f"built {args.feeds * args.per_feed} articles in {time.perf_counter() - t:.1f} s")
+        results = asyncio.run(measure(paths))
+    targets = {"first_paint_s": 1.0, "cursor_move_ms": 50, "open_article_ms": 50,
+               "show_100kib_ms": 150, "peak_rss_mb": 300}
+    print(f"{'measure':22} {'value':>10} {'target':>8}  result")
+    for key, value in results.items():
+        target = targets.get(key)
+        verdict = "" if target is None else ("PASS" if value <= target else "FAIL")
+        print(f"{key:22} {value:10.1f} {target if target is not None else '':>8}  {verdict}")
+    out = Path(__file__).parent / "out"
+    out.mkdir(exist_ok=True)
+    (out / "tui.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
