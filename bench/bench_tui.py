@@ -27,7 +27,7 @@ from pathlib import Path
 from reader.config import Settings
 from reader.library import Library
 from reader.locations import Paths
-from reader.models import Feed, ParsedEntry, ParsedFeed
+from reader.models import ParsedEntry, ParsedFeed
 
 PARAGRAPH = ("<p>Officials said on Tuesday that the new schedule would take effect next "
              "month, after a review of <a href='/news/{n}'>earlier plans</a> and "
