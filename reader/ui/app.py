@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, OptionList
@@ -93,6 +94,9 @@ class ReaderApp(App[None]):
         Binding("slash", "search", "Search", id="search"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
+    ] + [  # 1-9 open link N; every binding has an id so config.toml can remap it
+        Binding(str(n), f"open_link({n})", f"Link {n}", show=False, id=f"open_link_{n}")
+        for n in range(1, 10)
     ]
 
     def __init__(self, library: Library, *, offline: bool = False) -> None:
@@ -211,7 +215,8 @@ class ReaderApp(App[None]):
     def _show_articles(self, articles: list[Article], keep_id: str | None = None) -> None:
         lst = self.article_list
         lst.populate(articles, show_feed=self.view.kind != "feed", keep_id=keep_id)
-        lst.border_title = f"{self._view_title(self.view)} ({len(articles)})"
+        # Content(): a feed title is text, never markup (a str border title is parsed).
+        lst.border_title = Content(f"{self._view_title(self.view)} ({len(articles)})")
 
     def open_view(self, view: View, focus: bool = True) -> None:
         """Show a view in the article list."""
@@ -255,7 +260,7 @@ class ReaderApp(App[None]):
     def open_article(self, article: Article, focus: bool = True) -> None:
         """Show an article, mark it read."""
         self.reading = article
-        self.article_view.border_title = article.feed_title or "Article"
+        self.article_view.border_title = Content(article.feed_title or "Article")
         self.article_view.show_message("Loading…")
         self._convert(article)
         if focus:
@@ -585,19 +590,6 @@ class ReaderApp(App[None]):
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
 
-
-for _n in range(1, 10):  # 1-9 open link N; bindings carry ids so they can be remapped
-    ReaderApp.BINDINGS.append(
-        Binding(str(_n), f"open_link({_n})", f"Link {_n}", show=False, id=f"open_link_{_n}"))
-
-
-ArticleView.BINDINGS = [
-    Binding("m", "app.toggle_read", "Read/unread", id="toggle_read"),
-    Binding("b", "app.toggle_bookmark", "Bookmark", id="toggle_bookmark"),
-    Binding("o", "app.open_in_browser", "Browser", id="open_in_browser"),
-    Binding("J", "app.next_article", "Next", id="next_article"),
-    Binding("K", "app.previous_article", "Previous", id="previous_article"),
-]
 
 
 def run_app(library: Library, *, offline: bool) -> None:

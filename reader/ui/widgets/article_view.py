@@ -8,6 +8,7 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
@@ -20,8 +21,15 @@ class ArticleView(ScrollView, can_focus=True):
     """Shows one article; scrolls with j/k, space, page keys, g/G."""
 
     ALLOW_SELECT = True
+    BINDINGS = [
+        Binding("m", "app.toggle_read", "Read/unread", id="toggle_read"),
+        Binding("b", "app.toggle_bookmark", "Bookmark", id="toggle_bookmark"),
+        Binding("o", "app.open_in_browser", "Browser", id="open_in_browser"),
+        Binding("J", "app.next_article", "Next", id="next_article"),
+        Binding("K", "app.previous_article", "Previous", id="previous_article"),
+    ]
     DEFAULT_CSS = """
-    ArticleView { overflow-y: auto; overflow-x: hidden; }
+    ArticleView { overflow-y: auto; overflow-x: hidden; scrollbar-gutter: stable; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:

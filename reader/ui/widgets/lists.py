@@ -138,6 +138,13 @@ class ArticleList(ScrollView, can_focus=True):
         Binding("b", "app.toggle_bookmark", "Bookmark", id="toggle_bookmark"),
         Binding("o", "app.open_in_browser", "Browser", id="open_in_browser"),
         Binding("A", "app.mark_all_read", "All read", id="mark_all_read"),
+        # ScrollView's own keys scroll; in a list they move the cursor.
+        Binding("down", "cursor_down", show=False),
+        Binding("up", "cursor_up", show=False),
+        Binding("pagedown", "page_down", show=False),
+        Binding("pageup", "page_up", show=False),
+        Binding("home", "first", show=False),
+        Binding("end", "last", show=False),
     ]
     COMPONENT_CLASSES = {"article-list--cursor"}
     DEFAULT_CSS = """
