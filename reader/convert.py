@@ -613,8 +613,15 @@ _IMPLIED_SEARCH = 48
 """How far down the open-element stack implied end tags are looked for (keeps it linear)."""
 
 
+_BAD_CHARREF = re.compile(r"&#(?![0-9]|[xX][0-9a-fA-F])")
+
+
 class _Parser(BeautifulSoupHTMLParser):
     """html.parser with the implied end tags HTML needs most: <p>, <li>, <dt>/<dd>, <tr>, <td>."""
+
+    @classmethod
+    def _warn(cls, stacklevel: int = 5) -> None:
+        """No "XML parsed as HTML" warning: feed content is HTML whatever it starts with."""
 
     def handle_starttag(self, name: str, attrs: Any, handle_empty_element: bool = True) -> None:
         if name in _CLOSES_P:
@@ -670,6 +677,10 @@ class _BoundedTreeBuilder(HTMLParserTreeBuilder):
 
 
 def _parse(text: str) -> BeautifulSoup:
+    if "&#" in text:  # html.parser takes everything after a bad "&#" as text; escape those
+        text = _BAD_CHARREF.sub("&amp;#", text)
+    if "<" not in text:  # same tree; keeps bs4 from warning that the text "looks like a URL"
+        text = f"<div>{text}</div>"
     return BeautifulSoup(text, builder=_BoundedTreeBuilder())
 
 
@@ -1020,6 +1031,8 @@ _WS_BLOCK = frozenset({"p", "blockquote", "article", "div", "section", "ol", "ul
 _WS_OUTSIDE = _WS_BLOCK | {"pre"}
 _INLINE_CONTEXT = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "td", "th"})
 _NOFORMAT = frozenset({"pre", "code", "kbd", "samp"})
+_INLINE_MARKUP = frozenset({"b", "strong", "em", "i", "del", "s", "strike", "code", "kbd",
+                            "samp", "q", "sub", "sup"})
 _SPACES = re.compile("[ \t\n\r\f\v\xa0]+")
 _ZERO_WIDTH = re.compile("[\u200b\ufeff]")
 _DOUBLE_ENTITY = re.compile(
@@ -1154,6 +1167,8 @@ class _Converter(MarkdownConverter):
                 return ""
             body = "\n".join(("    " + line if line else "") for line in body.split("\n"))
             return f"\n\n[^{label}]: {body[4:]}\n\n"
+        if name in _INLINE_MARKUP and "\n\n" in text.strip("\n"):
+            return text  # blocks inside an inline element: emphasis cannot span them
         convert_fn = self.get_conv_fn_cached(name)
         if convert_fn is not None:
             text = convert_fn(node, text, parent_tags=parent_tags)
