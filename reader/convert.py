@@ -52,7 +52,7 @@ MAX_DEPTH = 64
 """Elements nested deeper than this are flattened to their text (markdownify recurses)."""
 MAX_RECOVERIES = 8
 """Unterminated tags the parser may re-scan past before the rest is taken as text."""
-MAX_LINE_CHARS = 1000
+MAX_LINE_CHARS = 400
 """Longer runs of text are never clutter lines (and are not matched)."""
 
 _ALLOWED_SCHEMES = frozenset({"http", "https", "mailto", "ftp", "ftps", "tel", "sms", "gemini",
@@ -317,6 +317,8 @@ class _Clutter:
 
     def __init__(self, rules: list[SiteRule]) -> None:
         self.tags: set[str] = set()
+        self.classes: set[str] = set()
+        self.contains: dict[tuple[str | None, str], list[str]] = {}  # a[href*="x"] and the like
         self.by_id: dict[str, list[_Compound]] = {}
         self.by_class: dict[str, list[_Compound]] = {}
         self.by_attr: dict[str, list[_Compound]] = {}
@@ -335,6 +337,9 @@ class _Clutter:
                     assert comp is not None
                     self._index(comp)
         self.lines = tuple(lines)
+        self.line = _one_pattern(self.lines)
+        self.contains_re = {key: re.compile("|".join(re.escape(v) for v in values))
+                            for key, values in self.contains.items()}
         self.shortcodes = frozenset(codes)
         self.complex = None
         if complex_selectors:
@@ -346,7 +351,13 @@ class _Clutter:
                 log.debug("site rule selectors rejected: %r", complex_selectors)
 
     def _index(self, comp: _Compound) -> None:
-        if comp.id is not None:
+        if comp.tag is None and not comp.attrs and len(comp.classes) == 1 and comp.id is None:
+            self.classes.add(next(iter(comp.classes)))  # ".name": a set lookup
+        elif (not comp.classes and comp.id is None and len(comp.attrs) == 1
+              and comp.attrs[0][1] == "*=" and comp.attrs[0][2]):
+            attr, _, value = comp.attrs[0]  # one regex search per attribute value
+            self.contains.setdefault((comp.tag, attr), []).append(value)
+        elif comp.id is not None:
             self.by_id.setdefault(comp.id, []).append(comp)
         elif comp.classes:
             self.by_class.setdefault(next(iter(comp.classes)), []).append(comp)
@@ -366,11 +377,25 @@ class _Clutter:
             if any(c.matches(name, attrs) for c in self.by_id[ident]):
                 return True
         classes = attrs.get("class")
+        if classes and isinstance(classes, str):
+            classes = classes.split()
+        if classes and not self.classes.isdisjoint(classes):
+            return True
         if classes and self.by_class:
-            for cls in classes if not isinstance(classes, str) else classes.split():
+            for cls in classes:
                 comps = self.by_class.get(cls)
                 if comps and any(c.matches(name, attrs) for c in comps):
                     return True
+        if self.contains_re:
+            for attr, value in attrs.items():
+                for key in ((name, attr), (None, attr)):
+                    pattern = self.contains_re.get(key)
+                    if pattern is None:
+                        continue
+                    if not isinstance(value, str):
+                        value = " ".join(value)
+                    if pattern.search(value):
+                        return True
         if self.by_attr:
             for attr in attrs:
                 comps = self.by_attr.get(attr)
@@ -758,6 +783,13 @@ class _Cleaner:
         self.soup = soup
         self.base = base
         self.base_page = base.split("#", 1)[0]
+        self.origin = ""  # scheme://host of an http(s) base, for "/path" links
+        try:
+            parts = urlsplit(base)
+            if parts.scheme.lower() in ("http", "https") and parts.netloc:
+                self.origin = f"{parts.scheme.lower()}://{parts.netloc}"
+        except ValueError:
+            self.origin = ""
         self.clutter = clutter
         self.containers: list[Tag] = []
         self.fragment_links: list[tuple[Tag, str]] = []
@@ -779,6 +811,10 @@ class _Cleaner:
             if scheme not in _ALLOWED_SCHEMES:
                 if scheme.isalpha() and len(scheme) > 1:  # javascript:, data:, file: ...
                     return None
+        if head.startswith(("https://", "http://")) and len(raw) > 8 and raw[8] != "/":
+            return _encode_url(raw)  # the common case, without urljoin's cost
+        if self.origin and raw[0] == "/" and raw[1:2] != "/":
+            return _encode_url(self.origin + raw)
         try:
             if self.base:
                 url = urljoin(self.base, raw)
@@ -941,7 +977,7 @@ class _Cleaner:
 
     # -- clutter lines --
     def drop_lines(self) -> None:
-        patterns = self.clutter.lines
+        clutter = self.clutter
         for container in self.containers:
             if container.parent is None and container is not self.soup:
                 continue  # dropped with an ancestor
@@ -950,10 +986,10 @@ class _Cleaner:
             start = 0
             for index, child in enumerate(contents):
                 if isinstance(child, Tag) and (child.name in _BLOCK or child.name == "br"):
-                    if _is_clutter_line(contents[start:index], patterns):
+                    if _is_clutter_line(contents[start:index], clutter):
                         drops.extend(range(start, index + (child.name == "br")))
                     start = index + 1
-            if _is_clutter_line(contents[start:], patterns):
+            if _is_clutter_line(contents[start:], clutter):
                 drops.extend(range(start, len(contents)))
             for index in reversed(drops):
                 contents[index].extract(_self_index=index)
@@ -1001,7 +1037,18 @@ def _footnote_hint(tag: Tag) -> bool:
     return False
 
 
-def _is_clutter_line(nodes: list[Any], patterns: tuple[re.Pattern[str], ...]) -> bool:
+def _one_pattern(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """The drop_lines patterns as one alternation (one fullmatch per line), if they combine."""
+    if not patterns:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns),
+                          re.IGNORECASE | re.DOTALL)
+    except re.error:  # e.g. the same group name in two patterns
+        return None
+
+
+def _is_clutter_line(nodes: list[Any], clutter: _Clutter) -> bool:
     if not nodes:
         return False
     parts = []
@@ -1009,13 +1056,15 @@ def _is_clutter_line(nodes: list[Any], patterns: tuple[re.Pattern[str], ...]) ->
     for node in nodes:
         text = node.get_text() if isinstance(node, Tag) else str(node)
         size += len(text)
-        if size > MAX_LINE_CHARS * 2:
+        if size > MAX_LINE_CHARS + 200:  # room for white space that collapses
             return False
         parts.append(text)
     text = " ".join("".join(parts).split())
     if not text or len(text) > MAX_LINE_CHARS:
         return False
-    return any(p.fullmatch(text) for p in patterns)
+    if clutter.line is not None:
+        return clutter.line.fullmatch(text) is not None
+    return any(p.fullmatch(text) for p in clutter.lines)
 
 
 # ---------------------------------------------------------------------------------------------

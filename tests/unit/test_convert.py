@@ -546,3 +546,19 @@ def test_link_round_trips_through_vars() -> None:
     """The storage layer keeps links as dicts (vars) and rebuilds them with Link(**d)."""
     result = convert('<p><a href="/a">A</a></p>', base_url=BASE)
     assert [Link(**vars(lk)) for lk in result.links] == result.links
+
+
+def test_attribute_selectors_of_every_kind() -> None:
+    rules = [{"hosts": ["e.org"], "drop_selectors": [
+        '[class*="share-"]', 'a[href^="https://ads."]', 'img[src$=".gif"]', "[data-ad]",
+        'span[lang="fr"]', 'p[class~="promo"]', "#sidebar", "div.box.small"]}]
+    html = ('<div class="my-share-box">s</div><p><a href="https://ads.e.org/1">ad</a> '
+            '<img src="/x.gif" alt="gif"> <span data-ad="1">ad2</span> <span lang="fr">fr</span>'
+            ' kept</p><p class="big promo">promo</p><div id="sidebar">side</div>'
+            '<div class="box small">small</div><div class="box">box</div>')
+    assert md(html, base_url="https://e.org/", extra_rules=rules) == "kept\n\nbox"
+
+
+def test_drop_lines_that_cannot_be_combined_still_work() -> None:
+    rules = [{"hosts": ["*"], "drop_lines": ["(?P<x>a+)", "(?P<x>b+)"]}]
+    assert md("<p>aaa</p><p>bbb</p><p>abc</p>", extra_rules=rules) == "abc"
