@@ -114,6 +114,8 @@ class Library:
         self._bookmarks: dict[str, dict[str, Any]] | None = None
         self._writer: Executor | None = None
         self._feeds_dirty = False
+        self._bodies_memo: dict[str, dict[str, dict[str, Any]]] = {}
+        self._unsaved_bodies: set[str] = set()
 
     async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a blocking library call on the one writer thread (keeps writes in order and
@@ -134,6 +136,11 @@ class Library:
 
     def release(self) -> None:
         """Stop being the writer (after finishing queued writes)."""
+        if self._lock is not None and self._unsaved_bodies:
+            try:
+                self.save_conversions()
+            except StoreError:
+                pass  # only a cache of converted text: it is made again when needed
         if self._writer is not None:
             self._writer.shutdown(wait=True)
             self._writer = None
@@ -222,6 +229,8 @@ class Library:
         self._feeds = [f for f in self._feeds if f.key != feed.key]
         self._save_feeds()
         self.store.delete_feed_cache(feed.key)
+        self._bodies_memo.pop(feed.key, None)
+        self._unsaved_bodies.discard(feed.key)
         self.store.delete_read(feed.key)
         self._articles.pop(feed.key, None)
         if self._status.pop(feed.key, None) is not None:
@@ -443,11 +452,12 @@ class Library:
         feed.feed_title, feed.site_url = parsed.title, parsed.site_url
         dropped = set(existing) - set(merged)
         if changed_bodies or dropped or new or updated or not meta:
-            bodies = self.store.load_bodies(feed.key)
+            bodies = self._bodies_of(feed.key)
             for aid in dropped:
                 bodies.pop(aid, None)
             bodies.update(changed_bodies)
             self.store.save_bodies(feed.key, bodies)
+            self._unsaved_bodies.discard(feed.key)
         meta = dict(validators, title=parsed.title, site_url=parsed.site_url, kind=parsed.kind)
         ordered = sorted(merged.values(), key=_doc_date, reverse=True)
         self.store.save_feed_cache(feed.key, meta, ordered)
@@ -560,15 +570,19 @@ class Library:
 
     def body(self, article: Article) -> dict[str, Any]:
         """{content_html, summary_html, base_url, ...} from the cache or the kept copy."""
-        body = self.store.load_bodies(article.feed_key).get(article.id)
+        body = self._bodies_of(article.feed_key).get(article.id)
         return body or self._copy_body(article.id) or {"content_html": "", "summary_html": "",
                                                        "base_url": article.link}
 
-    def converted(self, article: Article) -> Any:
-        """The article as clean Markdown (reader.convert.Converted), cached with the body."""
+    def converted(self, article: Article, *, defer_save: bool = False) -> Any:
+        """The article as clean Markdown (reader.convert.Converted), cached with the body.
+
+        With `defer_save` the new Markdown is kept in memory and written by the next
+        `save_conversions()` call, so showing an article never waits on a file rewrite.
+        """
         from reader import convert
 
-        bodies = self.store.load_bodies(article.feed_key)
+        bodies = self._bodies_of(article.feed_key)
         body = bodies.get(article.id) or self._copy_body(article.id) or {}
         content = body.get("content_html", "")
         summary_only = not content.strip()
@@ -586,8 +600,29 @@ class Library:
         if self.writable and article.id in bodies:
             body.update(md_key=key, markdown=result.markdown,
                         links=[vars(link) for link in result.links])
-            self.store.save_bodies(article.feed_key, bodies)
+            self._unsaved_bodies.add(article.feed_key)
+            if not defer_save:
+                self.save_conversions()
         return result
+
+    def save_conversions(self) -> None:
+        """Write converted Markdown still held in memory (one rewrite per feed touched)."""
+        for feed_key in sorted(self._unsaved_bodies):
+            bodies = self._bodies_memo.get(feed_key)
+            if bodies is not None:
+                self.store.save_bodies(feed_key, bodies)
+        self._unsaved_bodies.clear()
+
+    def _bodies_of(self, feed_key: str) -> dict[str, dict[str, Any]]:
+        """A feed's bodies, remembered for the last few feeds read (reading stays in a feed)."""
+        bodies = self._bodies_memo.get(feed_key)
+        if bodies is None:
+            bodies = self.store.load_bodies(feed_key)
+            self._bodies_memo[feed_key] = bodies
+            for stale in list(self._bodies_memo)[:-3]:
+                if stale not in self._unsaved_bodies:
+                    del self._bodies_memo[stale]
+        return bodies
 
     def set_read(self, ids: Iterable[str], read: bool = True) -> int:
         """Mark articles read/unread; returns how many changed feeds were written."""

@@ -7,6 +7,7 @@ parsing and storing happen in the library's executors, writes on the library's w
 
 from __future__ import annotations
 
+import functools
 import time
 import urllib.parse
 import webbrowser
@@ -20,17 +21,23 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, OptionList
+from textual.widgets import OptionList
 
 from reader.library import Library
 from reader.models import Article, FeedResult
 from reader.ui.screens.dialogs import HelpScreen, SearchScreen
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.lists import ArticleList, FeedList, View
-from reader.ui.widgets.panes import NotesPane, StatusLine
+from reader.ui.widgets.panes import KeyHints, NotesPane, StatusLine
 
 NARROW = 100
 """Below this many columns only the focused pane is shown."""
+
+
+def _key_label(key: str) -> str:
+    """A key as the hints show it."""
+    return {"question_mark": "?", "slash": "/", "enter": "⏎", "escape": "esc",
+            "space": "space"}.get(key, key)
 
 
 def safe_link(url: str) -> str | None:
@@ -61,7 +68,7 @@ class MainScreen(Screen[None]):
                     yield ArticleView(id="article")
                     yield NotesPane(id="notes")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyHints(id="keys")
 
     def on_mount(self) -> None:
         self.app.call_later(self.app.setup)  # type: ignore[attr-defined]
@@ -163,15 +170,30 @@ class ReaderApp(App[None]):
             self._mark_active(self.focused)
 
     def _mark_active(self, widget: Widget) -> None:
-        """Flag the pane holding `widget` (narrow screens show only that one)."""
+        """Flag the pane holding `widget` (narrow screens show only that one); show its keys."""
         for pane in (self.feed_list, self.article_list, self.main_screen.query_one("#reading"),
                      self.main_screen.query_one("#main")):
-            pane.set_class(pane is widget or pane in widget.ancestors, "-active")
+            active = pane is widget or pane in widget.ancestors
+            if pane.has_class("-active") != active:
+                pane.set_class(active, "-active")
+        self.main_screen.query_one(KeyHints).show_hints(self.key_hints(widget))
+
+    def key_hints(self, widget: Widget) -> list[tuple[str, str]]:
+        """(keys, description) of the shown bindings of `widget`, then the app's."""
+        hints: dict[str, tuple[str, str]] = {}
+        for binding in self._bindings_of(widget) + self._bindings_of(self):
+            if binding.show and binding.id and binding.id not in hints:
+                keys = self._keymap.get(binding.id, binding.key).split(",")[0]
+                hints[binding.id] = (_key_label(keys), binding.description)
+        hints["palette"] = ("^p", "Palette")
+        return list(hints.values())
 
     # -- loading --------------------------------------------------------------------------
     @work(exclusive=True, group="load", thread=True)
     def load_everything(self) -> None:
         """Counts and the first view, read in a thread so start-up paints at once."""
+        import reader.convert  # noqa: F401 - warm the converter's imports before the first open
+
         counts = self.library.counts()
         bookmarked = len(self.library.bookmarks())
         articles = self._articles_for(self.view)
@@ -270,7 +292,9 @@ class ReaderApp(App[None]):
 
     @work(exclusive=True, group="convert")
     async def _convert(self, article: Article) -> None:
-        converted = await self.library.write(self.library.converted, article)
+        # The Markdown cache is written when the app quits, not while the reader waits.
+        converted = await self.library.write(
+            functools.partial(self.library.converted, defer_save=True), article)
         if self.reading is None or self.reading.id != article.id:
             return
         self.links = list(converted.links)
@@ -556,8 +580,8 @@ class ReaderApp(App[None]):
                     continue
                 if binding.id and binding.id not in rows:
                     keys = self._keymap.get(binding.id, binding.key)
-                    rows[binding.id] = (keys.replace("question_mark", "?")
-                                        .replace("slash", "/"), binding.description)
+                    rows[binding.id] = (",".join(_key_label(k) for k in keys.split(",")),
+                                        binding.description)
         rows["open_link"] = ("1-9", "Open link N of the article")
         rows["palette"] = ("ctrl+p", "Command palette (every action)")
         return list(rows.values())

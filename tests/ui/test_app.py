@@ -404,3 +404,32 @@ async def test_narrow_terminal_shows_one_pane(sample_library: Library) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert app.article_list.size.width > 60 and app.feed_list.region.width == 0
+
+
+async def test_long_article_shows_at_once_then_completes(sample_library: Library) -> None:
+    """A 100 KiB article: the first screen is laid out at once, the rest in a thread."""
+    app = ReaderApp(sample_library, offline=True)
+    sections = 400
+    markdown = "".join(f"## Part {n}\n\nWords of part {n} " + "and more words " * 30 + "\n\n"
+                       for n in range(1, sections + 1))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.article_view
+        view.show("long", [("Feed", "Test")], "Long", markdown)
+        first = view.text
+        assert first.startswith("Long") and "Part 1" in first
+        assert f"Part {sections}" not in first  # not laid out yet: it comes from the thread
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert f"Words of part {sections}" in view.text
+        assert view.max_scroll_y > 1000
+
+
+async def test_key_hints_follow_the_focused_pane(sample_library: Library) -> None:
+    app = ReaderApp(sample_library, offline=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        hints = app.main_screen.query_one("#keys")
+        assert "Open" in visible_text(hints) and "Bookmark" not in visible_text(hints)
+        await pilot.press("tab")
+        assert "Bookmark" in visible_text(hints) and "Read/unread" in visible_text(hints)

@@ -16,6 +16,19 @@ from textual.strip import Strip
 
 from reader.ui.render import Block, blocks, layout
 
+HEAD_BYTES = 6000
+"""Markdown laid out at once when an article opens; the rest follows from a thread."""
+HEAD_BLOCKS = 120
+"""Blocks laid out at once on a resize; the rest follows from a thread."""
+
+
+def _head(markdown: str, size: int) -> tuple[str, bool]:
+    """The first `size` characters of `markdown`, cut at a paragraph break."""
+    if len(markdown) <= size:
+        return markdown, False
+    cut = markdown.rfind("\n\n", 0, size)
+    return markdown[: cut if cut > 0 else size], True
+
 
 class ArticleView(ScrollView, can_focus=True):
     """Shows one article; scrolls with j/k, space, page keys, g/G."""
@@ -38,6 +51,8 @@ class ArticleView(ScrollView, can_focus=True):
         self._lines: list[Text] = []
         self._cache: dict[int, Strip] = {}
         self._width = 0
+        self._generation = 0
+        """Bumped by every show(): a background layout for an older article is dropped."""
         self.article_id: str | None = None
         """The article shown, or None."""
 
@@ -57,9 +72,12 @@ class ArticleView(ScrollView, can_focus=True):
                 label_text = Text(f"{label}: ", Style(dim=True))
                 parts.append(Block(Text(value), label_text, Text(" " * len(label_text))))
         parts.append(Block(Text("─" * 60, Style(dim=True)), Text(), Text(), wrap=False))
-        parts.extend(blocks(markdown))
-        self._set_blocks(parts)
+        self._generation += 1
+        head, more = _head(markdown, HEAD_BYTES)
+        self._set_blocks(parts + blocks(head))
         self.scroll_to(0, 0, animate=False)
+        if more:  # a long article: the first screens now, the whole text a moment later
+            self._finish_in_background(self._generation, parts, markdown)
 
     def _set_blocks(self, parts: list[Block]) -> None:
         self._blocks = parts
@@ -70,10 +88,36 @@ class ArticleView(ScrollView, can_focus=True):
         if not force and width == self._width:
             return
         self._width = width
-        self._lines = layout(self._blocks, width)
+        if len(self._blocks) > HEAD_BLOCKS:
+            self._install(layout(self._blocks[:HEAD_BLOCKS], width))
+            self._generation += 1
+            self._finish_in_background(self._generation, self._blocks, None)
+        else:
+            self._install(layout(self._blocks, width))
+
+    def _install(self, lines: list[Text]) -> None:
+        self._lines = lines
         self._cache.clear()
-        self.virtual_size = Size(width, len(self._lines))
+        self.virtual_size = Size(self._width, len(lines))
         self.refresh()
+
+    def _finish_in_background(self, generation: int, parts: list[Block],
+                              markdown: str | None) -> None:
+        width = self._width
+
+        def work() -> None:
+            full = parts + blocks(markdown) if markdown is not None else parts
+            lines = layout(full, width)
+            self.app.call_from_thread(self._finished, generation, width, full, lines)
+
+        self.run_worker(work, thread=True, exclusive=True, group="article-layout")
+
+    def _finished(self, generation: int, width: int, parts: list[Block],
+                  lines: list[Text]) -> None:
+        if generation != self._generation or width != self._width:
+            return  # another article, or another width, since
+        self._blocks = parts
+        self._install(lines)
 
     def on_resize(self) -> None:
         self._relayout()

