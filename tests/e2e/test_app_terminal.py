@@ -1,0 +1,65 @@
+"""End to end: the installed `reader` app in a real terminal (tmux): read an article, quit."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.tmux import Terminal, reader_command
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def xdg(tmp_path: Path) -> dict[str, str]:
+    env = {f"XDG_{n}_HOME": str(tmp_path / n.lower()) for n in ("CONFIG", "DATA", "CACHE")}
+    (tmp_path / "cache").mkdir()
+    return env
+
+
+def test_read_an_article_and_quit(xdg: dict[str, str]) -> None:
+    term = Terminal([reader_command(), "--offline"], xdg, width=120, height=40)
+    try:
+        screen = term.wait_for("AMN Al-Masdar News (5)", timeout=30)
+        assert "Unread (24)" in screen and "offline" in screen
+        for _ in range(4):  # All, Unread, Bookmarked, samples -> the AMN feed
+            term.keys("j")
+        term.keys("Enter")
+        term.wait_for("AMN Al-Masdar News (5)")
+        term.keys("Enter")  # the newest AMN article
+        screen = term.wait_for("Defense Secretary Jim Mattis stated")
+        assert "Mattis: Russia Must" in screen
+        assert "Telegram" not in screen and "[revad2]" not in screen
+        term.wait_for("AMN Al-Masdar News (4)")  # read: the count went down
+        term.keys("q")
+        deadline = time.monotonic() + 10
+        while not term.dead() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert term.dead(), term.screen()
+    finally:
+        term.close()
+    env = dict(os.environ, **xdg)
+    listing = subprocess.run([reader_command(), "articles", "--json"], env=env,
+                             capture_output=True, text=True, check=True)
+    mattis = next(a for a in json.loads(listing.stdout) if a["title"].startswith("Mattis"))
+    assert mattis["read"] is True  # the app saved it
+
+
+def test_second_instance_is_refused_with_a_clear_message(xdg: dict[str, str]) -> None:
+    first = Terminal([reader_command(), "--offline"], xdg)
+    try:
+        first.wait_for("Unread (24)", timeout=30)
+        env = dict(os.environ, **xdg)
+        second = subprocess.run([reader_command(), "--offline"], env=env, capture_output=True,
+                                text=True, timeout=30)
+        assert second.returncode == 2
+        assert "another reader is running" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        first.keys("q")
+        first.close()
