@@ -119,9 +119,14 @@ class ReaderApp(App[None]):
         self.counts: dict[str, tuple[int, int]] = {}
         self.refreshing = False
         self.main_screen = MainScreen()
-        settings = library.settings
-        if settings.theme:
-            self.theme = settings.theme
+        theme = library.settings.theme
+        self.theme_problem = ""
+        """Set when config.toml names a theme Textual does not have."""
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        elif theme:
+            self.theme_problem = (f"unknown theme {theme!r} in config.toml; "
+                                  f"themes: {', '.join(sorted(self.available_themes))}")
 
     # -- layout ---------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
@@ -151,8 +156,9 @@ class ReaderApp(App[None]):
         self.article_list.border_title = "Articles"
         self.article_view.border_title = "Article"
         self.article_view.show_message("Choose an article (enter) to read it here.")
-        self.status.set(offline=self.offline,
-                        message="; ".join(self.library.problems) or "? shows every key")
+        problems = list(self.library.problems) + ([self.theme_problem] if self.theme_problem
+                                                  else [])
+        self.status.set(offline=self.offline, message="; ".join(problems) or "? shows every key")
         self.focus_pane(self.feed_list)
         self.load_everything()
         interval = self.library.settings.refresh_interval_minutes

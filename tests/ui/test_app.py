@@ -433,3 +433,39 @@ async def test_key_hints_follow_the_focused_pane(sample_library: Library) -> Non
         assert "Open" in visible_text(hints) and "Bookmark" not in visible_text(hints)
         await pilot.press("tab")
         assert "Bookmark" in visible_text(hints) and "Read/unread" in visible_text(hints)
+
+
+async def test_theme_from_config_and_unknown_theme(paths: Paths) -> None:
+    library = make_library(paths, Settings(theme="nord"))
+    app = ReaderApp(library, offline=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "nord"
+    library.release()
+    library = make_library(paths, Settings(theme="no-such-theme"))
+    app = ReaderApp(library, offline=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme != "no-such-theme"
+        assert "unknown theme 'no-such-theme'" in visible_text(app.status)
+    library.release()
+
+
+async def test_refreshes_on_start_when_the_cache_is_older_than_the_interval(
+        paths: Paths, server: FeedServer) -> None:
+    server.routes["/a"] = Route(rss("Auto", [("1", "first")]))
+    library = make_library(paths, Settings(refresh_interval_minutes=60))
+    library.add_feed(server.url("/a"))  # never refreshed: older than any interval
+    app = ReaderApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(server.hits_for("/a")) == 1
+        assert [a.title for a in app.article_list.articles] == ["first"]
+    app = ReaderApp(library)  # just refreshed: starting again does not fetch
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    assert len(server.hits_for("/a")) == 1
+    library.release()
