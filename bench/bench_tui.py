@@ -96,20 +96,39 @@ async def measure(paths: Paths) -> dict[str, float]:
             t = time.perf_counter()
             await pilot.press("f12")  # bound to nothing: the pilot's own cost
             idle.append(time.perf_counter() - t)
-        results["cursor_move_ms"] = statistics.median(moves) * 1000
+        results["cursor_move_raw_ms"] = statistics.median(moves) * 1000
         results["pilot_idle_key_ms"] = statistics.median(idle) * 1000
-        opens = []
+        # The pilot spends ~60 ms on any key, bound or not; the move itself is the difference.
+        results["cursor_move_ms"] = max(results["cursor_move_raw_ms"] -
+                                        results["pilot_idle_key_ms"], 0.0)
+        from reader.ui.widgets.article_view import ArticleView
+
+        shown_at: dict[str, float] = {}
+        original_show = ArticleView.show
+
+        def timed_show(view, article_id, *args):  # noqa: ANN001, ANN002
+            original_show(view, article_id, *args)
+            shown_at[article_id] = time.perf_counter()
+
+        ArticleView.show = timed_show
+        opens, painted = [], []
         for _ in range(10):
             app.focus_pane(app.article_list)
             await pilot.press("j")
+            await pilot.pause()
             target = app.article_list.current.id
             t = time.perf_counter()
             await pilot.press("enter")
-            while app.article_view.article_id != target:
+            while target not in shown_at:
                 await asyncio.sleep(0.001)
             await pilot.pause()
-            opens.append(time.perf_counter() - t)
+            painted.append(time.perf_counter() - t)
+            opens.append(shown_at[target] - t)
+        ArticleView.show = original_show
+        # key -> the article's text laid out in the view (what the reader waits for), and
+        # key -> everything repainted, as the pilot sees it (includes the pilot's own cost).
         results["open_article_ms"] = statistics.median(opens) * 1000
+        results["open_article_painted_ms"] = statistics.median(painted) * 1000
         markdown = big_markdown(100 * 1024)
         view = app.article_view
         shows, fulls = [], []

@@ -286,15 +286,18 @@ class ReaderApp(App[None]):
         self._reload_counts()
 
     def open_article(self, article: Article, focus: bool = True) -> None:
-        """Show an article, mark it read."""
+        """Show an article (then mark it read). Nothing else is redrawn before it shows."""
         self.reading = article
         self.article_view.border_title = Content(article.feed_title or "Article")
-        self.article_view.show_message("Loading…")
         self._convert(article)
+        self.set_timer(0.15, lambda: self._still_loading(article.id))
         if focus:
             self.focus_pane(self.article_view)
-        if not article.read:
-            self._set_read(article, True)
+
+    def _still_loading(self, article_id: str) -> None:
+        if self.reading is not None and self.reading.id == article_id \
+                and self.article_view.article_id != article_id:
+            self.article_view.show_message("Loading…")
 
     @work(exclusive=True, group="convert")
     async def _convert(self, article: Article) -> None:
@@ -312,6 +315,8 @@ class ReaderApp(App[None]):
             ("Link", article.link),
         ]
         self.article_view.show(article.id, header, article.title, converted.markdown)
+        if not article.read:
+            self._set_read(article, True)
 
     # -- read state and bookmarks -----------------------------------------------------------
     def _target_article(self) -> Article | None:
