@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
@@ -14,12 +13,6 @@ from tests.e2e.tmux import Terminal, reader_command
 
 pytestmark = pytest.mark.e2e
 
-
-@pytest.fixture
-def xdg(tmp_path: Path) -> dict[str, str]:
-    env = {f"XDG_{n}_HOME": str(tmp_path / n.lower()) for n in ("CONFIG", "DATA", "CACHE")}
-    (tmp_path / "cache").mkdir()
-    return env
 
 
 def test_read_an_article_and_quit(xdg: dict[str, str]) -> None:

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.e2e.tmux import Terminal, reader_command
 
 pytestmark = pytest.mark.e2e
 
-
-@pytest.fixture
-def xdg(tmp_path: Path) -> dict[str, str]:
-    env = {f"XDG_{n}_HOME": str(tmp_path / n.lower()) for n in ("CONFIG", "DATA", "CACHE")}
-    (tmp_path / "cache").mkdir()
-    return env
 
 
 def test_first_run_lists_sample_articles_in_a_terminal(xdg: dict[str, str]) -> None:
