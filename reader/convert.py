@@ -443,9 +443,17 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+
+
+def _ascii_lower(text: str) -> str:
+    """Lower-case ASCII letters only, so indices match `text` (str.lower turns "İ" into 2)."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
 def _without_heavy_parts(text: str) -> str:
     """Drop <script>/<style> blocks and inline data: URIs (used only on oversized input)."""
-    low = text.lower()
+    low = _ascii_lower(text)
     keep: list[str] = []
     pos = 0
     for tag in ("<script", "<style"):
@@ -467,7 +475,7 @@ def _without_heavy_parts(text: str) -> str:
             start = i = end
         out.append(text[start:])
         text = "".join(out)
-        low = text.lower()
+        low = _ascii_lower(text)
     i = 0
     while True:
         i = low.find("data:", i)
@@ -518,20 +526,18 @@ _URL_IN_TEXT = re.compile(r"""(?:https?:)?//[^\s"'<>\[\]]+""")
 
 def _protected_ranges(text: str) -> list[tuple[int, int]]:
     """Spans of <pre> and <code> elements, where shortcodes are left alone."""
-    low = text.lower()
-    if "<pre" not in low and "<code" not in low:
-        return []
+    low = _ascii_lower(text)
+    a, b = low.find("<pre"), low.find("<code")
     ranges = []
-    pos = 0
-    while True:
-        a, b = low.find("<pre", pos), low.find("<code", pos)
-        if a < 0 and b < 0:
-            break
+    while a >= 0 or b >= 0:
         start, closer = (a, "</pre") if b < 0 or 0 <= a < b else (b, "</code")
         end = low.find(closer, start)
         end = len(low) if end < 0 else end
         ranges.append((start, end))
-        pos = end + 1
+        if 0 <= a <= end:  # each search goes forward only: linear however they interleave
+            a = low.find("<pre", end)
+        if 0 <= b <= end:
+            b = low.find("<code", end)
     return ranges
 
 
@@ -542,7 +548,7 @@ def _embed_html(url: str) -> str:
 
 def _caption_html(inner: str) -> str:
     """[caption]<img ...> Text[/caption] as a figure with its caption."""
-    low = inner.lower()
+    low = _ascii_lower(inner)
     start = low.find("<img")
     end = low.find(">", start) if start >= 0 else -1
     if end < 0:
@@ -811,8 +817,11 @@ class _Cleaner:
             if scheme not in _ALLOWED_SCHEMES:
                 if scheme.isalpha() and len(scheme) > 1:  # javascript:, data:, file: ...
                     return None
-        if head.startswith(("https://", "http://")) and len(raw) > 8 and raw[8] != "/":
-            return _encode_url(raw)  # the common case, without urljoin's cost
+        if head.startswith(("https://", "http://")):
+            host_at = 8 if head[4] == "s" else 7
+            if len(raw) > host_at and raw[host_at] not in "/\\?#":
+                return _encode_url(raw)  # the common case, without urljoin's cost
+            return None
         if self.origin and raw[0] == "/" and raw[1:2] != "/":
             return _encode_url(self.origin + raw)
         try:

@@ -146,3 +146,15 @@ def test_bad_base_urls() -> None:
         result = timed('<p><a href="/a">a</a> <a href="https://ok.example/">ok</a></p>', 5,
                        base_url=base)
         assert all(lk.url.startswith("https://") for lk in result.links)
+
+
+def test_many_code_blocks_and_one_late_code_tag_stay_linear() -> None:
+    timed("[gallery]" + "<pre>x</pre>" * 40_000 + "<code>[x]</code>", 10)
+
+
+def test_dotted_capital_i_does_not_shift_positions() -> None:
+    """str.lower() turns "İ" into two characters; positions found in lower case must hold."""
+    result = timed("<p>İİİ [caption]<img src='https://a.example/i.png' alt='a'>İ note[/caption]"
+                   "</p><pre>İ [gallery ids='1']</pre>", 5)
+    assert "*İ note*" in result.markdown
+    assert "İ [gallery ids='1']" in result.markdown
