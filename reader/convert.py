@@ -955,7 +955,7 @@ class _Cleaner:
             source = tag.find("source", src=True)
             raw = source.get("src") if source is not None else None
         url = self.url(raw)
-        if not url or url.startswith("about:"):
+        if not url:
             return False
         title = attrs.get("title") if isinstance(attrs.get("title"), str) else ""
         tag.clear()
@@ -1239,11 +1239,10 @@ class _Converter(MarkdownConverter):
             return text
         if "\u200b" in text or "\ufeff" in text:
             text = _ZERO_WIDTH.sub("", text)
-        text = _SPACES.sub(" ", text)
         noformat = "_noformat" in parent_tags
-        if "&" in text and not noformat:
+        if "&" in text and not noformat:  # entities a feed escaped twice: &amp;#8217;
             text = _DOUBLE_ENTITY.sub(lambda m: htmllib.unescape(m.group()), text)
-            text = text.replace("\xa0", " ")
+        text = _SPACES.sub(" ", text)
         if not noformat:
             text = _ESCAPE.sub(_escape_char, text)
         prev, nxt, parent = el.previous_sibling, el.next_sibling, el.parent
