@@ -24,7 +24,7 @@ DIM = Style(dim=True)
 RULE = Style(dim=True)
 
 _INLINE = re.compile(
-    r"(?P<esc>\\[\\`*_{}\[\]()#+\-.!|>~<])"
+    r"(?P<esc>\\[\\`*_{}\[\]()#+\-.!|>~<&])"
     r"|(?P<image>!\[(?P<alt>(?:\\.|[^\]\\])*)\]\[(?P<inum>\d+)\])"
     r"|(?P<link>\[(?P<ltext>(?:\\.|[^\]\\])+)\]\[(?P<lnum>\d+)\])"
     r"|(?P<code>`(?P<ctext>[^`]+)`)"
@@ -33,7 +33,7 @@ _INLINE = re.compile(
 )
 _LINK_DEF = re.compile(r"^\[(\d+)\]:\s+(\S+)")
 _LIST = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+")
-_UNESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")
+_UNESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<&])")
 
 
 def inline(text: str, base: Style | None = None) -> Text:
@@ -186,8 +186,10 @@ def blocks(markdown: str) -> list[Block]:
                              Text(" " * cell_len(first.plain)), paragraph=paragraph_no))
             paragraph_no += 1
             continue
-        if line.endswith("  ") and para is not None:  # hard line break
-            para.append(stripped)
+        hard_break = line.endswith("  ") or (
+            line.endswith("\\") and (len(line) - len(line.rstrip("\\"))) % 2 == 1)
+        if hard_break:  # "  " or a lone trailing backslash (CommonMark): a <br>
+            para.append(stripped[:-1] if stripped.endswith("\\") else stripped)
             out.append(Block(inline(" ".join(s.strip() for s in para)), Text(), Text()))
             para.clear()
             i += 1
