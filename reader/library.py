@@ -338,7 +338,7 @@ class Library:
             executor.shutdown()
         if self._feeds_dirty or any(r.new_url for r in results):
             await self.write(self._save_feeds)
-        self.store.save_status(self._status)
+        await self.write(self.store.save_status, self._status)
         order = {f.key: i for i, f in enumerate(feeds)}
         results.sort(key=lambda r: order.get(r.feed_key, 0))
         return results
@@ -358,7 +358,7 @@ class Library:
     async def _refresh_one(self, feed: Feed, fetcher: Any, executor: _ParsePool) -> FeedResult:
         meta = self._summary(feed.key)  # one stat(); the file is read only when it changed
         if meta is None:
-            meta = await asyncio.to_thread(self._cache_meta, feed.key)
+            meta = (await asyncio.to_thread(self.store.load_feed_cache, feed.key))[0]
         fetched = await fetcher.fetch(feed.url, meta.get("etag", ""), meta.get("last_modified", ""))
         result = FeedResult(feed.key, feed.url, "unchanged")
         if fetched.moved_permanently and fetched.final_url and fetched.final_url != feed.url:
@@ -391,12 +391,6 @@ class Library:
         if summary and summary.get("mtime") == self.store.feed_cache_mtime(feed_key):
             return summary
         return None
-
-    def _cache_meta(self, feed_key: str) -> dict[str, Any]:
-        summary = self._summary(feed_key)
-        if summary is not None:
-            return summary
-        return self.store.load_feed_cache(feed_key)[0]
 
     def _remember_summary(self, feed_key: str, meta: dict[str, Any], ids: list[str]) -> None:
         self._status.setdefault(feed_key, {})["cache"] = {
