@@ -7,6 +7,7 @@ parsing and storing happen in the library's executors, writes on the library's w
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 import urllib.parse
@@ -247,11 +248,22 @@ class ReaderApp(App[None]):
         lst.border_title = Content(f"{self._view_title(self.view)} ({len(articles)})")
 
     def open_view(self, view: View, focus: bool = True) -> None:
-        """Show a view in the article list."""
+        """Show a view in the article list (its articles are read in a thread)."""
         self.view = view
-        self._show_articles(self._articles_for(view))
+        self.article_list.border_title = Content(f"{self._view_title(view)} …")
+        self._load_view(view, None)
         if focus:
             self.focus_pane(self.article_list)
+
+    @work(exclusive=True, group="view", thread=True)
+    def _load_view(self, view: View, keep_id: str | None) -> None:
+        """Read a view's articles off the event loop (a search reads article bodies)."""
+        articles = self._articles_for(view)
+        self.call_from_thread(self._view_loaded, view, articles, keep_id)
+
+    def _view_loaded(self, view: View, articles: list[Article], keep_id: str | None) -> None:
+        if view == self.view:  # the user may have moved on meanwhile
+            self._show_articles(articles, keep_id=keep_id)
 
     def _reload_counts(self) -> None:
         self.counts = self.library.counts()
@@ -365,7 +377,7 @@ class ReaderApp(App[None]):
     async def action_mark_all_read(self) -> None:
         if self.focused is self.feed_list and self.feed_list.current_view is not None:
             view = self.feed_list.current_view
-            articles = self._articles_for(view)
+            articles = await asyncio.to_thread(self._articles_for, view)
         else:
             articles = list(self.article_list.articles)
         ids = [a.id for a in articles if not a.read]
@@ -563,7 +575,7 @@ class ReaderApp(App[None]):
     def _after_refresh(self) -> None:
         self._reload_counts()
         keep = self.article_list.current.id if self.article_list.current else None
-        self._show_articles(self._articles_for(self.view), keep_id=keep)
+        self._load_view(self.view, keep)
 
     # -- search and help ------------------------------------------------------------------
     def action_search(self) -> None:

@@ -30,7 +30,9 @@ def test_show_prints_the_article_in_a_terminal(xdg: dict[str, str]) -> None:
     listing = subprocess.run([reader_command(), "--offline", "articles", "--json"], env=env,
                              capture_output=True, text=True, check=True)
     mattis = next(a for a in json.loads(listing.stdout) if a["title"].startswith("Mattis"))
-    term = Terminal(["sh", "-c", f"{reader_command()} show {mattis['id']} | head -n 8"], xdg)
+    # The pane stays alive after the output: a dead tmux pane can scroll its first line away.
+    command = f"{reader_command()} show {mattis['id']} | head -n 8; sleep 30"
+    term = Terminal(["sh", "-c", command], xdg)
     try:
         screen = term.wait_for("Defense Secretary Jim Mattis")
         assert screen.lstrip().startswith("# Mattis: Russia Must")
