@@ -1,4 +1,4 @@
-"""The core API the CLI and the app both use: subscribe, refresh, list, read, bookmark.
+"""The core API the CLI and the app both use: subscribe, refresh, list, read, bookmark, notes.
 
 One Library is the one writer. It holds the subscription list and the refresh status in
 memory, loads per-feed metadata on demand and article bodies only when an article is shown.
@@ -22,10 +22,10 @@ from typing import Any
 
 from reader.config import Settings, load_settings
 from reader.locations import Paths
-from reader.models import Article, Feed, FeedResult, ParsedFeed
+from reader.models import Article, Feed, FeedResult, Note, ParsedFeed
 from reader.opml import ImportedList, Subscription, read_subscriptions, write_opml
 from reader.store import InstanceLock, Store, StoreError
-from reader.textutil import one_line
+from reader.textutil import one_line, strip_control
 
 SEED_FILES = ("amn.xml", "atom.xml", "summary.xml", "jsonfeed.json")
 SEED_TAG = "samples"
@@ -112,6 +112,8 @@ class Library:
             )
         self._articles: dict[str, list[dict[str, Any]]] = {}
         self._bookmarks: dict[str, dict[str, Any]] | None = None
+        self._notes: dict[str, dict[str, Any]] | None = None
+        self._kept: dict[str, dict[str, Any]] | None = None
         self._writer: Executor | None = None
         self._feeds_dirty = False
         self._bodies_memo: dict[str, dict[str, dict[str, Any]]] = {}
@@ -461,12 +463,13 @@ class Library:
             self.store.forget_read(feed.key, set(merged))
         if meta_changed:
             self._feeds_dirty = True  # saved once at the end of the refresh
-        self._refresh_bookmark_copies(feed, changed_bodies, merged)
+        self._refresh_copies(feed, changed_bodies, merged)
         return new, updated
 
     def _apply_limits(self, feed: Feed, merged: dict[str, dict[str, Any]], kept: set[str],
                       now: float) -> dict[str, dict[str, Any]]:
-        """Cache clean-up: drop old articles that left the feed, never kept (bookmarked) ones.
+        """Cache clean-up: drop old articles that left the feed, never kept (bookmarked or
+        annotated) ones.
 
         Articles still in the feed are never dropped: they would come back as new and unread.
         """
@@ -498,20 +501,24 @@ class Library:
         return docs
 
     def _to_article(self, doc: dict[str, Any], feed: Feed, read: set[str],
-                    bookmarks: dict[str, Any]) -> Article:
+                    bookmarks: dict[str, Any], annotated: dict[str, int]) -> Article:
         return Article(
             id=doc["id"], feed_key=feed.key, guid=doc["guid"], title=doc.get("title", ""),
             link=doc.get("link", ""), author=doc.get("author", ""),
             published=doc.get("published"), updated=doc.get("updated"),
             fetched_at=doc.get("fetched_at", 0.0), has_content=doc.get("has_content", False),
             feed_title=feed.title, read=doc["id"] in read, bookmarked=doc["id"] in bookmarks,
+            notes=annotated.get(doc["id"], 0),
         )
 
     def articles(self, feed: str | None = None, *, unread: bool = False,
-                 bookmarked: bool = False, search: str | None = None) -> list[Article]:
-        """Articles, newest first, filtered. Bookmarked articles of removed feeds included."""
+                 bookmarked: bool = False, search: str | None = None,
+                 annotated: bool = False) -> list[Article]:
+        """Articles, newest first, filtered. Bookmarked and annotated articles of removed feeds
+        included (from their kept copies); `annotated`: only articles with notes."""
         feeds = [self.find_feed(feed)] if feed else self._feeds
         bookmarks = self.bookmarks()
+        counts = self.annotated()
         out: list[Article] = []
         for f in feeds:
             read = self.store.read_ids(f.key)
@@ -520,16 +527,21 @@ class Library:
                     continue
                 if bookmarked and doc["id"] not in bookmarks:
                     continue
-                out.append(self._to_article(doc, f, read, bookmarks))
+                if annotated and doc["id"] not in counts:
+                    continue
+                out.append(self._to_article(doc, f, read, bookmarks, counts))
         if not feed:  # kept copies whose feed is gone
             seen = {a.id for a in out}
-            for aid, mark in bookmarks.items():
-                if aid in seen or (bookmarked is False and unread):
+            subscribed = {f.key for f in self._feeds}
+            for aid, copy in self._copies().items():
+                if aid in seen or (unread and not (bookmarked or annotated)):
                     continue
-                if any(f.key == mark["article"]["feed_key"] for f in self._feeds):
+                if (bookmarked and aid not in bookmarks) or (annotated and aid not in counts):
                     continue
-                article = _article_from_copy(mark)
-                out.append(article)
+                if copy["article"].get("feed_key") in subscribed:
+                    continue
+                out.append(_article_from_copy(copy, bookmarked=aid in bookmarks,
+                                              notes=counts.get(aid, 0)))
         if search:
             out = self._search(out, search)
         out.sort(key=lambda a: a.date, reverse=True)
@@ -539,8 +551,13 @@ class Library:
         needle = text.casefold()
         hits = []
         bodies_by_feed: dict[str, dict[str, dict[str, Any]]] = {}
+        noted: dict[str, str] = {}  # article id -> its notes and quotes, folded
+        for note in self._note_docs().values():
+            noted[note["article_id"]] = "\n".join(
+                (noted.get(note["article_id"], ""), note["text"], note["quote"])).casefold()
         for article in articles:
-            if needle in article.title.casefold() or needle in article.author.casefold():
+            if (needle in article.title.casefold() or needle in article.author.casefold()
+                    or needle in noted.get(article.id, "")):
                 hits.append(article)
                 continue
             if article.feed_key not in bodies_by_feed:
@@ -663,8 +680,8 @@ class Library:
         return self._bookmarks
 
     def kept_ids(self) -> set[str]:
-        """Articles cache clean-up must never remove (bookmarked; the notes layer adds more)."""
-        return set(self.bookmarks())
+        """Articles cache clean-up must never remove: bookmarked and annotated ones."""
+        return set(self.bookmarks()) | set(self.annotated())
 
     def set_bookmark(self, article: Article, on: bool = True) -> bool:
         """Bookmark (keeping a full copy, safe from cache clean-up) or unbookmark."""
@@ -673,40 +690,168 @@ class Library:
         if on == (article.id in marks):
             return False
         if on:
-            body = self.body(article)
-            marks[article.id] = {
-                "id": article.id,
-                "at": time.time(),
-                "article": article.to_json() | {"fetched_at": article.fetched_at},
-                "body": {k: body.get(k, "") for k in ("content_html", "summary_html",
-                                                      "base_url")},
-            }
+            marks[article.id] = self._make_copy(article)
         else:
             del marks[article.id]
         self.store.save_bookmarks(marks)
         self._bookmarks = marks
         return True
 
-    def _copy_body(self, aid: str) -> dict[str, Any] | None:
-        mark = self.bookmarks().get(aid)
-        return dict(mark["body"]) if mark else None
+    def _make_copy(self, article: Article) -> dict[str, Any]:
+        """A full copy of an article (metadata and HTML), safe from cache clean-up."""
+        body = self.body(article)
+        feed = next((f for f in self._feeds if f.key == article.feed_key), None)
+        return {
+            "id": article.id,
+            "at": time.time(),
+            "article": article.to_json() | {"fetched_at": article.fetched_at,
+                                            "feed_tags": list(feed.tags) if feed else []},
+            "body": {k: body.get(k, "") for k in ("content_html", "summary_html", "base_url")},
+        }
 
-    def _refresh_bookmark_copies(self, feed: Feed, changed: dict[str, dict[str, Any]],
-                                 merged: dict[str, dict[str, Any]]) -> None:
-        marks = self.bookmarks()
-        touched = [aid for aid in changed if aid in marks]
-        if not touched:
-            return
-        marks = dict(marks)
-        for aid in touched:
-            body = changed[aid]
-            doc = merged[aid]
-            marks[aid] = dict(marks[aid], body={k: body[k] for k in ("content_html",
-                                                                     "summary_html", "base_url")})
-            marks[aid]["article"] = dict(marks[aid]["article"], title=doc["title"],
-                                         link=doc["link"], author=doc["author"])
-        self.store.save_bookmarks(marks)
-        self._bookmarks = marks
+    def _copies(self) -> dict[str, dict[str, Any]]:
+        """Every kept copy, article id -> copy: the annotated ones, then the bookmarked ones."""
+        return self._kept_docs() | self.bookmarks()
+
+    def kept_copy(self, aid: str) -> dict[str, Any] | None:
+        """The kept copy {id, at, article, body} of a bookmarked or annotated article."""
+        return self.bookmarks().get(aid) or self._kept_docs().get(aid)
+
+    def _copy_body(self, aid: str) -> dict[str, Any] | None:
+        copy = self.kept_copy(aid)
+        return dict(copy["body"]) if copy else None
+
+    def _refresh_copies(self, feed: Feed, changed: dict[str, dict[str, Any]],
+                        merged: dict[str, dict[str, Any]]) -> None:
+        """A refresh that changed a kept article updates its copies (one write)."""
+        tables: dict[str, dict[str, dict[str, Any]]] = {}
+        for name, copies in (("bookmarks", self.bookmarks()), ("kept", self._kept_docs())):
+            touched = [aid for aid in changed if aid in copies]
+            if not touched:
+                continue
+            copies = dict(copies)
+            for aid in touched:
+                body = changed[aid]
+                doc = merged[aid]
+                copies[aid] = dict(copies[aid], body={k: body[k] for k in (
+                    "content_html", "summary_html", "base_url")})
+                copies[aid]["article"] = dict(copies[aid]["article"], title=doc["title"],
+                                              link=doc["link"], author=doc["author"])
+            tables[name] = copies
+        if tables:
+            self.store.save_marks(**tables)
+            self._bookmarks = tables.get("bookmarks", self._bookmarks)
+            self._kept = tables.get("kept", self._kept)
+
+    # -- notes ------------------------------------------------------------------------------
+    def _note_docs(self) -> dict[str, dict[str, Any]]:
+        if self._notes is None:
+            self._notes = self.store.load_notes()
+        return self._notes
+
+    def _kept_docs(self) -> dict[str, dict[str, Any]]:
+        if self._kept is None:
+            self._kept = self.store.load_kept()
+        return self._kept
+
+    def _to_note(self, doc: dict[str, Any]) -> Note:
+        copy = self.kept_copy(doc["article_id"])
+        meta = copy["article"] if copy else {}
+        return Note(
+            id=doc["id"], article_id=doc["article_id"], text=doc.get("text", ""),
+            quote=doc.get("quote", ""), created=doc.get("created", 0.0),
+            edited=doc.get("edited", 0.0), article_title=meta.get("title", ""),
+            article_link=meta.get("link", ""), feed_title=self._feed_title(meta),
+        )
+
+    def _feed_title(self, meta: dict[str, Any]) -> str:
+        feed = next((f for f in self._feeds if f.key == meta.get("feed_key")), None)
+        return feed.title if feed else meta.get("feed_title", "")
+
+    def notes(self, article_id: str | None = None) -> list[Note]:
+        """One article's notes, oldest first; with no id, every note, newest edited first."""
+        docs = self._note_docs().values()
+        if article_id is not None:
+            return sorted((self._to_note(d) for d in docs if d["article_id"] == article_id),
+                          key=lambda n: n.created)
+        return sorted((self._to_note(d) for d in docs), key=lambda n: n.edited, reverse=True)
+
+    def annotated(self) -> dict[str, int]:
+        """article id -> how many notes it carries."""
+        counts: dict[str, int] = {}
+        for doc in self._note_docs().values():
+            counts[doc["article_id"]] = counts.get(doc["article_id"], 0) + 1
+        return counts
+
+    def find_note(self, ref: str) -> Note:
+        """A note by id or unique id prefix (at least 4 characters); LibraryError otherwise."""
+        return self._to_note(self._note_doc(ref))
+
+    def _note_doc(self, ref: str) -> dict[str, Any]:
+        ref = ref.strip().lower()
+        docs = self._note_docs()
+        if ref in docs:
+            return docs[ref]
+        matches = [d for i, d in docs.items() if len(ref) >= 4 and i.startswith(ref)]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise LibraryError(f"{ref}: several notes start with this id; give more of it")
+        raise LibraryError(f"{ref}: no such note (see `reader notes`)")
+
+    def add_note(self, article: Article, text: str, quote: str = "") -> Note:
+        """Write a note on an article. Keeps a full copy of the article (not a bookmark), so the
+        note and the article outlive cache clean-up and the feed's removal."""
+        self._need_lock()
+        text, quote = _note_text(text), _note_text(quote)
+        if not text.strip() and not quote.strip():
+            raise LibraryError("a note needs some text or a quote")
+        now = time.time()
+        doc = {"id": _new_note_id(self._note_docs()), "article_id": article.id, "text": text,
+               "quote": quote, "created": now, "edited": now}
+        notes = dict(self._note_docs())
+        notes[doc["id"]] = doc
+        kept = self._kept_docs()
+        if article.id not in kept:
+            kept = dict(kept)
+            kept[article.id] = self._make_copy(article)
+        self.store.save_marks(notes=notes, kept=kept)  # note and copy land together
+        self._notes, self._kept = notes, kept
+        return self._to_note(doc)
+
+    def edit_note(self, note_id: str, text: str, quote: str | None = None) -> Note:
+        """Change a note's text (and its quote, unless None); sets its edited time."""
+        self._need_lock()
+        old = self._note_doc(note_id)
+        text = _note_text(text)
+        quote = old.get("quote", "") if quote is None else _note_text(quote)
+        if not text.strip() and not quote.strip():
+            raise LibraryError("a note needs some text or a quote (delete it instead)")
+        doc = dict(old, text=text, quote=quote, edited=max(time.time(), old.get("edited", 0.0)))
+        notes = dict(self._note_docs())
+        notes[doc["id"]] = doc
+        self.store.save_marks(notes=notes)
+        self._notes = notes
+        return self._to_note(doc)
+
+    def delete_note(self, note_id: str) -> None:
+        """Delete a note; the article's copy goes with its last note (a bookmark keeps its own)."""
+        self._need_lock()
+        doc = self._note_doc(note_id)
+        notes = {i: d for i, d in self._note_docs().items() if i != doc["id"]}
+        kept = self._kept_docs()
+        if not any(d["article_id"] == doc["article_id"] for d in notes.values()):
+            kept = {i: c for i, c in kept.items() if i != doc["article_id"]}
+        self.store.save_marks(notes=notes, kept=kept)
+        self._notes, self._kept = notes, kept
+
+    def export_notes(self, folder: Path, *, with_article: bool = False) -> list[Path]:
+        """Write one Markdown file per annotated or bookmarked article into `folder` (see
+        reader.export); returns their paths. Files of articles no longer annotated or
+        bookmarked are left alone."""
+        from reader.export import export_notes
+
+        return export_notes(self, Path(folder), with_article=with_article)
 
 
 _STATUS_FIELDS = ("last_checked", "last_success", "last_error", "last_warning")
@@ -733,14 +878,28 @@ def _plain_text(body: dict[str, Any]) -> str:
     return html_lib.unescape(_TAG_RE.sub(" ", raw))
 
 
-def _article_from_copy(mark: dict[str, Any]) -> Article:
+def _note_text(text: str) -> str:
+    """The user's text as stored: exactly as given, less control characters (tab and newline
+    stay; a carriage return becomes a newline)."""
+    return strip_control(text or "")
+
+
+def _new_note_id(existing: dict[str, Any]) -> str:
+    while True:
+        nid = secrets.token_hex(6)
+        if nid not in existing:
+            return nid
+
+
+def _article_from_copy(mark: dict[str, Any], *, bookmarked: bool = True, notes: int = 0
+                       ) -> Article:
     a = mark["article"]
     return Article(
         id=mark["id"], feed_key=a.get("feed_key", ""), guid=a.get("guid", ""),
         title=a.get("title", ""), link=a.get("link", ""), author=a.get("author", ""),
         published=a.get("published"), updated=a.get("updated"),
         fetched_at=a.get("fetched_at", 0.0), has_content=not a.get("summary_only", False),
-        feed_title=a.get("feed_title", ""), read=True, bookmarked=True,
+        feed_title=a.get("feed_title", ""), read=True, bookmarked=bookmarked, notes=notes,
     )
 
 

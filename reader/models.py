@@ -110,6 +110,8 @@ class Article:
     feed_title: str = ""
     read: bool = False
     bookmarked: bool = False
+    notes: int = 0
+    """How many notes the user wrote on it."""
 
     @property
     def date(self) -> float:
@@ -131,6 +133,41 @@ class Article:
             "read": self.read,
             "bookmarked": self.bookmarked,
             "summary_only": not self.has_content,
+        }
+
+
+@dataclass
+class Note:
+    """A note the user wrote on an article, with the passage it is about (the quote)."""
+
+    id: str
+    """Random short id (secrets.token_hex(6)); used by the CLI and UI."""
+    article_id: str
+    text: str
+    """The user's own words, stored as given (only control characters other than tab and
+    newline are dropped)."""
+    quote: str = ""
+    """The passage of the article the note is about; may be empty."""
+    created: float = 0.0
+    """Epoch seconds."""
+    edited: float = 0.0
+    """Epoch seconds of the last change (equals `created` until edited)."""
+    article_title: str = ""
+    article_link: str = ""
+    feed_title: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented `--json` shape of a note."""
+        return {
+            "id": self.id,
+            "article_id": self.article_id,
+            "article_title": self.article_title,
+            "article_link": self.article_link,
+            "feed_title": self.feed_title,
+            "text": self.text,
+            "quote": self.quote,
+            "created": self.created,
+            "edited": self.edited,
         }
 
 

@@ -323,7 +323,29 @@ class Store:
         return {doc["id"]: doc for doc in table_docs(self.marks_db, "bookmarks")}
 
     def save_bookmarks(self, bookmarks: dict[str, dict[str, Any]]) -> None:
-        replace_tables(self.marks_db, {"bookmarks": bookmarks.values()})
+        self.save_marks(bookmarks=bookmarks)
+
+    def load_notes(self) -> dict[str, dict[str, Any]]:
+        """note id -> {id, article_id, text, quote, created, edited}, in the order written."""
+        return {doc["id"]: doc for doc in table_docs(self.marks_db, "notes")}
+
+    def load_kept(self) -> dict[str, dict[str, Any]]:
+        """article id -> {id, at, article, body}: the copy of each annotated article.
+
+        Separate from the bookmark copies: removing a bookmark never drops a copy that notes
+        still need, and deleting the last note never drops a bookmark's copy.
+        """
+        return {doc["id"]: doc for doc in table_docs(self.marks_db, "kept")}
+
+    def save_marks(self, *, bookmarks: dict[str, dict[str, Any]] | None = None,
+                   notes: dict[str, dict[str, Any]] | None = None,
+                   kept: dict[str, dict[str, Any]] | None = None) -> None:
+        """Replace the given tables of marks.json together, in one atomic write."""
+        tables = {name: docs.values() for name, docs in
+                  (("bookmarks", bookmarks), ("notes", notes), ("kept", kept))
+                  if docs is not None}
+        if tables:
+            replace_tables(self.marks_db, tables)
 
     # -- per-feed cache (disposable) ---------------------------------------------------------
     def _feed_db(self, feed_key: str) -> TinyDB:
