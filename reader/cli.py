@@ -21,6 +21,7 @@ from reader.locations import Paths
 from reader.models import Article, Feed, FeedResult
 from reader.opml import ImportError_
 from reader.store import StoreError
+from reader.textutil import one_line
 
 EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -59,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--feed", metavar="URL", help="only this feed (URL, key or title)")
     p.add_argument("--unread", action="store_true", help="only unread articles")
     p.add_argument("--bookmarked", action="store_true", help="only bookmarked articles")
-    p.add_argument("--search", metavar="TEXT", help="titles, authors and text containing TEXT")
+    p.add_argument("--annotated", action="store_true", help="only articles with notes")
+    p.add_argument("--search", metavar="TEXT",
+                   help="titles, authors, text and notes containing TEXT")
     p.add_argument("--limit", type=int, default=0, help="at most this many (0: all)")
     p.add_argument("--json", action="store_true")
 
@@ -73,6 +76,27 @@ def build_parser() -> argparse.ArgumentParser:
                        ("unbookmark", "remove a bookmark")):
         p = sub.add_parser(name, help=text)
         p.add_argument("id")
+
+    p = sub.add_parser("notes", help="list notes, newest edited first (or export them)")
+    p.add_argument("--json", action="store_true")
+    actions = p.add_subparsers(dest="notes_action", metavar="ACTION")
+    e = actions.add_parser("export", help="one Markdown file per annotated or bookmarked "
+                                          "article, into DIR (Obsidian-compatible)")
+    e.add_argument("dir", metavar="DIR")
+    e.add_argument("--with-article", action="store_true", help="add the article's text")
+
+    p = sub.add_parser("note", help="add, edit or delete a note on an article")
+    actions = p.add_subparsers(dest="note_action", metavar="ACTION", required=True)
+    e = actions.add_parser("add", help="write a note on an article; prints the note id")
+    e.add_argument("id", metavar="ID", help="article id (or a unique prefix)")
+    e.add_argument("--text", required=True, help="the note")
+    e.add_argument("--quote", default="", help="the passage the note is about")
+    e = actions.add_parser("edit", help="change a note's text (and quote)")
+    e.add_argument("note_id", metavar="NOTE_ID", help="note id (or a unique prefix)")
+    e.add_argument("--text", required=True, help="the new text")
+    e.add_argument("--quote", default=None, help="the new quote (kept when not given)")
+    e = actions.add_parser("delete", help="delete a note")
+    e.add_argument("note_id", metavar="NOTE_ID", help="note id (or a unique prefix)")
 
     p = sub.add_parser("import", help="import subscriptions: OPML or a newsboat urls file")
     p.add_argument("file")
@@ -254,7 +278,7 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
 
 def cmd_articles(args: argparse.Namespace, library: Library) -> int:
     articles = library.articles(args.feed, unread=args.unread, bookmarked=args.bookmarked,
-                                search=args.search)
+                                search=args.search, annotated=args.annotated)
     if args.limit > 0:
         articles = articles[: args.limit]
     if args.json:
@@ -262,6 +286,7 @@ def cmd_articles(args: argparse.Namespace, library: Library) -> int:
         return EXIT_OK
     for a in articles:
         flags = ("N" if not a.read else " ") + ("B" if a.bookmarked else " ")
+        flags += "*" if a.notes else " "
         print(f"{a.id}  {flags}  {_when(a.date)}  {a.feed_title[:24]:24}  {a.title}")
     return EXIT_OK
 
@@ -305,6 +330,45 @@ def cmd_bookmark(args: argparse.Namespace, library: Library) -> int:
     return EXIT_OK
 
 
+def _short(text: str, width: int) -> str:
+    line = one_line(text)
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def cmd_notes(args: argparse.Namespace, library: Library) -> int:
+    if args.notes_action == "export":
+        folder = Path(args.dir).expanduser()
+        written = library.export_notes(folder, with_article=args.with_article)
+        print(f"exported {len(written)} files to {folder.resolve()}")
+        return EXIT_OK
+    notes = library.notes()
+    if args.json:
+        _print_json([n.to_json() for n in notes])
+        return EXIT_OK
+    if not notes:
+        print("no notes; write one with: reader note add ID --text TEXT")
+    for n in notes:
+        quote = f"  > {_short(n.quote, 30)}" if n.quote else ""
+        print(f"{n.id}  {n.article_id}  {_when(n.edited)}  {_short(n.article_title, 40)}"
+              f"{quote}\n    {_short(n.text, 72)}")
+    return EXIT_OK
+
+
+def cmd_note(args: argparse.Namespace, library: Library) -> int:
+    action = args.note_action
+    if action == "add":
+        note = library.add_note(library.article(args.id), args.text, args.quote)
+        print(note.id)
+    elif action == "edit":
+        note = library.edit_note(args.note_id, args.text, args.quote)
+        print(f"edited {note.id}")
+    else:
+        note = library.find_note(args.note_id)
+        library.delete_note(note.id)
+        print(f"deleted {note.id}")
+    return EXIT_OK
+
+
 def cmd_import(args: argparse.Namespace, library: Library) -> int:
     path = Path(args.file).expanduser()
     try:
@@ -339,6 +403,7 @@ COMMANDS = {
     "add": cmd_add, "remove": cmd_remove, "feeds": cmd_feeds, "refresh": cmd_refresh,
     "articles": cmd_articles, "show": cmd_show, "read": cmd_read, "unread": cmd_read,
     "bookmark": cmd_bookmark, "unbookmark": cmd_bookmark, "import": cmd_import,
-    "export": cmd_export,
+    "export": cmd_export, "notes": cmd_notes, "note": cmd_note,
 }
-WRITERS = {"add", "remove", "refresh", "read", "unread", "bookmark", "unbookmark", "import"}
+WRITERS = {"add", "remove", "refresh", "read", "unread", "bookmark", "unbookmark", "import",
+           "note"}
