@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +18,8 @@ from reader.library import Library, LibraryError
 from reader.locations import Paths
 from reader.models import Article
 from tests.conftest import FeedServer, Route, rss
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def open_library(paths: Paths, **settings: object) -> Library:
@@ -186,3 +195,70 @@ def test_annotated_filter_with_other_filters(lib: Library) -> None:
     assert [a.id for a in lib.articles(annotated=True, feed=one.feed_key)] == [one.id]
     lib.set_bookmark(two)
     assert lib.articles(annotated=True, bookmarked=True) == []
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import os, sys
+    from reader.config import Settings
+    from reader.library import Library
+    from reader.locations import Paths
+    lib = Library(Paths.from_env(), Settings())
+    lib.acquire()
+    articles = lib.articles()
+    log = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    start = int(sys.argv[2])
+    print("ready", flush=True)
+    ids = [n.id for n in lib.notes()]
+    i = start
+    while True:
+        text = f"v{i} 🦜 ünïcode\\nline two"
+        if i % 3 == 2 and ids:
+            note = lib.edit_note(ids[i % len(ids)], text)
+            os.write(log, f"edit {note.id} {i}\\n".encode())
+        else:
+            note = lib.add_note(articles[i % len(articles)], text, quote=f"quote {i}")
+            ids.append(note.id)
+            os.write(log, f"add {note.id} {i}\\n".encode())
+        i += 1
+""")
+
+
+def test_sigkill_during_note_writes_loses_no_saved_note(paths: Paths, server: FeedServer,
+                                                        tmp_path: Path) -> None:
+    server.routes["/a"] = Route(rss("A", [(str(i), f"t{i}") for i in range(20)]))
+    lib = open_library(paths)
+    lib.add_feed(server.url("/a"))
+    lib.refresh_blocking()
+    lib.release()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    log = tmp_path / "log"
+    start = 0
+    for trial in range(5):
+        proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(log), str(start)],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout.readline().strip() == b"ready", proc.stderr.read()
+        time.sleep(0.1 + 0.08 * trial)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        json.loads((paths.data_dir / "marks.json").read_bytes())  # readable, whole
+        # note id -> (last saved version, its quote's number; None for a note whose adding
+        # was cut short by a kill after the write, before the log line, then edited)
+        saved: dict[str, tuple[int, int | None]] = {}
+        for line in log.read_text().splitlines():
+            action, nid, n = line.split()
+            saved[nid] = (int(n), saved.get(nid, (0, None))[1] if action == "edit" else int(n))
+        last = max(v for v, _ in saved.values())
+        again = Library(paths, Settings())
+        assert again.problems == []
+        notes = {n.id: n for n in again.notes()}
+        assert len(saved) <= len(notes) <= len(saved) + trial + 1  # + ones cut short by kills
+        for nid, (version, quoted) in saved.items():
+            note = notes[nid]  # every note reported saved is there ...
+            stored = int(note.text.split()[0][1:])
+            assert version <= stored <= last + 1  # ... with its last saved text (or newer)
+            assert note.text.endswith(" 🦜 ünïcode\nline two")
+            assert note.quote == f"quote {quoted}" or quoted is None
+            assert again.kept_copy(note.article_id) is not None  # and its article's copy
+        assert set(again.annotated()) <= {a.id for a in again.articles(annotated=True)}
+        start = last + 2
+    assert len(saved) > 10  # the loop really ran
