@@ -514,8 +514,9 @@ class Library:
     def articles(self, feed: str | None = None, *, unread: bool = False,
                  bookmarked: bool = False, search: str | None = None,
                  annotated: bool = False) -> list[Article]:
-        """Articles, newest first, filtered. Bookmarked and annotated articles of removed feeds
-        included (from their kept copies); `annotated`: only articles with notes."""
+        """Articles, newest first, filtered; `annotated`: only articles with notes. Bookmarked
+        and annotated articles the cache no longer holds (their feed was removed, or the cache
+        deleted) come from their kept copies."""
         feeds = [self.find_feed(feed)] if feed else self._feeds
         bookmarks = self.bookmarks()
         counts = self.annotated()
@@ -530,18 +531,23 @@ class Library:
                 if annotated and doc["id"] not in counts:
                     continue
                 out.append(self._to_article(doc, f, read, bookmarks, counts))
-        if not feed:  # kept copies whose feed is gone
-            seen = {a.id for a in out}
-            subscribed = {f.key for f in self._feeds}
-            for aid, copy in self._copies().items():
-                if aid in seen or (unread and not (bookmarked or annotated)):
+        subscribed = {f.key for f in self._feeds}
+        cached: dict[str, set[str]] = {}  # feed key -> ids in its cache, for feeds with copies
+        for aid, copy in self._copies().items():
+            if unread and not (bookmarked or annotated):
+                continue
+            if (bookmarked and aid not in bookmarks) or (annotated and aid not in counts):
+                continue
+            key = copy["article"].get("feed_key", "")
+            if feed and key != feeds[0].key:
+                continue
+            if key in subscribed:
+                if key not in cached:
+                    cached[key] = {d["id"] for d in self._feed_docs(key)}
+                if aid in cached[key]:
                     continue
-                if (bookmarked and aid not in bookmarks) or (annotated and aid not in counts):
-                    continue
-                if copy["article"].get("feed_key") in subscribed:
-                    continue
-                out.append(_article_from_copy(copy, bookmarked=aid in bookmarks,
-                                              notes=counts.get(aid, 0)))
+            out.append(_article_from_copy(copy, bookmarked=aid in bookmarks,
+                                          notes=counts.get(aid, 0)))
         if search:
             out = self._search(out, search)
         out.sort(key=lambda a: a.date, reverse=True)

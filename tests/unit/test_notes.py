@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -262,3 +263,26 @@ def test_sigkill_during_note_writes_loses_no_saved_note(paths: Paths, server: Fe
         assert set(again.annotated()) <= {a.id for a in again.articles(annotated=True)}
         start = last + 2
     assert len(saved) > 10  # the loop really ran
+
+
+def test_kept_articles_outlive_a_deleted_cache(lib: Library, paths: Paths,
+                                               server: FeedServer) -> None:
+    one, two = by_title(lib, "one"), by_title(lib, "two")
+    lib.add_note(one, "noted")
+    lib.set_bookmark(two)
+    lib.release()
+    shutil.rmtree(paths.cache_dir)
+    server.routes["/a"] = Route(rss("Feed A", [("3", "three")]))  # both left the feed
+    again = open_library(paths)
+    again.refresh_blocking()
+    listed = {a.title: a for a in again.articles()}
+    assert sorted(listed) == ["one", "three", "two"]
+    assert (listed["one"].notes, listed["one"].bookmarked) == (1, False)
+    assert (listed["two"].notes, listed["two"].bookmarked) == (0, True)
+    assert [a.id for a in again.articles(annotated=True)] == [one.id]
+    assert {a.title for a in again.articles(one.feed_key)} == {"one", "two", "three"}
+    assert "Body of one" in again.converted(again.article(one.id)).markdown
+    server.routes["/a"] = Route(rss("Feed A", [("1", "one"), ("3", "three")]))
+    again.refresh_blocking()  # back in the feed: listed once, from the cache
+    assert sorted(a.title for a in again.articles()) == ["one", "three", "two"]
+    assert again.article(one.id).notes == 1
