@@ -13,6 +13,7 @@ import time
 import urllib.parse
 import webbrowser
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -27,6 +28,7 @@ from textual.widgets import OptionList
 from reader.library import Library
 from reader.models import Article, FeedResult
 from reader.ui.screens.dialogs import HelpScreen, SearchScreen
+from reader.ui.screens.notes import ConfirmScreen, ExportScreen, NoteEditor
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.lists import ArticleList, FeedList, View
 from reader.ui.widgets.panes import KeyHints, NotesPane, StatusLine
@@ -146,6 +148,10 @@ class ReaderApp(App[None]):
         return self.main_screen.query_one(ArticleView)
 
     @property
+    def notes_pane(self) -> NotesPane:
+        return self.main_screen.query_one(NotesPane)
+
+    @property
     def status(self) -> StatusLine:
         return self.main_screen.query_one(StatusLine)
 
@@ -202,15 +208,20 @@ class ReaderApp(App[None]):
         import reader.convert  # noqa: F401 - warm the converter's imports before the first open
 
         counts = self.library.counts()
-        bookmarked = len(self.library.bookmarks())
+        self.library.bookmarks()
+        self.library.annotated()  # both read once here, off the event loop
         articles = self._articles_for(self.view)
-        self.call_from_thread(self._loaded, counts, bookmarked, articles)
+        self.call_from_thread(self._loaded, counts, articles)
 
-    def _loaded(self, counts: dict[str, tuple[int, int]], bookmarked: int,
-                articles: list[Article]) -> None:
+    def _loaded(self, counts: dict[str, tuple[int, int]], articles: list[Article]) -> None:
         self.counts = counts
-        self.feed_list.populate(self.library.feeds(), counts, bookmarked)
+        self._redraw_feeds()
         self._show_articles(articles)
+
+    def _redraw_feeds(self) -> None:
+        """Feed rows with the current counts (only changed rows are redrawn)."""
+        self.feed_list.populate(self.library.feeds(), self.counts,
+                                len(self.library.bookmarks()), len(self.library.annotated()))
 
     def _articles_for(self, view: View) -> list[Article]:
         lib = self.library
@@ -222,6 +233,12 @@ class ReaderApp(App[None]):
             marks = lib.bookmarks()
             found = lib.articles(bookmarked=True)
             return sorted(found, key=lambda a: marks.get(a.id, {}).get("at", 0), reverse=True)
+        if view.kind == "notes":
+            latest: dict[str, float] = {}
+            for note in lib.notes():
+                latest[note.article_id] = max(latest.get(note.article_id, 0.0), note.edited)
+            found = lib.articles(annotated=True)
+            return sorted(found, key=lambda a: latest.get(a.id, 0.0), reverse=True)
         if view.kind == "tag":
             keys = {f.key for f in lib.feeds() if view.value in f.tags}
             return [a for a in lib.articles() if a.feed_key in keys]
@@ -239,7 +256,8 @@ class ReaderApp(App[None]):
             return f"Tag: {view.value}"
         if view.kind == "search":
             return f"Search: {view.value}"
-        return {"all": "All articles", "unread": "Unread", "bookmarked": "Bookmarked"}[view.kind]
+        return {"all": "All articles", "unread": "Unread", "bookmarked": "Bookmarked",
+                "notes": "Notes"}[view.kind]
 
     def _show_articles(self, articles: list[Article], keep_id: str | None = None) -> None:
         lst = self.article_list
@@ -267,7 +285,7 @@ class ReaderApp(App[None]):
 
     def _reload_counts(self) -> None:
         self.counts = self.library.counts()
-        self.feed_list.populate(self.library.feeds(), self.counts, len(self.library.bookmarks()))
+        self._redraw_feeds()
 
     # -- opening --------------------------------------------------------------------------
     def action_open(self) -> None:
@@ -326,9 +344,117 @@ class ReaderApp(App[None]):
              if article.date else ""),
             ("Link", article.link),
         ]
-        self.article_view.show(article.id, header, article.title, converted.markdown)
+        notes = self.library.notes(article.id)
+        self.article_view.show(article.id, header, article.title, converted.markdown,
+                               quotes=[n.quote for n in notes])
+        self.notes_pane.show_notes(notes)
         if not article.read:
             self._set_read(article, True)
+
+    # -- notes ------------------------------------------------------------------------------
+    def _selected_quote(self) -> str:
+        """Text the user selected in the article (mouse), as one clean passage."""
+        selection = self.main_screen.selections.get(self.article_view)
+        if selection is None:
+            return ""
+        extracted = self.article_view.get_selection(selection)
+        if not extracted:
+            return ""
+        lines = [line.removeprefix("▌ ").strip() for line in extracted[0].splitlines()]
+        return " ".join(line for line in lines if line)
+
+    def action_annotate(self) -> None:
+        """Write a note on the article (quoting the selection, or a chosen paragraph)."""
+        article = self._target_article()
+        if article is None:
+            self.status.set(message="choose an article first")
+            return
+        reading = self.reading is not None and self.reading.id == article.id
+        quote = self._selected_quote() if reading else ""
+        paragraphs = self.article_view.paragraphs() if reading else []
+
+        async def saved(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            text, chosen = result
+            try:
+                await self.library.write(self.library.add_note, article, text, chosen)
+            except Exception as exc:  # noqa: BLE001 - say it; the editor text is gone
+                self.status.set(message=f"could not save the note: {exc}")
+                return
+            self._notes_changed(article)
+            self.status.set(message="note saved")
+
+        self.push_screen(NoteEditor(article.title, paragraphs, quote=quote), saved)
+
+    def _notes_changed(self, article: Article) -> None:
+        """Redraw what shows notes: the notes pane, highlights, the row marker, counts."""
+        notes = self.library.notes(article.id)
+        article.notes = len(notes)
+        self.article_list.update_article(article)
+        if self.reading is not None and self.reading.id == article.id:
+            self.reading.notes = len(notes)
+            self.notes_pane.show_notes(notes)
+            self.article_view.set_quotes([n.quote for n in notes])
+        self._redraw_feeds()
+
+    def action_edit_note(self) -> None:
+        note = self.notes_pane.current
+        if note is None or self.reading is None:
+            return
+        article = self.reading
+
+        async def saved(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            text, quote = result
+            await self.library.write(self.library.edit_note, note.id, text, quote)
+            self._notes_changed(article)
+            self.status.set(message="note saved")
+
+        self.push_screen(NoteEditor(article.title, self.article_view.paragraphs(),
+                                    text=note.text, quote=note.quote), saved)
+
+    def action_delete_note(self) -> None:
+        note = self.notes_pane.current
+        if note is None or self.reading is None:
+            return
+        article = self.reading
+
+        async def answered(yes: bool | None) -> None:
+            if yes:
+                await self.library.write(self.library.delete_note, note.id)
+                self._notes_changed(article)
+                self.status.set(message="note deleted")
+
+        preview = " ".join(note.text.split())[:60]
+        self.push_screen(ConfirmScreen(f"Delete the note “{preview}”?"), answered)
+
+    def action_jump_to_quote(self) -> None:
+        note = self.notes_pane.current
+        if note is None or not note.quote:
+            self.status.set(message="this note quotes nothing")
+            return
+        if self.article_view.scroll_to_quote(note.quote):
+            self.focus_pane(self.article_view)
+        else:
+            self.status.set(message="the quoted passage is no longer in the article")
+
+    def action_export_notes(self) -> None:
+        default = str(Path.home() / "reader-notes")
+
+        async def chosen(folder: str | None) -> None:
+            if not folder:
+                return
+            try:
+                written = await self.library.write(self.library.export_notes,
+                                                   Path(folder).expanduser())
+            except Exception as exc:  # noqa: BLE001
+                self.status.set(message=f"export failed: {exc}")
+                return
+            self.status.set(message=f"{len(written)} files exported to {folder}")
+
+        self.push_screen(ExportScreen(default), chosen)
 
     # -- read state and bookmarks -----------------------------------------------------------
     def _target_article(self) -> Article | None:
@@ -343,8 +469,7 @@ class ReaderApp(App[None]):
         self.article_list.update_article(article)
         unread, total = self.counts.get(article.feed_key, (0, 0))
         self.counts[article.feed_key] = (unread + (-1 if read else 1), total)
-        self.feed_list.populate(self.library.feeds(), self.counts,
-                                len(self.library.bookmarks()))
+        self._redraw_feeds()
         self._write(self.library.mark_read, article, read)
 
     @work(group="write")
@@ -371,7 +496,7 @@ class ReaderApp(App[None]):
             return
         article.bookmarked = on_
         self.article_list.update_article(article)
-        self.feed_list.populate(self.library.feeds(), self.counts, len(self.library.bookmarks()))
+        self._redraw_feeds()
         self.status.set(message="bookmarked" if on_ else "bookmark removed")
 
     async def action_mark_all_read(self) -> None:
@@ -433,7 +558,7 @@ class ReaderApp(App[None]):
             self.article_view.scroll_end(animate=False)
 
     def _panes(self) -> list[Widget]:
-        return [self.feed_list, self.article_list, self.article_view]
+        return [self.feed_list, self.article_list, self.article_view, self.notes_pane]
 
     def focus_pane(self, widget: Widget) -> None:
         """Focus a pane; on narrow screens it becomes the one shown."""
@@ -596,7 +721,8 @@ class ReaderApp(App[None]):
         sources: list[Iterable[Binding]] = [
             self._bindings_of(self), self._bindings_of(self.main_screen),
             self._bindings_of(self.feed_list),
-            self._bindings_of(self.article_list), self._bindings_of(self.article_view)]
+            self._bindings_of(self.article_list), self._bindings_of(self.article_view),
+            self._bindings_of(self.notes_pane)]
         for bindings in sources:
             for binding in bindings:
                 if binding.id and binding.id.startswith("open_link_"):
@@ -626,7 +752,10 @@ class ReaderApp(App[None]):
             ("Toggle bookmark", "Bookmark the article or remove it",
              self.action_toggle_bookmark),
             ("Open in browser", "Open the article's link", self.action_open_in_browser),
-            ("Search", "Search titles and text", self.action_search),
+            ("Search", "Search titles, text and notes", self.action_search),
+            ("Write a note", "Annotate the article", self.action_annotate),
+            ("Export notes", "Notes and bookmarks as Markdown files", self.action_export_notes),
+            ("Show notes", "The Notes view", lambda: self.open_view(View("notes"))),
             ("Next unread", "Open the next unread article", self.action_next_unread),
             ("Show all articles", "The All view", lambda: self.open_view(View("all"))),
             ("Show unread articles", "The Unread view", lambda: self.open_view(View("unread"))),

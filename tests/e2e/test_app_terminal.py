@@ -20,10 +20,10 @@ def test_read_an_article_and_quit(xdg: dict[str, str]) -> None:
     try:
         screen = term.wait_for("AMN Al-Masdar News (5)", timeout=30)
         assert "Unread (24)" in screen and "offline" in screen
-        for _ in range(4):  # All, Unread, Bookmarked, samples -> the AMN feed
+        for _ in range(5):  # All, Unread, Bookmarked, Notes, samples -> the AMN feed
             term.keys("j")
         term.keys("Enter")
-        term.wait_for("AMN Al-Masdar News (5)")
+        term.wait_for("─ AMN Al-Masdar News (5) ─")  # the article list shows the feed
         term.keys("Enter")  # the newest AMN article
         screen = term.wait_for("Defense Secretary Jim Mattis stated")
         assert "Mattis: Russia Must" in screen
@@ -56,3 +56,43 @@ def test_second_instance_is_refused_with_a_clear_message(xdg: dict[str, str]) ->
     finally:
         first.keys("q")
         first.close()
+
+
+def test_a_note_survives_quitting_and_restarting(xdg: dict[str, str]) -> None:
+    def open_mattis(term: Terminal) -> None:
+        term.wait_for("AMN Al-Masdar News (", timeout=30)
+        for _ in range(5):  # All, Unread, Bookmarked, Notes, samples -> the AMN feed
+            term.keys("j")
+        term.keys("Enter")
+        term.wait_for("─ AMN Al-Masdar News (5) ─")
+        term.keys("Enter")
+        term.wait_for("Defense Secretary Jim Mattis stated")
+
+    term = Terminal([reader_command(), "--offline"], xdg, width=120, height=40)
+    try:
+        open_mattis(term)
+        term.keys("a")
+        term.wait_for("Note on: Mattis")
+        term.keys("C-o")
+        term.wait_for("Quote which paragraph?")
+        term.keys("j", "j", "Enter")  # the caption, "On Thursday…", then this one
+        term.wait_for("▌ During a press conference")
+        term.keys("-l", "Worth re-reading after the summit")  # -l: typed literally
+        term.keys("C-s")
+        term.wait_for("note saved")
+        term.keys("q")
+        deadline = time.monotonic() + 10
+        while not term.dead() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert term.dead()
+    finally:
+        term.close()
+    term = Terminal([reader_command(), "--offline"], xdg, width=120, height=40)
+    try:
+        term.wait_for("Notes (1)", timeout=30)
+        open_mattis(term)
+        screen = term.wait_for("Worth re-reading after the summit")
+        assert "During a press conference" in screen
+    finally:
+        term.keys("q")
+        term.close()

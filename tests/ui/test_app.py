@@ -80,8 +80,10 @@ async def test_back_and_pane_keys(sample_library: Library) -> None:
         await pilot.press("tab")
         assert app.focused is app.article_view
         await pilot.press("tab")
+        assert app.focused is app.notes_pane
+        await pilot.press("tab")
         assert app.focused is app.feed_list
-        await pilot.press("shift+tab")
+        await pilot.press("shift+tab", "shift+tab")
         assert app.focused is app.article_view
         await pilot.press("h")
         assert app.focused is app.article_list

@@ -66,3 +66,26 @@ def test_hostile_titles(hostile_library: Library, snap_compare,  # noqa: ANN001
     assert snap_compare(make_app(hostile_library), terminal_size=(120, 30), press=["tab"])
 
 
+
+
+def test_article_with_a_note(frozen_library: Library, snap_compare) -> None:  # noqa: ANN001
+    async def annotate(pilot) -> None:  # noqa: ANN001
+        app = pilot.app
+        await pilot.pause()
+        for index in range(app.feed_list.option_count):
+            view = app.feed_list.view_at(index)
+            if view.kind == "feed" and frozen_library.find_feed(view.value).title.startswith("AMN"):
+                app.feed_list.highlighted = index
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        article = app.article_list.current
+        note = frozen_library.add_note(
+            article, "Compare with what he said in Munich.",
+            "On Thursday, Defense Secretary Jim Mattis stated that the United States is not in "
+            "a position to collaborate militarily with Russia at this time.")
+        note.created = note.edited = 0.0
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(frozen_library), terminal_size=(120, 40), run_before=annotate)

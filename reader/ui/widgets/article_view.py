@@ -5,6 +5,8 @@ Only visible lines are turned into strips (a ScrollView), so a 100 KiB article s
 
 from __future__ import annotations
 
+import re
+
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -20,6 +22,26 @@ HEAD_BYTES = 6000
 """Markdown laid out at once when an article opens; the rest follows from a thread."""
 HEAD_BLOCKS = 120
 """Blocks laid out at once on a resize; the rest follows from a thread."""
+
+
+_IMAGE_ONLY = re.compile(r"^(\[image: [^\]]*\]\[\d+\]\s*)+$")
+
+QUOTED = Style(bgcolor="grey23", underline=True)
+"""How a passage quoted by a note is marked in the article."""
+
+
+def highlight(parts: list[Block], quotes: list[str]) -> list[Block]:
+    """Mark the passages that notes quote (a quote may span paragraphs: each is marked)."""
+    if not quotes:
+        return parts
+    pieces = [" ".join(p.split()) for q in quotes for p in q.split("\n") if p.strip()]
+    for block in parts:
+        plain = block.text.plain
+        for piece in pieces:
+            start = plain.find(piece)
+            if start >= 0:
+                block.text.stylize(QUOTED, start, start + len(piece))
+    return parts
 
 
 def _head(markdown: str, size: int) -> tuple[str, bool]:
@@ -38,6 +60,7 @@ class ArticleView(ScrollView, can_focus=True):
         Binding("m", "app.toggle_read", "Read/unread", id="toggle_read"),
         Binding("b", "app.toggle_bookmark", "Bookmark", id="toggle_bookmark"),
         Binding("o", "app.open_in_browser", "Browser", id="open_in_browser"),
+        Binding("a", "app.annotate", "Note", id="annotate"),
         Binding("J", "app.next_article", "Next", id="next_article"),
         Binding("K", "app.previous_article", "Previous", id="previous_article"),
     ]
@@ -55,17 +78,30 @@ class ArticleView(ScrollView, can_focus=True):
         """Bumped by every show(): a background layout for an older article is dropped."""
         self.article_id: str | None = None
         """The article shown, or None."""
+        self.markdown = ""
+        """The Markdown of the article shown."""
+        self.quotes: list[str] = []
+        """Passages highlighted (quoted by notes)."""
+        self._shown: tuple[list[tuple[str, str]], str] = ([], "")
 
     # -- content ----------------------------------------------------------------------------
     def show_message(self, message: str) -> None:
         """Show a plain message (no article)."""
         self.article_id = None
+        self.markdown = ""
+        self.quotes = []
         self._set_blocks([Block(Text(message, Style(dim=True)), Text(), Text())])
 
     def show(self, article_id: str, header: list[tuple[str, str]], title: str,
-             markdown: str) -> None:
-        """Show an article: its title, header fields and Markdown body (all literal text)."""
+             markdown: str, quotes: list[str] | tuple[str, ...] = ()) -> None:
+        """Show an article: its title, header fields and Markdown body (all literal text).
+
+        Passages in `quotes` (quoted by notes) are highlighted.
+        """
         self.article_id = article_id
+        self.markdown = markdown
+        self.quotes = [q for q in quotes if q.strip()]
+        self._shown = (header, title)
         parts = [Block(Text(title, Style(bold=True)), Text(), Text())]
         for label, value in header:
             if value:
@@ -80,7 +116,7 @@ class ArticleView(ScrollView, can_focus=True):
             self._finish_in_background(self._generation, parts, markdown)
 
     def _set_blocks(self, parts: list[Block]) -> None:
-        self._blocks = parts
+        self._blocks = highlight(parts, self.quotes)
         self._relayout(force=True)
 
     def _relayout(self, force: bool = False) -> None:
@@ -105,8 +141,10 @@ class ArticleView(ScrollView, can_focus=True):
                               markdown: str | None) -> None:
         width = self._width
 
+        quotes = list(self.quotes)
+
         def work() -> None:
-            full = parts + blocks(markdown) if markdown is not None else parts
+            full = highlight(parts + blocks(markdown), quotes) if markdown is not None else parts
             lines = layout(full, width)
             self.app.call_from_thread(self._finished, generation, width, full, lines)
 
@@ -121,6 +159,36 @@ class ArticleView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._relayout()
+
+    def set_quotes(self, quotes: list[str]) -> None:
+        """Mark a new set of quoted passages, keeping the reading position."""
+        if self.article_id is None:
+            return
+        top = self.scroll_y
+        header, title = self._shown
+        self.show(self.article_id, header, title, self.markdown, quotes)
+        self.scroll_to(y=top, animate=False)
+
+    def paragraphs(self) -> list[str]:
+        """The article's paragraphs as plain text (what a note can quote)."""
+        return [b.text.plain for b in blocks(self.markdown)
+                if b.paragraph >= 0 and b.text.plain and not _IMAGE_ONLY.match(b.text.plain)]
+
+    def scroll_to_quote(self, quote: str) -> bool:
+        """Scroll so the quoted passage is at the top; False if it is not found."""
+        words = " ".join(quote.split()[:4])
+        if not words:
+            return False
+        for index, line in enumerate(self._lines):
+            if words in " ".join(line.plain.split()):
+                self.scroll_to(y=index, animate=False)
+                return True
+        head = quote.split()[0]
+        for index, line in enumerate(self._lines):
+            if head in line.plain:
+                self.scroll_to(y=index, animate=False)
+                return True
+        return False
 
     @property
     def text(self) -> str:

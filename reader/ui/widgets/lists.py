@@ -21,7 +21,8 @@ UNREAD = Style(bold=True)
 ERROR = Style(color="red", bold=True)
 DIM = Style(dim=True)
 
-VIRTUAL_VIEWS = (("all", "All"), ("unread", "Unread"), ("bookmarked", "Bookmarked"))
+VIRTUAL_VIEWS = (("all", "All"), ("unread", "Unread"), ("bookmarked", "Bookmarked"),
+                 ("notes", "Notes"))
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class View:
     """What the article list shows: a virtual feed, a feed, a tag folder, or search results."""
 
     kind: str
-    """"all", "unread", "bookmarked", "feed", "tag" or "search"."""
+    """"all", "unread", "bookmarked", "notes", "feed", "tag" or "search"."""
     value: str = ""
     """Feed key, tag name or search text."""
     scope: str = ""
@@ -62,13 +63,13 @@ class FeedList(OptionList):
         return self.view_at(self.highlighted)
 
     def populate(self, feeds: list[Feed], counts: dict[str, tuple[int, int]],
-                 bookmarked: int) -> None:
+                 bookmarked: int, annotated: int = 0) -> None:
         """Rebuild the rows, keeping the highlighted row where it was.
 
         When the same rows are listed (only counts or errors changed), only the rows whose
         text changed are redrawn: a full rebuild costs ~50 ms with 200 feeds.
         """
-        views, options = self._rows(feeds, counts, bookmarked)
+        views, options = self._rows(feeds, counts, bookmarked, annotated)
         if views == self._views:
             for index, option in enumerate(options):
                 if self.get_option_at_index(index).prompt.plain != option.prompt.plain:
@@ -83,7 +84,7 @@ class FeedList(OptionList):
             self.highlighted = 0
 
     def _rows(self, feeds: list[Feed], counts: dict[str, tuple[int, int]],
-              bookmarked: int) -> tuple[list[View], list[Option]]:
+              bookmarked: int, annotated: int) -> tuple[list[View], list[Option]]:
         total_unread = sum(u for u, _ in counts.values())
         options: list[Option] = []
         views: list[View] = []
@@ -93,8 +94,8 @@ class FeedList(OptionList):
             options.append(Option(_one_row(text)))
 
         for kind, label in VIRTUAL_VIEWS:
-            number = bookmarked if kind == "bookmarked" else total_unread
-            row = Text(label, UNREAD if kind != "all" else Style())
+            number = {"bookmarked": bookmarked, "notes": annotated}.get(kind, total_unread)
+            row = Text(label, UNREAD if kind in ("unread",) else Style())
             if number:
                 row.append(f" ({number})", DIM)
             add(View(kind), row)
@@ -150,6 +151,7 @@ class ArticleList(ScrollView, can_focus=True):
         Binding("enter,l", "app.open", "Read", id="open"),
         Binding("m", "app.toggle_read", "Read/unread", id="toggle_read"),
         Binding("b", "app.toggle_bookmark", "Bookmark", id="toggle_bookmark"),
+        Binding("a", "app.annotate", "Note", id="annotate"),
         Binding("o", "app.open_in_browser", "Browser", id="open_in_browser"),
         Binding("A", "app.mark_all_read", "All read", id="mark_all_read"),
         # ScrollView's own keys scroll; in a list they move the cursor.
@@ -237,6 +239,7 @@ class ArticleList(ScrollView, can_focus=True):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("●" if not article.read else " ", UNREAD)
         text.append("★" if article.bookmarked else " ", Style(color="yellow"))
+        text.append("✎" if getattr(article, "notes", 0) else " ", Style(color="cyan"))
         stamp = time.strftime("%Y-%m-%d", time.localtime(article.date)) if article.date else ""
         text.append(f" {stamp:10} ", DIM)
         if self.show_feed:

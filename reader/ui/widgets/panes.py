@@ -2,20 +2,68 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.style import Style
 from rich.text import Text
-from textual.widgets import Static
+from textual.binding import Binding
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+QUOTE_PREVIEW = 100
+"""Characters of a quote shown in the notes pane (enter jumps to the whole passage)."""
 
 
-class NotesPane(Static, can_focus=False):
-    """Notes on the article being read. Until notes exist it says how they will appear."""
+class NotesPane(OptionList):
+    """The notes on the article being read: each quoted passage, then the note.
 
-    EMPTY = ("Notes on the article you are reading will appear here: each quoted passage, "
-             "then your note.")
+    j/k move, e edits, d deletes (after asking), enter jumps to the quoted passage.
+    """
+
+    BINDINGS = [
+        Binding("e", "app.edit_note", "Edit", id="edit_note"),
+        Binding("d", "app.delete_note", "Delete", id="delete_note"),
+        Binding("enter", "app.jump_to_quote", "Go to quote", id="jump_to_quote"),
+    ]
+    EMPTY = ("Notes on the article you are reading appear here: each quoted passage, then "
+             "your note. Press a on an article to write one.")
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(markup=False, id=id)
+        self.notes: list[Any] = []
 
     def on_mount(self) -> None:
         self.border_title = "Notes"
-        self.update(Text(self.EMPTY, Style(dim=True)))
+        self.show_notes([])
+
+    def show_notes(self, notes: list[Any]) -> None:
+        """Show these notes (objects with .quote and .text), or the empty message."""
+        keep = self.highlighted
+        self.notes = list(notes)
+        if not notes:
+            self.set_options([Option(Text(self.EMPTY, Style(dim=True)), disabled=True)])
+            return
+        options = []
+        for note in notes:
+            prompt = Text()
+            if note.quote:
+                quote = " ".join(note.quote.split())
+                if len(quote) > QUOTE_PREVIEW:
+                    quote = quote[:QUOTE_PREVIEW].rsplit(" ", 1)[0] + " …"
+                prompt.append("▌ " + quote + "\n", Style(italic=True, dim=True))
+            prompt.append(note.text)
+            options.append(Option(prompt))
+        self.set_options(options)
+        self.highlighted = min(keep or 0, len(notes) - 1)
+        self.border_title = f"Notes ({len(notes)})"
+
+    @property
+    def current(self) -> Any | None:
+        """The highlighted note, if any."""
+        index = self.highlighted
+        if not self.notes or index is None or not 0 <= index < len(self.notes):
+            return None
+        return self.notes[index]
 
 
 class StatusLine(Static):
