@@ -440,6 +440,30 @@ class ReaderApp(App[None]):
         else:
             self.status.set(message="the quoted passage is no longer in the article")
 
+    def action_remove_feed(self) -> None:
+        """Unsubscribe from the highlighted feed, after asking; kept articles stay."""
+        view = self.feed_list.current_view
+        if view is None or view.kind != "feed":
+            self.status.set(message="highlight a feed to unsubscribe from it")
+            return
+        feed = self.library.find_feed(view.value)
+        kept = self.library.kept_ids()
+        keeping = sum(1 for a in self.library.articles(feed.key) if a.id in kept)
+        question = f"Unsubscribe from “{feed.title}”?"
+        if keeping:
+            question += f" Its {keeping} bookmarked or annotated articles are kept."
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            await self.library.write(self.library.remove_feed, feed.key)
+            if self.view.kind == "feed" and self.view.value == feed.key:
+                self.open_view(View("all"), focus=False)
+            self._reload_counts()
+            self.status.set(message=f"unsubscribed from {feed.title}")
+
+        self.push_screen(ConfirmScreen(question), answered)
+
     def action_export_notes(self) -> None:
         default = str(Path.home() / "reader-notes")
 
@@ -755,6 +779,7 @@ class ReaderApp(App[None]):
             ("Search", "Search titles, text and notes", self.action_search),
             ("Write a note", "Annotate the article", self.action_annotate),
             ("Export notes", "Notes and bookmarks as Markdown files", self.action_export_notes),
+            ("Unsubscribe", "Remove the highlighted feed (asks first)", self.action_remove_feed),
             ("Show notes", "The Notes view", lambda: self.open_view(View("notes"))),
             ("Next unread", "Open the next unread article", self.action_next_unread),
             ("Show all articles", "The All view", lambda: self.open_view(View("all"))),

@@ -157,3 +157,27 @@ async def test_note_text_is_shown_literally(sample_library: Library) -> None:
         await pilot.click(app.notes_pane, offset=(5, 1))
         await pilot.pause()
         assert app.is_running
+
+
+async def test_unsubscribing_asks_and_keeps_annotated_articles(sample_library: Library) -> None:
+    app = ReaderApp(sample_library, offline=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await read_mattis(pilot, app)
+        sample_library.add_note(app.reading, "keep me", "")
+        app.focus_pane(app.feed_list)
+        await pilot.press("D")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmScreen"
+        assert "1 bookmarked or annotated articles are kept" in app.screen.question
+        await pilot.press("n")
+        await pilot.pause()
+        assert any(f.title.startswith("AMN") for f in sample_library.feeds())
+        await pilot.press("D", "y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not any(f.title.startswith("AMN") for f in sample_library.feeds())
+        assert "AMN" not in visible_text(app.feed_list)
+        kept = sample_library.articles(annotated=True)
+        assert [a.title[:6] for a in kept] == ["Mattis"]
+        assert "Defense Secretary" in sample_library.converted(kept[0]).markdown

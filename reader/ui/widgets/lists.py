@@ -43,6 +43,7 @@ class FeedList(OptionList):
     BINDINGS = [
         Binding("enter,l", "app.open", "Open", id="open"),
         Binding("A", "app.mark_all_read", "All read", id="mark_all_read"),
+        Binding("D", "app.remove_feed", "Unsubscribe", id="remove_feed"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
