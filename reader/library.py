@@ -760,27 +760,29 @@ class Library:
             self._kept = self.store.load_kept()
         return self._kept
 
-    def _to_note(self, doc: dict[str, Any]) -> Note:
+    def _to_note(self, doc: dict[str, Any], titles: dict[str, str] | None = None) -> Note:
+        """A stored note with its article's title, link and feed (from the kept copy)."""
+        if titles is None:
+            titles = {f.key: f.title for f in self._feeds}
         copy = self.kept_copy(doc["article_id"])
         meta = copy["article"] if copy else {}
         return Note(
             id=doc["id"], article_id=doc["article_id"], text=doc.get("text", ""),
             quote=doc.get("quote", ""), created=doc.get("created", 0.0),
             edited=doc.get("edited", 0.0), article_title=meta.get("title", ""),
-            article_link=meta.get("link", ""), feed_title=self._feed_title(meta),
+            article_link=meta.get("link", ""),
+            feed_title=titles.get(meta.get("feed_key", ""), meta.get("feed_title", "")),
         )
-
-    def _feed_title(self, meta: dict[str, Any]) -> str:
-        feed = next((f for f in self._feeds if f.key == meta.get("feed_key")), None)
-        return feed.title if feed else meta.get("feed_title", "")
 
     def notes(self, article_id: str | None = None) -> list[Note]:
         """One article's notes, oldest first; with no id, every note, newest edited first."""
         docs = self._note_docs().values()
+        titles = {f.key: f.title for f in self._feeds}
         if article_id is not None:
-            return sorted((self._to_note(d) for d in docs if d["article_id"] == article_id),
-                          key=lambda n: n.created)
-        return sorted((self._to_note(d) for d in docs), key=lambda n: n.edited, reverse=True)
+            return sorted((self._to_note(d, titles) for d in docs
+                           if d["article_id"] == article_id), key=lambda n: n.created)
+        return sorted((self._to_note(d, titles) for d in docs), key=lambda n: n.edited,
+                      reverse=True)
 
     def annotated(self) -> dict[str, int]:
         """article id -> how many notes it carries."""
