@@ -79,6 +79,8 @@ async def measure(paths: Paths) -> dict[str, float]:
     results: dict[str, float] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         while not app.article_list.articles:
+            if not app.is_running:
+                raise RuntimeError("the app stopped before listing articles")
             await asyncio.sleep(0.005)
         await pilot.pause()
         results["first_paint_s"] = time.perf_counter() - t0
@@ -106,8 +108,8 @@ async def measure(paths: Paths) -> dict[str, float]:
         shown_at: dict[str, float] = {}
         original_show = ArticleView.show
 
-        def timed_show(view, article_id, *args):  # noqa: ANN001, ANN002
-            original_show(view, article_id, *args)
+        def timed_show(view, article_id, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+            original_show(view, article_id, *args, **kwargs)
             shown_at[article_id] = time.perf_counter()
 
         ArticleView.show = timed_show
@@ -120,6 +122,8 @@ async def measure(paths: Paths) -> dict[str, float]:
             t = time.perf_counter()
             await pilot.press("enter")
             while target not in shown_at:
+                if not app.is_running:
+                    raise RuntimeError("the app stopped while opening an article")
                 await asyncio.sleep(0.001)
             await pilot.pause()
             painted.append(time.perf_counter() - t)
