@@ -21,9 +21,9 @@ class NotesPane(OptionList):
     """
 
     BINDINGS = [
-        Binding("e", "app.edit_note", "Edit", id="edit_note"),
-        Binding("d", "app.delete_note", "Delete", id="delete_note"),
-        Binding("enter", "app.jump_to_quote", "Go to quote", id="jump_to_quote"),
+        Binding("e", "app.edit_note", "Edit note", id="edit_note"),
+        Binding("d", "app.delete_note", "Delete note", id="delete_note"),
+        Binding("enter", "app.jump_to_quote", "Go to the quoted passage", id="jump_to_quote"),
     ]
     EMPTY = ("Notes on the article you are reading appear here: each quoted passage, then "
              "your note. Press a on an article to write one.")
