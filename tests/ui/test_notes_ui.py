@@ -138,6 +138,7 @@ async def test_notes_view_and_search_over_notes(sample_library: Library) -> None
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert [a.title[:6] for a in app.article_list.articles] == ["Mattis"]
+        assert "✎1 Mattis" in visible_text(app.article_list)  # the Notes view shows counts
         app.focus_pane(app.feed_list)
         await pilot.press("slash", *"zebra", "enter")
         await app.workers.wait_for_complete()

@@ -240,12 +240,14 @@ class ArticleList(ScrollView, can_focus=True):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("●" if not article.read else " ", UNREAD)
         text.append("★" if article.bookmarked else " ", Style(color="yellow"))
-        text.append("✎" if getattr(article, "notes", 0) else " ", Style(color="cyan"))
         stamp = time.strftime("%Y-%m-%d", time.localtime(article.date)) if article.date else ""
         text.append(f" {stamp:10} ", DIM)
         if self.show_feed:
             feed = article.feed_title[:18]
             text.append(f"{feed:18}  ", DIM)
+        notes = getattr(article, "notes", 0)
+        if notes:  # how many notes, before the title so a long title never hides it
+            text.append(f"✎{notes} ", Style(color="cyan"))
         text.append(article.title, UNREAD if not article.read else Style())
         return text
 
