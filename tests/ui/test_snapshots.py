@@ -12,6 +12,7 @@ from reader.library import Library
 from reader.locations import Paths
 from reader.ui.app import ReaderApp
 from tests.ui.conftest import make_library
+from tests.ui.test_app import open_feed
 
 FIXED_NOW = 1_700_000_000.0  # articles without a date get "now": fixed so pictures are stable
 
@@ -38,16 +39,18 @@ def test_main_layout(frozen_library: Library, snap_compare) -> None:  # noqa: AN
     assert snap_compare(make_app(frozen_library), terminal_size=(120, 40))
 
 
+async def open_amn_feed(pilot) -> None:  # noqa: ANN001
+    """Open the AMN sample feed in the article list."""
+    await pilot.pause()
+    await open_feed(pilot, pilot.app, "AMN Al-Masdar News")
+    await pilot.app.workers.wait_for_complete()
+
+
 def test_reading_the_amn_article(frozen_library: Library, snap_compare) -> None:  # noqa: ANN001
     async def open_amn(pilot) -> None:  # noqa: ANN001
-        app = pilot.app
-        await pilot.pause()
-        for index in range(app.feed_list.option_count):
-            view = app.feed_list.view_at(index)
-            if view.kind == "feed" and frozen_library.find_feed(view.value).title.startswith("AMN"):
-                app.feed_list.highlighted = index
-        await pilot.press("enter", "enter")
-        await app.workers.wait_for_complete()
+        await open_amn_feed(pilot)
+        await pilot.press("enter")
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
     assert snap_compare(make_app(frozen_library), terminal_size=(120, 40), run_before=open_amn)
@@ -66,18 +69,10 @@ def test_hostile_titles(hostile_library: Library, snap_compare,  # noqa: ANN001
     assert snap_compare(make_app(hostile_library), terminal_size=(120, 30), press=["tab"])
 
 
-
-
 def test_article_with_a_note(frozen_library: Library, snap_compare) -> None:  # noqa: ANN001
     async def annotate(pilot) -> None:  # noqa: ANN001
         app = pilot.app
-        await pilot.pause()
-        for index in range(app.feed_list.option_count):
-            view = app.feed_list.view_at(index)
-            if view.kind == "feed" and frozen_library.find_feed(view.value).title.startswith("AMN"):
-                app.feed_list.highlighted = index
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await open_amn_feed(pilot)
         article = app.article_list.current
         note = frozen_library.add_note(
             article, "Compare with what he said in Munich.",
