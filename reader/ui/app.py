@@ -28,7 +28,7 @@ from textual.widgets import OptionList
 from reader.library import Library
 from reader.models import Article, FeedResult
 from reader.ui.screens.dialogs import HelpScreen, SearchScreen
-from reader.ui.screens.notes import ConfirmScreen, ExportScreen, NoteEditor
+from reader.ui.screens.notes import AskScreen, ConfirmScreen, NoteEditor
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.lists import ArticleList, FeedList, View
 from reader.ui.widgets.panes import KeyHints, NotesPane, StatusLine
@@ -39,7 +39,7 @@ NARROW = 100
 
 def _key_label(key: str) -> str:
     """A key as the hints show it."""
-    return {"question_mark": "?", "slash": "/", "enter": "⏎", "escape": "esc",
+    return {"question_mark": "?", "slash": "/", "enter": "⏎", "escape": "esc", "plus": "+",
             "space": "space"}.get(key, key)
 
 
@@ -478,7 +478,26 @@ class ReaderApp(App[None]):
                 return
             self.status.set(message=f"{len(written)} files exported to {folder}")
 
-        self.push_screen(ExportScreen(default), chosen)
+        self.push_screen(AskScreen("Export notes and bookmarks as Markdown files to:", default),
+                         chosen)
+
+    def action_add_feed(self) -> None:
+        """Subscribe to a feed (URL or local file), then fetch it in the background."""
+
+        async def chosen(url: str | None) -> None:
+            if not url:
+                return
+            try:
+                feed = await self.library.write(self.library.add_feed, url)
+            except Exception as exc:  # noqa: BLE001 - e.g. already subscribed, bad scheme
+                self.status.set(message=f"not added: {exc}")
+                return
+            self._reload_counts()
+            self.status.set(message=f"subscribed to {feed.url}")
+            self.start_refresh([feed.key])
+
+        self.push_screen(AskScreen("Subscribe to (feed URL or file):",
+                                   placeholder="https://example.com/feed.xml"), chosen)
 
     # -- read state and bookmarks -----------------------------------------------------------
     def _target_article(self) -> Article | None:
@@ -780,6 +799,7 @@ class ReaderApp(App[None]):
             ("Write a note", "Annotate the article", self.action_annotate),
             ("Export notes", "Notes and bookmarks as Markdown files", self.action_export_notes),
             ("Unsubscribe", "Remove the highlighted feed (asks first)", self.action_remove_feed),
+            ("Subscribe", "Add a feed by URL or file", self.action_add_feed),
             ("Show notes", "The Notes view", lambda: self.open_view(View("notes"))),
             ("Next unread", "Open the next unread article", self.action_next_unread),
             ("Show all articles", "The All view", lambda: self.open_view(View("all"))),

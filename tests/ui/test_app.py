@@ -471,3 +471,25 @@ async def test_refreshes_on_start_when_the_cache_is_older_than_the_interval(
         await app.workers.wait_for_complete()
     assert len(server.hits_for("/a")) == 1
     library.release()
+
+
+async def test_subscribe_from_the_feed_list(paths: Paths, server: FeedServer) -> None:
+    server.routes["/new"] = Route(rss("Brand New", [("1", "hello")]))
+    library = make_library(paths)
+    app = ReaderApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("plus")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "AskScreen"
+        await pilot.press(*server.url("/new"), "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Brand New (1)" in visible_text(app.feed_list)
+        await pilot.press("plus", *server.url("/new"), "enter")  # twice: a clear refusal
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "not added:" in visible_text(app.status)
+        assert "already subscribed" in visible_text(app.status)
+    assert [f.url for f in library.feeds()] == [server.url("/new")]
+    library.release()

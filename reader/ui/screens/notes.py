@@ -156,20 +156,21 @@ class NoteEditor(ModalScreen[tuple[str, str] | None]):
         self._show_quote()
 
 
-class ExportScreen(ModalScreen[str | None]):
-    """Asks for the folder to export notes to."""
+class AskScreen(ModalScreen[str | None]):
+    """Asks for one line of text (a folder, a feed URL); escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_export")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_ask")]
 
-    def __init__(self, default: str) -> None:
+    def __init__(self, question: str, default: str = "", placeholder: str = "") -> None:
         super().__init__()
+        self.question = question
         self.default = default
+        self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="export", classes="dialog"):
-            yield Static(literal("Export notes and bookmarks as Markdown files to:",
-                                 Style(bold=True)))
-            yield Input(self.default, id="export-folder")
+        with Vertical(id="ask", classes="dialog"):
+            yield Static(literal(self.question, Style(bold=True)))
+            yield Input(self.default, placeholder=self.placeholder, id="answer")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)

@@ -44,6 +44,7 @@ class FeedList(OptionList):
         Binding("enter,l", "app.open", "Open", id="open"),
         Binding("A", "app.mark_all_read", "All read", id="mark_all_read"),
         Binding("D", "app.remove_feed", "Unsubscribe", id="remove_feed"),
+        Binding("plus", "app.add_feed", "Subscribe", id="add_feed"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
