@@ -229,7 +229,6 @@ def _wrap(text: Text, width: int) -> list[Text]:
     if cell_len(plain) <= width:
         return [text]
     offsets: list[int] = []
-    start = 0
     line_start = 0
     last_space = -1
     col = 0
@@ -246,8 +245,6 @@ def _wrap(text: Text, width: int) -> list[Text]:
                 line_start = index
             col = cell_len(plain[line_start:index + 1])
             last_space = -1
-        start = index
-    del start
     pieces = text.divide(offsets)
     result = []
     for piece in pieces:
