@@ -52,15 +52,21 @@ def _head(markdown: str, size: int) -> tuple[str, bool]:
     return markdown[: cut if cut > 0 else size], True
 
 
+ARTICLE_ACTIONS = (
+    Binding("m", "app.toggle_read", "Read/unread", id="toggle_read"),
+    Binding("b", "app.toggle_bookmark", "Bookmark", id="toggle_bookmark"),
+    Binding("a", "app.annotate", "Note", id="annotate"),
+    Binding("o", "app.open_in_browser", "Browser", id="open_in_browser"),
+)
+"""Keys that act on an article, the same in the article list and the article view."""
+
+
 class ArticleView(ScrollView, can_focus=True):
     """Shows one article; scrolls with j/k, space, page keys, g/G."""
 
     ALLOW_SELECT = True
     BINDINGS = [
-        Binding("m", "app.toggle_read", "Read/unread", id="toggle_read"),
-        Binding("b", "app.toggle_bookmark", "Bookmark", id="toggle_bookmark"),
-        Binding("o", "app.open_in_browser", "Browser", id="open_in_browser"),
-        Binding("a", "app.annotate", "Note", id="annotate"),
+        *ARTICLE_ACTIONS,
         Binding("J", "app.next_article", "Next", id="next_article"),
         Binding("K", "app.previous_article", "Previous", id="previous_article"),
     ]

@@ -16,6 +16,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from reader.models import Article, Feed
+from reader.ui.widgets.article_view import ARTICLE_ACTIONS
 
 UNREAD = Style(bold=True)
 ERROR = Style(color="red", bold=True)
@@ -151,10 +152,7 @@ class ArticleList(ScrollView, can_focus=True):
 
     BINDINGS = [
         Binding("enter,l", "app.open", "Read", id="open"),
-        Binding("m", "app.toggle_read", "Read/unread", id="toggle_read"),
-        Binding("b", "app.toggle_bookmark", "Bookmark", id="toggle_bookmark"),
-        Binding("a", "app.annotate", "Note", id="annotate"),
-        Binding("o", "app.open_in_browser", "Browser", id="open_in_browser"),
+        *ARTICLE_ACTIONS,
         Binding("A", "app.mark_all_read", "All read", id="mark_all_read"),
         # ScrollView's own keys scroll; in a list they move the cursor.
         Binding("down", "cursor_down", show=False),
