@@ -137,8 +137,12 @@ def test_hostile_titles_land_safely_in_the_folder(lib: Library, tmp_path: Path) 
     hostile = ["../../etc/passwd", "a/b", "nul\x00here", "x" * 300, "", "🦜🔥",
                'title: "quoted"\n---\nnext: line', "\u2028---"]
     base = by_title(lib, "one")
-    for i, title in enumerate(hostile):
-        lib.add_note(dataclasses.replace(base, id=f"{i:02d}{base.id[2:]}", title=title), "n")
+    # Ids of stand-in articles: the base id with another first byte, never the base's own
+    # (an id equal to the real article's would take the real title: a 1-in-256 flake).
+    first = int(base.id[:2], 16)
+    ids = [f"{(first + 1 + i) % 256:02x}{base.id[2:]}" for i in range(len(hostile))]
+    for article_id, title in zip(ids, hostile, strict=True):
+        lib.add_note(dataclasses.replace(base, id=article_id, title=title), "n")
     out = tmp_path / "deep" / "out"
     paths = lib.export_notes(out)
     assert len(paths) == len(hostile)
@@ -152,7 +156,7 @@ def test_hostile_titles_land_safely_in_the_folder(lib: Library, tmp_path: Path) 
     titles = {front_matter(p.read_text())[0]["title"] for p in paths}
     assert titles == set(hostile)  # every title survives its front matter intact
     names = {p.name for p in paths}
-    assert f"etc-passwd-00{base.id[2:6]}.md" in names and f"article-04{base.id[2:6]}.md" in names
+    assert f"etc-passwd-{ids[0][:6]}.md" in names and f"article-{ids[4][:6]}.md" in names
 
 
 def test_re_export_is_idempotent_and_follows_edits(lib: Library, tmp_path: Path,
