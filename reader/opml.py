@@ -91,7 +91,10 @@ def read_opml(data: bytes, name: str = "") -> ImportedList:
             else:
                 walk(outline, folders + [label] if label else folders)
 
-    walk(body, [])
+    try:
+        walk(body, [])
+    except RecursionError:  # thousands of nested folders (found by tests/hostile/test_fuzz.py)
+        raise ImportError_(f"{name}: outlines nested too deeply") from None
     return result
 
 
@@ -110,7 +113,9 @@ def read_urls(text: str, name: str = "") -> ImportedList:
             continue
         if not parts:
             continue
-        url, rest = parts[0], parts[1:]
+        url, rest = one_line(parts[0]), parts[1:]  # an ESC in a URL is not part of it
+        if not url:
+            continue
         if url.startswith(("query:", "exec:", "filter:")):
             kind = url.split(":", 1)[0]
             result.warnings.append(
