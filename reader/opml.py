@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shlex
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -38,28 +40,75 @@ class ImportedList:
 def read_subscriptions(data: bytes, name: str = "") -> ImportedList:
     """Detect OPML or a newsboat urls file and read it."""
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<"):
+    if head.startswith(b"<") or _utf16(data):
         return read_opml(data, name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportError_(f"{name}: not UTF-8 text (byte {exc.start})") from None
+        raise ImportError_(f"{name}: not UTF-8 text (byte {exc.start}); neither OPML nor a "
+                           "newsboat urls file") from None
+    if "\x00" in text[:1024]:
+        raise ImportError_(f"{name}: not a text file (NUL bytes); neither OPML nor a newsboat "
+                           "urls file")
+    if head[:1] in (b"{", b"["):
+        try:
+            json.loads(text)
+        except ValueError:
+            pass
+        else:
+            raise ImportError_(f"{name}: a JSON file, not OPML or a newsboat urls file")
     return read_urls(text, name)
 
 
+def _utf16(data: bytes) -> str:
+    """The codec of an XML document in UTF-16 (with or without a BOM), else ""."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16" if data[2:].lstrip(b"\x00 \t\r\n")[:1] == b"<" else ""
+    if data[:2] == b"<\x00":
+        return "utf-16-le"
+    if data[:2] == b"\x00<":
+        return "utf-16-be"
+    return ""
+
+
+_DECLARATION_RE = re.compile(rb"<!\s*(doctype|entity)", re.IGNORECASE)
+
+
 def _has_doctype_or_entity(data: bytes) -> bool:
-    low = data[:4096].lower()
-    return b"<!doctype" in low or b"<!entity" in low
+    """Anywhere in the file (a long comment must not hide one), in UTF-16 too."""
+    codec = _utf16(data)
+    sample = data.decode(codec, "replace").encode("utf-8") if codec else data
+    return _DECLARATION_RE.search(sample) is not None
+
+
+def _not_utf8(data: bytes) -> int | None:
+    """Offset of the first non-UTF-8 byte of a document that declares (or defaults to) UTF-8;
+    None when it decodes or declares another encoding."""
+    match = re.match(rb"\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)", data[:200])
+    if match and match.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return None
 
 
 def read_opml(data: bytes, name: str = "") -> ImportedList:
     """OPML 1.0/2.0: nested outline folders and `category` attributes become tags."""
+    if re.match(rb"\s*(<\?xml[^>]*>\s*)?<!doctype\s+html", data[:1024].lstrip(b"\xef\xbb\xbf"),
+                re.IGNORECASE):
+        raise ImportError_(f"{name}: an HTML page, not OPML")
     if _has_doctype_or_entity(data):
         raise ImportError_(f"{name}: OPML with a DOCTYPE/ENTITY declaration is refused")
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else "?"
+        bad = None if _utf16(data) else _not_utf8(data)
+        if bad is not None:
+            raise ImportError_(f"{name}: not well-formed OPML: byte {bad} is not UTF-8, "
+                               "the encoding it declares (or defaults to)") from None
         raise ImportError_(f"{name}: line {line}: not well-formed OPML ({exc})") from None
     if root.tag.lower() != "opml":
         raise ImportError_(f"{name}: not OPML (root element is <{root.tag}>)")
@@ -138,8 +187,9 @@ def read_urls(text: str, name: str = "") -> ImportedList:
             continue
         seen.add(url)
         result.subscriptions.append(Subscription(url, title, tags))
-    if not result.subscriptions and not result.warnings:
-        raise ImportError_(f"{name}: no feeds found (neither OPML nor a newsboat urls file)")
+    if not result.subscriptions:
+        skipped = f"{len(result.warnings)} lines skipped; " if result.warnings else ""
+        raise ImportError_(f"{name}: no feeds found ({skipped}not OPML or a newsboat urls file)")
     return result
 
 
