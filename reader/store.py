@@ -181,8 +181,12 @@ class InstanceLock:
 
     def acquire(self) -> None:
         """Take the lock or raise LockedError with a clear message."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:  # a read-only or full data folder: no writer can work here
+            raise StoreError(f"{self.path}: cannot take the lock ({exc.strerror or exc}); "
+                             "nothing can be saved, reading commands still work") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -196,8 +200,11 @@ class InstanceLock:
                 f"another reader is running{who} and holds {self.path}; "
                 "close it first (reading commands like `reader feeds` still work)"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:  # the pid only makes the message nicer: a full disk must not stop the writer
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError:
+            pass
         self._fd = fd
 
     def release(self) -> None:
