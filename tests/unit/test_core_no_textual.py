@@ -8,8 +8,9 @@ from pathlib import Path
 
 import reader
 
-CORE = ["reader.cli", "reader.config", "reader.fetch", "reader.library", "reader.locations",
-        "reader.models", "reader.opml", "reader.parse", "reader.store", "reader.textutil"]
+CORE = ["reader.cli", "reader.config", "reader.extract", "reader.fetch", "reader.library",
+        "reader.locations", "reader.models", "reader.opml", "reader.parse", "reader.store",
+        "reader.textutil"]
 
 
 def test_core_modules_do_not_import_textual() -> None:
