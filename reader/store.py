@@ -115,7 +115,7 @@ class AtomicJSONStorage(Storage):
 
     def read(self) -> dict[str, Any] | None:
         if self._data is None:
-            self._data = load_json_file(self.path, self.on_corrupt)
+            self._data = load_json_file(self.path, self.on_corrupt, tinydb_shape)
         return self._data
 
     def write(self, data: dict[str, Any]) -> None:
@@ -127,8 +127,34 @@ class AtomicJSONStorage(Storage):
         self._data = None
 
 
-def load_json_file(path: Path, on_corrupt: CorruptHandler | None = None) -> dict[str, Any] | None:
-    """Parse a JSON object file; None when missing; set aside and None when corrupt."""
+# Keys every document of a table must have: a file whose documents lack them is corrupt.
+_REQUIRED_KEYS = {"feeds": ("key", "url"), "read": ("id",), "bookmarks": ("id", "article", "body"),
+                  "kept": ("id", "article", "body"), "notes": ("id", "article_id"),
+                  "articles": ("id", "guid"), "bodies": ("id",)}
+
+
+def tinydb_shape(data: dict[str, Any]) -> bool:
+    """True when data is TinyDB's {table: {doc id: {...}}} with the keys each table needs."""
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            return False
+        required = _REQUIRED_KEYS.get(name, ())
+        for doc in table.values():
+            if not isinstance(doc, dict) or any(key not in doc for key in required):
+                return False
+    return True
+
+
+def mapping_of_objects(data: dict[str, Any]) -> bool:
+    """True when every value is a JSON object (status.json: feed key -> status)."""
+    return all(isinstance(value, dict) for value in data.values())
+
+
+def load_json_file(path: Path, on_corrupt: CorruptHandler | None = None,
+                   shape: Callable[[dict[str, Any]], bool] | None = None
+                   ) -> dict[str, Any] | None:
+    """Parse a JSON object file; None when missing; set aside and None when corrupt (does not
+    parse, is not an object, or `shape` says its contents are not what the reader wrote)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -139,6 +165,8 @@ def load_json_file(path: Path, on_corrupt: CorruptHandler | None = None) -> dict
         data = json.loads(raw)
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
+        if shape is not None and not shape(data):
+            raise ValueError("not the expected shape")
         return data
     except ValueError:
         moved = set_aside(path)
@@ -386,7 +414,7 @@ class Store:
     def load_bodies(self, feed_key: str) -> dict[str, dict[str, Any]]:
         """article id -> body doc {id, content_html, summary_html, base_url, md_key, markdown}."""
         path = self.cache_dir / "bodies" / f"{feed_key}.json"
-        data = load_json_file(path, self._corrupt) or {}
+        data = load_json_file(path, self._corrupt, tinydb_shape) or {}
         return {doc["id"]: doc for doc in data.get("bodies", {}).values()}
 
     def save_bodies(self, feed_key: str, bodies: dict[str, dict[str, Any]]) -> None:
@@ -402,7 +430,8 @@ class Store:
     # -- refresh status (disposable) -----------------------------------------------------------
     def load_status(self) -> dict[str, dict[str, Any]]:
         """feed key -> {last_checked, last_success, last_error, last_warning}."""
-        return load_json_file(self.cache_dir / "status.json", self._corrupt) or {}
+        return load_json_file(self.cache_dir / "status.json", self._corrupt,
+                              mapping_of_objects) or {}
 
     def save_status(self, status: dict[str, dict[str, Any]]) -> None:
         payload = json.dumps(status, separators=(",", ":")).encode()
