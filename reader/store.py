@@ -282,8 +282,10 @@ class Store:
 
     @property
     def exists(self) -> bool:
-        """True once subscriptions were ever saved (first-run detection)."""
-        return (self.data_dir / "subscriptions.json").exists()
+        """True once subscriptions were ever saved (first-run detection); a subscription file
+        set aside as corrupt counts: the user's list is there, never replaced by the samples."""
+        return (self.data_dir / "subscriptions.json").exists() or any(
+            self.data_dir.glob("subscriptions.json.corrupt-*"))
 
     # -- subscriptions (user data) -----------------------------------------------------------
     @property
