@@ -18,7 +18,7 @@ from reader import __version__
 from reader.config import ConfigError, load_settings
 from reader.library import Library, LibraryError
 from reader.locations import Paths
-from reader.models import Article, Feed, FeedResult
+from reader.models import Article, Feed, FeedResult, FullTextResult
 from reader.opml import ImportError_
 from reader.store import StoreError
 from reader.textutil import one_line
@@ -52,9 +52,30 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("feeds", help="list subscriptions with unread counts and status")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("refresh", help="fetch feeds now (all by default)")
+    p = sub.add_parser("refresh", help="fetch feeds now (all by default), then the full text "
+                                       "of new articles of full-text feeds")
     p.add_argument("urls", nargs="*", metavar="URL")
     p.add_argument("--json", action="store_true")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--full-text", action="store_true",
+                       help="also fetch every missing full text (as sync-offline)")
+    group.add_argument("--no-full-text", action="store_true",
+                       help="do not fetch full texts after the refresh")
+
+    p = sub.add_parser("sync-offline", help="refresh, then fetch everything needed to read "
+                                            "offline: the full text of full-text feeds' and "
+                                            "bookmarked articles")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("fetch-full", help="fetch articles' web pages now and keep their main "
+                                          "text (shown instead of the feed's summary)")
+    p.add_argument("ids", nargs="+", metavar="ID")
+
+    p = sub.add_parser("cache-info", help="disk use of the cache, per feed")
+    p.add_argument("--json", action="store_true")
+
+    sub.add_parser("cleanup", help="apply the cache limits now and compact the cache "
+                                   "(bookmarked and annotated articles are always kept)")
 
     p = sub.add_parser("articles", help="list articles, newest first")
     p.add_argument("--feed", metavar="URL", help="only this feed (URL, key or title)")
@@ -66,8 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=0, help="at most this many (0: all)")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("show", help="print one article as Markdown")
+    p = sub.add_parser("show", help="print one article as Markdown (its full text when "
+                                    "fetched)")
     p.add_argument("id", help="article id (or a unique prefix)")
+    p.add_argument("--feed-text", action="store_true",
+                   help="show the feed's own text even when a full text was fetched")
 
     for name, text in (("read", "mark articles read"), ("unread", "mark articles unread")):
         p = sub.add_parser(name, help=text)
@@ -113,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = Paths.from_env()
     try:
         settings = load_settings(paths.config_file)
-        library = Library(paths, settings)
+        library = Library(paths, settings, offline=args.offline)
         try:
             return run(args, library)
         finally:
@@ -233,24 +257,23 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
     if not library.feeds():
         _err("no subscriptions; add one with: reader add URL")
         return EXIT_OK
-    refs = args.urls or None
-    if args.offline:
-        from reader.fetch import is_local
-
-        chosen = [library.find_feed(r) for r in refs] if refs else library.feeds()
-        skipped = [f for f in chosen if not is_local(f.url)]
-        refs = [f.key for f in chosen if is_local(f.url)]
-        if skipped:
-            _err(f"offline: {len(skipped)} network feeds not refreshed")
-        if not refs:
-            return EXIT_OK
     show_progress = sys.stderr.isatty() and not args.json
-    results = library.refresh_blocking(refs, _progress if show_progress else None)
+    results = library.refresh_blocking(getattr(args, "urls", None) or None,
+                                       _progress if show_progress else None)
     if show_progress:
         sys.stderr.write("\r\x1b[K")
     feeds = {f.key: f for f in library.feeds()}
     titles = {k: f.title if f.title == f.url else f"{f.title} ({f.url})" for k, f in feeds.items()}
     failed = [r for r in results if r.status == "error"]
+    offline = [r for r in results if r.status == "offline"]
+    full: list[FullTextResult] = []
+    if library.network_down:
+        pass  # nothing answered: fetching article pages would only time out again
+    elif getattr(args, "full_text", False) or args.command == "sync-offline":
+        full = _fetch_full(library, library.full_text_targets(retry=True), args.json)
+    elif not getattr(args, "no_full_text", False) and not offline:
+        new_ids = [i for r in results for i in r.new_ids]
+        full = _fetch_full(library, library.full_text_targets(new_ids), args.json)
     if args.json:
         _print_json({
             "feeds": [{"key": r.feed_key, "url": r.url, "title": feeds[r.feed_key].title,
@@ -260,6 +283,9 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
             "new": sum(r.new for r in results),
             "updated": sum(r.updated for r in results),
             "failed": len(failed),
+            "offline": len(offline),
+            "full_text": [{"id": r.article_id, "status": r.status, "error": r.error or None}
+                          for r in full],
         })
     else:
         for r in results:
@@ -269,11 +295,89 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
                 _err(f"warning: {titles.get(r.feed_key, r.url)}: {r.warning}")
         for r in failed:
             _err(f"error: {titles.get(r.feed_key, r.url)}: {r.error}")
+        if offline and library.offline:
+            _err(f"offline: {len(offline)} network feeds not refreshed")
+        elif offline:
+            reason = offline[0].error.removeprefix("offline (").removesuffix(")")
+            _err(f"offline: no feed server could be reached ({reason}); "
+                 f"{len(offline)} feeds not refreshed, nothing changed")
         unchanged = sum(r.status == "unchanged" for r in results)
         print(f"{len(results)} feeds refreshed: {sum(r.new for r in results)} new articles, "
               f"{sum(r.updated for r in results)} updated, {unchanged} feeds unchanged, "
-              f"{len(failed)} failed")
-    return EXIT_FEEDS_FAILED if failed else EXIT_OK
+              f"{len(failed)} failed" + (f", {len(offline)} offline" if offline else ""))
+        _report_full(library, full)
+    if failed or (offline and not library.offline):
+        return EXIT_FEEDS_FAILED
+    return EXIT_OK
+
+
+def _fetch_full(library: Library, articles: list[Article], quiet: bool) -> list[FullTextResult]:
+    """Fetch full texts with a progress line on a terminal."""
+    if not articles:
+        return []
+    show = sys.stderr.isatty() and not quiet
+
+    def progress(done: int, total: int, result: FullTextResult) -> None:
+        sys.stderr.write(f"\r\x1b[Kfull text {done}/{total}")
+        sys.stderr.flush()
+
+    results = library.fetch_full_blocking(articles, progress if show else None)
+    if show:
+        sys.stderr.write("\r\x1b[K")
+    return results
+
+
+def _report_full(library: Library, results: list[FullTextResult]) -> None:
+    if not results:
+        return
+    for r in results:
+        if r.status == "error":
+            _err(f"full text: {r.article_id} {_short(r.title, 50)}: {r.error}")
+    count = {k: sum(r.status == k for r in results) for k in ("ok", "error", "offline")}
+    line = f"full text: {count['ok']} fetched, {count['error']} failed"
+    if count["offline"]:
+        line += f", {count['offline']} not fetched (offline)"
+    print(line)
+
+
+def cmd_fetch_full(args: argparse.Namespace, library: Library) -> int:
+    if library.offline:
+        raise CommandError("offline: not fetching (started with --offline or offline = true)")
+    articles = [library.article(ref) for ref in args.ids]
+    results = library.fetch_full_blocking(articles, force=True)
+    for r in results:
+        if r.status == "ok":
+            print(f"fetched {r.article_id} {_short(r.title, 60)}")
+        else:
+            _err(f"full text: {r.article_id} {_short(r.title, 50)}: {r.error}")
+    return EXIT_OK if all(r.status == "ok" for r in results) else EXIT_FEEDS_FAILED
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB" if size >= 100 * 1024 else f"{size / 1024:.0f} KB"
+
+
+def cmd_cache_info(args: argparse.Namespace, library: Library) -> int:
+    info = library.cache_info()
+    if args.json:
+        _print_json(info)
+        return EXIT_OK
+    for feed in sorted(info["feeds"], key=lambda f: -f["bytes"]):
+        print(f"{_mb(feed['bytes']):>9}  {feed['articles']:>6} articles  "
+              f"{feed['full_texts']:>5} full texts  {_short(feed['title'], 50)}")
+    print(f"cache: {_mb(info['cache'])} in {library.store.cache_dir}"
+          + (f" ({_mb(info['orphans'])} removable by `reader cleanup`)" if info["orphans"] else ""))
+    print(f"your data (subscriptions, read state, bookmarks, notes): {_mb(info['data'])} "
+          f"in {library.store.data_dir}")
+    return EXIT_OK
+
+
+def cmd_cleanup(args: argparse.Namespace, library: Library) -> int:
+    report = library.cleanup()
+    print(f"removed {report['articles']} articles past the cache limits and "
+          f"{report['files']} stray files; cache {_mb(report['before'])} -> "
+          f"{_mb(report['after'])}")
+    return EXIT_OK
 
 
 def cmd_articles(args: argparse.Namespace, library: Library) -> int:
@@ -291,16 +395,17 @@ def cmd_articles(args: argparse.Namespace, library: Library) -> int:
     return EXIT_OK
 
 
-def render_article(library: Library, article: Article) -> str:
-    """An article as a Markdown document: header fields, then the converted text."""
-    converted = library.converted(article)
+def render_article(library: Library, article: Article, *, feed_text: bool = False) -> str:
+    """An article as a Markdown document: header fields, then the converted text (the
+    fetched full text when there is one, unless `feed_text`)."""
+    text = library.text(article, prefer="feed" if feed_text else "auto")
     lines = [f"# {article.title}", ""]
     for label, value in (("Feed", article.feed_title), ("Author", article.author),
                          ("Date", _when(article.date) if article.date else ""),
-                         ("Link", article.link)):
+                         ("Link", article.link), ("Text", text.describe())):
         if value:
             lines.append(f"{label}: {value}  ")
-    lines += ["", converted.markdown.rstrip(), ""]
+    lines += ["", text.markdown.rstrip(), ""]
     return "\n".join(lines)
 
 
@@ -310,7 +415,7 @@ def cmd_show(args: argparse.Namespace, library: Library) -> int:
         library.acquire()
     except StoreError:
         pass
-    sys.stdout.write(render_article(library, article))
+    sys.stdout.write(render_article(library, article, feed_text=args.feed_text))
     return EXIT_OK
 
 
@@ -403,7 +508,8 @@ COMMANDS = {
     "add": cmd_add, "remove": cmd_remove, "feeds": cmd_feeds, "refresh": cmd_refresh,
     "articles": cmd_articles, "show": cmd_show, "read": cmd_read, "unread": cmd_read,
     "bookmark": cmd_bookmark, "unbookmark": cmd_bookmark, "import": cmd_import,
-    "export": cmd_export, "notes": cmd_notes, "note": cmd_note,
+    "export": cmd_export, "notes": cmd_notes, "note": cmd_note, "sync-offline": cmd_refresh,
+    "fetch-full": cmd_fetch_full, "cache-info": cmd_cache_info, "cleanup": cmd_cleanup,
 }
 WRITERS = {"add", "remove", "refresh", "read", "unread", "bookmark", "unbookmark", "import",
-           "note"}
+           "note", "sync-offline", "fetch-full", "cleanup"}

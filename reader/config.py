@@ -26,6 +26,14 @@ class Settings:
     """Largest feed body accepted, measured after decompression."""
     refresh_interval_minutes: int = 0
     """Auto-refresh interval in the app; 0 turns it off."""
+    offline: bool = False
+    """Never touch the network (as `--offline`); local feed files are still read."""
+    full_text_feeds: str = "summary-only"
+    """Which feeds get their articles' full text fetched automatically after a refresh:
+    "summary-only" (feeds whose articles carry only a summary), "all" or "none". A feed's own
+    `full_text = true/false` overrides this."""
+    full_text_concurrency: int = 4
+    """How many article pages are fetched at once."""
     max_articles_per_feed: int = 1000
     """Cache limit per feed (0: no limit); bookmarked and annotated articles are kept."""
     max_age_days: int = 0
@@ -46,6 +54,8 @@ class Settings:
         return self.feeds.get(url, {}).get(name, default)
 
 
+FULL_TEXT_MODES = ("summary-only", "all", "none")
+
 # section -> {key: (attribute, type)}
 _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
     "refresh": {
@@ -54,6 +64,11 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "read_timeout": ("read_timeout", (int, float)),
         "max_download_mb": ("max_download_mb", (int, float)),
         "interval_minutes": ("refresh_interval_minutes", int),
+        "offline": ("offline", bool),
+    },
+    "full_text": {
+        "feeds": ("full_text_feeds", str),
+        "concurrency": ("full_text_concurrency", int),
     },
     "cache": {
         "max_articles_per_feed": ("max_articles_per_feed", int),
@@ -70,6 +85,11 @@ connect_timeout = 10      # seconds
 read_timeout = 30         # seconds
 max_download_mb = 20      # per feed, after decompression
 interval_minutes = 0      # auto-refresh in the app; 0 = off
+offline = false           # true: never touch the network (like --offline)
+
+[full_text]               # the article's web page, fetched and cleaned, for offline reading
+feeds = "summary-only"    # fetched automatically for: "summary-only" feeds, "all", "none"
+concurrency = 4           # pages fetched at once
 
 [cache]
 max_articles_per_feed = 1000   # 0 = no limit; bookmarked/annotated articles are always kept
@@ -82,6 +102,7 @@ theme = "textual-dark"
 
 [feeds."https://example.com/feed.xml"]
 max_articles = 200
+full_text = true          # always fetch this feed's article pages (false: never)
 """
 
 
@@ -113,7 +134,7 @@ def _from_dict(data: dict[str, Any], path: Path) -> Settings:
                 if key not in _SCHEMA[section]:
                     raise ConfigError(f"{where}: unknown key {key!r}")
                 attr, kind = _SCHEMA[section][key]
-                if isinstance(item, bool) or not isinstance(item, kind):
+                if isinstance(item, bool) != (kind is bool) or not isinstance(item, kind):
                     raise ConfigError(f"{where}: {key} has the wrong type ({item!r})")
                 if isinstance(item, (int, float)) and item < 0:
                     raise ConfigError(f"{where}: {key} must not be negative")
@@ -136,4 +157,12 @@ def _from_dict(data: dict[str, Any], path: Path) -> Settings:
             raise ConfigError(f"{path}: unknown section [{section}]")
     if settings.concurrency < 1:
         raise ConfigError(f"{path}: [refresh] concurrency must be at least 1")
+    if settings.full_text_concurrency < 1:
+        raise ConfigError(f"{path}: [full_text] concurrency must be at least 1")
+    if settings.full_text_feeds not in FULL_TEXT_MODES:
+        raise ConfigError(f"{path}: [full_text] feeds must be one of "
+                          + ", ".join(f'"{m}"' for m in FULL_TEXT_MODES))
+    for url, options in settings.feeds.items():
+        if "full_text" in options and not isinstance(options["full_text"], bool):
+            raise ConfigError(f'{path}: [feeds."{url}"] full_text must be true or false')
     return settings

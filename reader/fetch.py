@@ -22,6 +22,7 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
     "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
 )
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 _PERMANENT = {301, 308}
 
 
@@ -43,6 +44,9 @@ class FetchResult:
     """True when every redirect on the way was permanent (301/308): store final_url."""
     error: str = ""
     """Why it failed, in words for the user (HTTP status or reason)."""
+    network_down: bool = False
+    """The failure looks like no network at all (cannot connect, DNS, timeout), as opposed
+    to a server that answered badly; a refresh where every feed says so means "offline"."""
 
 
 class TooLarge(Exception):
@@ -114,6 +118,11 @@ class _Inflater:
         return b"".join(self.parts)
 
 
+def is_network_down(exc: Exception) -> bool:
+    """True for failures that say nothing answered: refused, DNS, unreachable, timeouts."""
+    return isinstance(exc, (httpx.ConnectError, httpx.TimeoutException))
+
+
 def describe_http_error(exc: Exception) -> str:
     """Words for the user about a transport failure."""
     if isinstance(exc, zlib.error):
@@ -178,16 +187,32 @@ class Fetcher:
         async with self._semaphore:
             if is_local(url):
                 return await asyncio.to_thread(self._read_local, url)
-            try:
-                return await self._fetch_http(url, etag, last_modified)
-            except TooLarge:
-                return self._too_large(url)
-            except (httpx.HTTPError, httpx.InvalidURL, ValueError, OSError, zlib.error) as exc:
-                return FetchResult(url, "error", error=describe_http_error(exc))
+            return await self._guarded(url, etag, last_modified, ACCEPT)
+
+    async def fetch_page(self, url: str) -> FetchResult:
+        """Fetch an article's web page (http and https only: a feed's link to a local file
+        is never read). Same caps and errors as `fetch`."""
+        async with self._semaphore:
+            scheme = urllib.parse.urlsplit(url).scheme.lower()
+            if scheme not in ("http", "https"):
+                what = f"a {scheme}: link" if scheme else "not a web address"
+                return FetchResult(url, "error", error=f"{what}; only http and https pages "
+                                                       "are fetched")
+            return await self._guarded(url, "", "", PAGE_ACCEPT)
+
+    async def _guarded(self, url: str, etag: str, last_modified: str, accept: str
+                       ) -> FetchResult:
+        try:
+            return await self._fetch_http(url, etag, last_modified, accept)
+        except TooLarge:
+            return self._too_large(url)
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError, OSError, zlib.error) as exc:
+            return FetchResult(url, "error", error=describe_http_error(exc),
+                               network_down=is_network_down(exc))
 
     def _too_large(self, url: str) -> FetchResult:
         cap = self.max_bytes / (1024 * 1024)
-        return FetchResult(url, "error", error=f"feed is larger than the {cap:g} MB cap")
+        return FetchResult(url, "error", error=f"larger than the {cap:g} MB cap")
 
     def _read_local(self, url: str) -> FetchResult:
         path = local_path(url)
@@ -204,11 +229,12 @@ class Fetcher:
             return self._too_large(url)
         return FetchResult(url, "ok", body=data, final_url=url)
 
-    async def _fetch_http(self, url: str, etag: str, last_modified: str) -> FetchResult:
+    async def _fetch_http(self, url: str, etag: str, last_modified: str, accept: str
+                          ) -> FetchResult:
         scheme = urllib.parse.urlsplit(url).scheme.lower()
         if scheme not in ("http", "https"):
             return FetchResult(url, "error", error=f"unsupported URL scheme {scheme!r}")
-        headers = {}
+        headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:

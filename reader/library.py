@@ -22,7 +22,7 @@ from typing import Any
 
 from reader.config import Settings, load_settings
 from reader.locations import Paths
-from reader.models import Article, Feed, FeedResult, Note, ParsedFeed
+from reader.models import Article, ArticleText, Feed, FeedResult, FullTextResult, Note, ParsedFeed
 from reader.opml import ImportedList, Subscription, read_subscriptions, write_opml
 from reader.store import InstanceLock, Store, StoreError
 from reader.textutil import one_line, strip_control
@@ -98,7 +98,8 @@ def _parse_in_worker(data: bytes, url: str, content_type: str) -> ParsedFeed | s
 class Library:
     """Everything the reader knows, behind a small API."""
 
-    def __init__(self, paths: Paths, settings: Settings | None = None, *, transport: Any = None):
+    def __init__(self, paths: Paths, settings: Settings | None = None, *, transport: Any = None,
+                 offline: bool = False):
         self.paths = paths
         self.settings = settings if settings is not None else load_settings(paths.config_file)
         self.store = Store(paths.data_dir, paths.cache_dir)
@@ -118,6 +119,11 @@ class Library:
         self._feeds_dirty = False
         self._bodies_memo: dict[str, dict[str, dict[str, Any]]] = {}
         self._unsaved_bodies: set[str] = set()
+        self._offline = offline
+        self.network_down = False
+        """The last refresh reached no network feed at all (the reader is offline)."""
+        self._net_answers = 0
+        self._full_memo: dict[str, tuple[str, Any]] = {}  # article id -> (key, Converted)
 
     async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a blocking library call on the one writer thread (keeps writes in order and
@@ -149,6 +155,15 @@ class Library:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+    @property
+    def offline(self) -> bool:
+        """Never touch the network (`--offline` or `offline = true` in the config)."""
+        return self._offline or self.settings.offline
+
+    @offline.setter
+    def offline(self, on: bool) -> None:
+        self._offline = on
 
     @property
     def writable(self) -> bool:
@@ -300,28 +315,41 @@ class Library:
         """Fetch, parse and store the given feeds (all by default). One failure stops nothing.
 
         Fetching is async with bounded concurrency; parsing runs in worker processes; storing
-        runs in a thread, one feed at a time (one writer).
+        runs in a thread, one feed at a time (one writer). Offline (`self.offline`), network
+        feeds are not fetched: their result says "offline". When no network feed could be
+        reached at all (refused, DNS, timeouts), the refresh says "offline" too and records no
+        errors: `network_down` is set until a refresh reaches the network again.
         """
         self._need_lock()
-        from reader.fetch import Fetcher  # httpx costs 70 ms to import; only refresh needs it
+        from reader.fetch import is_local
 
         feeds = [self.find_feed(r) for r in refs] if refs else list(self._feeds)
         total = len(feeds)
         done = 0
         results: list[FeedResult] = []
+        pending_down: list[tuple[Feed, FeedResult]] = []  # recorded once we know the network
+        remote = [f for f in feeds if not is_local(f.url)]
+        state: dict[str, Any] = {"down": 0, "hosts": set()}
+        self._net_answers = 0  # network fetches that got any answer (even an HTTP error)
+
+        def report(feed: Feed, result: FeedResult) -> None:
+            nonlocal done
+            results.append(result)
+            done += 1
+            if on_progress is not None:
+                on_progress(done, total, result)
+
+        if self.offline:
+            for feed in remote:
+                report(feed, FeedResult(feed.key, feed.url, "offline", error="offline"))
+            feeds = [f for f in feeds if is_local(f.url)]
+            remote = []
         executor = _ParsePool(len(feeds))
-        s = self.settings
+        tasks: list[asyncio.Task[None]] = []
         try:
-            async with Fetcher(
-                concurrency=s.concurrency,
-                connect_timeout=s.connect_timeout,
-                read_timeout=s.read_timeout,
-                max_bytes=int(s.max_download_mb * 1024 * 1024),
-                transport=self._transport,
-            ) as fetcher:
+            async with self._fetcher(self.settings.concurrency) as fetcher:
 
                 async def one(feed: Feed) -> None:
-                    nonlocal done
                     try:
                         result = await self._refresh_one(feed, fetcher, executor)
                     except StoreError as exc:
@@ -329,21 +357,56 @@ class Library:
                     except Exception as exc:  # noqa: BLE001 - report it, refresh the rest
                         result = FeedResult(feed.key, feed.url, "error",
                                             error=f"internal error: {type(exc).__name__}: {exc}")
-                    self._record_status(feed, result)
-                    results.append(result)
-                    done += 1
-                    if on_progress is not None:
-                        on_progress(done, total, result)
+                    if result.network_down and not self._net_answers:
+                        state["down"] += 1
+                        state["hosts"].add(urllib.parse.urlsplit(feed.url).hostname or "")
+                        pending_down.append((feed, result))
+                        if state["down"] >= 8 and len(state["hosts"]) >= 3 \
+                                and not self._net_answers:  # nothing answers: stop waiting
+                            for task in tasks:
+                                if task is not asyncio.current_task():
+                                    task.cancel()
+                    else:
+                        self._record_status(feed, result)
+                    report(feed, result)
 
-                await asyncio.gather(*(one(f) for f in feeds))
+                tasks.extend(asyncio.ensure_future(one(f)) for f in feeds)
+                await asyncio.gather(*tasks, return_exceptions=True)
         finally:
             executor.shutdown()
+        finished = {r.feed_key for r in results}
+        for feed in feeds:
+            if feed.key not in finished:  # cancelled: the network is down
+                result = FeedResult(feed.key, feed.url, "error", network_down=True,
+                                    error="not fetched: no network")
+                pending_down.append((feed, result))
+                report(feed, result)
+        offline = bool(remote) and not self._net_answers and len(pending_down) == len(remote) \
+            and (len(remote) > 1 or len(remote) == len([f for f in self._feeds
+                                                        if not is_local(f.url)]))
+        for feed, result in pending_down:
+            if offline:
+                result.status = "offline"
+                result.error = f"offline ({result.error})"
+            else:
+                self._record_status(feed, result)
+        if remote:
+            self.network_down = offline
         if self._feeds_dirty or any(r.new_url for r in results):
             await self.write(self._save_feeds)
         await self.write(self.store.save_status, self._status)
-        order = {f.key: i for i, f in enumerate(feeds)}
+        order = {f.key: i for i, f in enumerate(self._feeds)}
         results.sort(key=lambda r: order.get(r.feed_key, 0))
         return results
+
+    def _fetcher(self, concurrency: int) -> Any:
+        """A Fetcher with the configured timeouts and size cap."""
+        from reader.fetch import Fetcher  # httpx costs 70 ms to import; only fetching needs it
+
+        s = self.settings
+        return Fetcher(concurrency=concurrency, connect_timeout=s.connect_timeout,
+                       read_timeout=s.read_timeout,
+                       max_bytes=int(s.max_download_mb * 1024 * 1024), transport=self._transport)
 
     def _record_status(self, feed: Feed, result: FeedResult) -> None:
         now = time.time()
@@ -361,13 +424,18 @@ class Library:
         meta = self._summary(feed.key)  # one stat(); the file is read only when it changed
         if meta is None:
             meta = (await asyncio.to_thread(self.store.load_feed_cache, feed.key))[0]
+        if meta and not self.store.has_bodies(feed.key):
+            meta = {}  # the bodies file was lost (corrupt, deleted): fetch in full to restore it
         fetched = await fetcher.fetch(feed.url, meta.get("etag", ""), meta.get("last_modified", ""))
+        if not fetched.network_down:
+            self._net_answers += 1
         result = FeedResult(feed.key, feed.url, "unchanged")
         if fetched.moved_permanently and fetched.final_url and fetched.final_url != feed.url:
             result.new_url = fetched.final_url
             feed.url = fetched.final_url
         if fetched.status == "error":
             result.status, result.error = "error", fetched.error
+            result.network_down = fetched.network_down
             return result
         if fetched.status == "not_modified":
             return result
@@ -382,8 +450,9 @@ class Library:
         result.warning = parsed.warning
         validators = {"etag": fetched.etag, "last_modified": fetched.last_modified,
                       "content_hash": digest}
-        new, updated = await self.write(self._merge, feed, parsed, validators)
-        result.status, result.new, result.updated = "new", new, updated
+        new_ids, updated = await self.write(self._merge, feed, parsed, validators)
+        result.status, result.new, result.updated = "new", len(new_ids), updated
+        result.new_ids = new_ids
         return result
 
     def _summary(self, feed_key: str) -> dict[str, Any] | None:
@@ -400,14 +469,16 @@ class Library:
             **{k: meta.get(k, "") for k in ("etag", "last_modified", "content_hash")}}
 
     def _merge(self, feed: Feed, parsed: ParsedFeed, validators: dict[str, str]
-               ) -> tuple[int, int]:
+               ) -> tuple[list[str], int]:
         """Store a parsed feed: new articles added, changed ones updated, user state kept."""
         now = time.time()
         meta, docs = self.store.load_feed_cache(feed.key)
         existing = {d["id"]: d for d in docs}
+        restore = bool(existing) and not self.store.has_bodies(feed.key)
         bodies: dict[str, dict[str, Any]] | None = None
         kept = self.kept_ids()
-        new = updated = 0
+        new: list[str] = []
+        updated = 0
         present: set[str] = set()
         merged: dict[str, dict[str, Any]] = {}
         changed_bodies: dict[str, dict[str, Any]] = {}
@@ -432,11 +503,11 @@ class Library:
                 "in_feed": True,
             }
             if old is None:
-                new += 1
+                new.append(aid)
             elif any(old.get(k) != doc[k] for k in ("title", "link", "author", "body_hash")):
                 updated += 1
             merged[aid] = doc
-            if old is None or old.get("body_hash") != bhash:
+            if restore or old is None or old.get("body_hash") != bhash:
                 changed_bodies[aid] = {"id": aid, "content_html": entry.content_html,
                                        "summary_html": entry.summary_html,
                                        "base_url": entry.base_url}
@@ -447,6 +518,8 @@ class Library:
         meta_changed = (feed.feed_title != parsed.title or feed.site_url != parsed.site_url)
         feed.feed_title, feed.site_url = parsed.title, parsed.site_url
         dropped = set(existing) - set(merged)
+        if dropped:
+            self.store.delete_full(feed.key, dropped)
         if changed_bodies or dropped or new or updated or not meta:
             bodies = self._bodies_of(feed.key)
             for aid in dropped:
@@ -492,6 +565,96 @@ class Library:
                     drop.add(d["id"])
                     excess -= 1
         return {k: v for k, v in merged.items() if k not in drop}
+
+    # -- cache hygiene ----------------------------------------------------------------------
+    def cache_info(self) -> dict[str, Any]:
+        """Disk use of the disposable cache per feed, of files left by removed feeds, and of
+        the user's own data: {"feeds": [{key, title, url, articles, full_texts, bytes}],
+        "orphans": bytes, "data": bytes, "total": bytes}."""
+        cache = self.store.cache_dir
+        feeds = []
+        for feed in self._feeds:
+            sizes = [_size(cache / "feeds" / f"{feed.key}.json"),
+                     _size(cache / "bodies" / f"{feed.key}.json"),
+                     _tree_size(cache / "full" / feed.key)]
+            feeds.append({"key": feed.key, "title": feed.title, "url": feed.url,
+                          "articles": len(self._feed_docs(feed.key)),
+                          "full_texts": len(self.store.full_ids(feed.key)),
+                          "bytes": sum(sizes)})
+        orphans = sum(_size(path) for path in self._orphan_files())
+        total = _tree_size(cache)
+        return {"feeds": feeds, "orphans": orphans, "cache": total,
+                "data": _tree_size(self.store.data_dir)}
+
+    def _orphan_files(self) -> list[Path]:
+        """Cache files no subscription owns: feeds removed while a file was held elsewhere,
+        full texts of articles that left the cache, temp files of an interrupted write."""
+        cache = self.store.cache_dir
+        keys = {f.key for f in self._feeds}
+        out: list[Path] = []
+        for sub in ("feeds", "bodies"):
+            folder = cache / sub
+            if folder.is_dir():
+                out += [p for p in folder.iterdir() if p.is_file() and (
+                    p.name.endswith(".tmp") or (p.suffix == ".json" and p.stem not in keys))]
+        full = cache / "full"
+        if full.is_dir():
+            for folder in full.iterdir():
+                if not folder.is_dir():
+                    continue
+                if folder.name not in keys:
+                    out += [p for p in folder.iterdir() if p.is_file()]
+                    continue
+                ids = {d["id"] for d in self._feed_docs(folder.name)}
+                out += [p for p in folder.iterdir() if p.is_file() and (
+                    p.name.endswith(".tmp") or p.stem not in ids)]
+        out += [p for p in cache.glob(".*.tmp") if p.is_file()]
+        return out
+
+    def cleanup(self) -> dict[str, int]:
+        """Apply the cache limits now and compact the cache: drop articles past the limits
+        (never bookmarked or annotated ones, never ones still in their feed), their bodies
+        and full texts, and files no subscription owns. User data is not touched.
+        Returns {"articles": removed, "files": removed, "before": bytes, "after": bytes}."""
+        self._need_lock()
+        before = _tree_size(self.store.cache_dir)
+        kept = self.kept_ids()
+        removed = 0
+        now = time.time()
+        for feed in self._feeds:
+            docs = self._feed_docs(feed.key)
+            if not docs:
+                continue
+            merged = {d["id"]: d for d in docs}
+            limited = self._apply_limits(feed, merged, kept, now)
+            bodies = self._bodies_of(feed.key)
+            dropped = set(merged) - set(limited)
+            stale = set(bodies) - set(limited)
+            if dropped or stale:
+                for aid in dropped | stale:
+                    bodies.pop(aid, None)
+                self.store.save_bodies(feed.key, bodies)
+                self._unsaved_bodies.discard(feed.key)
+            if dropped:
+                meta = self.store.load_feed_cache(feed.key)[0]
+                ordered = [d for d in docs if d["id"] in limited]
+                self.store.save_feed_cache(feed.key, meta, ordered)
+                self._articles[feed.key] = ordered
+                self._remember_summary(feed.key, meta, [d["id"] for d in ordered])
+                self.store.forget_read(feed.key, set(limited))
+                self.store.delete_full(feed.key, dropped)
+                removed += len(dropped)
+        orphans = self._orphan_files()
+        for path in orphans:
+            path.unlink(missing_ok=True)
+        full = self.store.cache_dir / "full"
+        if full.is_dir():
+            for folder in full.iterdir():
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+        self.store.save_status(self._status)
+        return {"articles": removed, "files": len(orphans), "before": before,
+                "after": _tree_size(self.store.cache_dir)}
 
     # -- articles -------------------------------------------------------------------------
     def _feed_docs(self, feed_key: str) -> list[dict[str, Any]]:
@@ -622,6 +785,195 @@ class Library:
                 self.save_conversions()
         return result
 
+    # -- full text ----------------------------------------------------------------------------
+    def _feed_of(self, feed_key: str) -> Feed | None:
+        return next((f for f in self._feeds if f.key == feed_key), None)
+
+    def wants_full_text(self, article: Article) -> bool:
+        """Whether this article's page is fetched automatically: the feed's `full_text`
+        option, else [full_text] feeds ("summary-only" articles, "all" or "none")."""
+        feed = self._feed_of(article.feed_key)
+        option = self.settings.feed_option(feed.url, "full_text") if feed else None
+        if isinstance(option, bool):
+            return option
+        mode = self.settings.full_text_feeds
+        return mode == "all" or (mode == "summary-only" and not article.has_content)
+
+    def full_text(self, article: Article) -> dict[str, Any] | None:
+        """The fetched full text {url, final_url, fetched_at, html, title, error, error_at}
+        from the cache, else from the article's kept copy; None when never fetched."""
+        doc = None
+        if self._feed_of(article.feed_key) is not None:
+            doc = self.store.load_full(article.feed_key, article.id)
+        if doc is None or not doc.get("html"):
+            copy = self._copy_body(article.id)
+            if copy and copy.get("full_html"):
+                kept = {"url": copy.get("full_url", ""), "final_url": copy.get("full_url", ""),
+                        "fetched_at": copy.get("full_fetched_at", 0.0),
+                        "html": copy["full_html"], "title": "", "error": ""}
+                doc = kept | ({"error": doc.get("error", ""), "error_at": doc.get("error_at", 0)}
+                              if doc else {})
+        return doc
+
+    def full_text_targets(self, ids: Iterable[str] | None = None, *, retry: bool = False
+                          ) -> list[Article]:
+        """Articles whose full text should be fetched and is not here yet: of the given ids
+        (a refresh's new articles), else every cached article, plus (with no ids) bookmarked
+        and annotated ones whose feed text is only a summary. `retry`: also those whose last
+        fetch failed."""
+        wanted = set(ids) if ids is not None else None
+        kept = self.kept_ids() if wanted is None else set()
+        out = []
+        have: dict[str, set[str]] = {}
+        for article in self.articles():
+            if wanted is not None and article.id not in wanted:
+                continue
+            if not (self.wants_full_text(article)
+                    or (article.id in kept and not article.has_content)):
+                continue
+            if not article.link.lower().startswith(("http://", "https://")):
+                continue
+            if article.feed_key not in have:
+                have[article.feed_key] = self.store.full_ids(article.feed_key)
+            if article.id in have[article.feed_key]:
+                doc = self.full_text(article) or {}
+                if doc.get("html") or (doc.get("error") and not retry):
+                    continue
+            elif (self._copy_body(article.id) or {}).get("full_html"):
+                continue
+            out.append(article)
+        return out
+
+    def fetch_full_blocking(self, articles: list[Article],
+                            on_progress: Callable[[int, int, FullTextResult], None] | None = None,
+                            *, force: bool = False) -> list[FullTextResult]:
+        """`fetch_full` for callers without an event loop (the CLI)."""
+        return asyncio.run(self.fetch_full(articles, on_progress, force=force))
+
+    async def fetch_full(self, articles: list[Article],
+                         on_progress: Callable[[int, int, FullTextResult], None] | None = None,
+                         *, force: bool = False) -> list[FullTextResult]:
+        """Fetch the web pages of `articles`, extract their main text and store it with the
+        article (and in its kept copy, if bookmarked or annotated). At most [full_text]
+        concurrency pages at once. A failure keeps what was there: the feed text, and any
+        full text fetched before; the reason is stored and shown."""
+        self._need_lock()
+        results: list[FullTextResult] = []
+        total = len(articles)
+
+        def report(result: FullTextResult) -> None:
+            results.append(result)
+            if on_progress is not None:
+                on_progress(len(results), total, result)
+
+        if self.offline:
+            for article in articles:
+                report(FullTextResult(article.id, "offline", error="offline",
+                                      title=article.title))
+            return results
+        async with self._fetcher(self.settings.full_text_concurrency) as fetcher:
+
+            async def one(article: Article) -> None:
+                try:
+                    result = await self._fetch_full_one(article, fetcher, force)
+                except StoreError as exc:
+                    result = FullTextResult(article.id, "error", error=str(exc))
+                except Exception as exc:  # noqa: BLE001 - one page must not stop the rest
+                    result = FullTextResult(article.id, "error",
+                                            error=f"internal error: {type(exc).__name__}: {exc}")
+                result.title = article.title
+                report(result)
+
+            await asyncio.gather(*(one(a) for a in articles))
+        order = {a.id: i for i, a in enumerate(articles)}
+        results.sort(key=lambda r: order.get(r.article_id, 0))
+        return results
+
+    async def _fetch_full_one(self, article: Article, fetcher: Any, force: bool
+                              ) -> FullTextResult:
+        old = self.full_text(article) or {}
+        if old.get("html") and not force:
+            return FullTextResult(article.id, "skipped")
+        link = article.link
+        if not link.lower().startswith(("http://", "https://")):
+            reason = "the article has no web address" if not link else \
+                f"its link is not a web page ({link[:60]})"
+            return FullTextResult(article.id, "error", error=reason)
+        fetched = await fetcher.fetch_page(link)
+        if fetched.status == "error" and fetched.network_down:
+            return FullTextResult(article.id, "offline", error=f"offline ({fetched.error})")
+        error = ""
+        extracted = None
+        if fetched.status == "error":
+            error = fetched.error
+        else:
+            from reader.extract import ExtractError, extract
+
+            try:
+                extracted = await asyncio.to_thread(
+                    extract, fetched.body, fetched.final_url or link, fetched.content_type)
+            except ExtractError as exc:
+                error = str(exc)
+        now = time.time()
+        if extracted is None:
+            doc = dict(old, error=one_line(error), error_at=now)
+            doc.setdefault("url", link)
+            await self.write(self._save_full, article, doc)
+            return FullTextResult(article.id, "error", error=doc["error"])
+        doc = {"url": link, "final_url": fetched.final_url or link, "fetched_at": now,
+               "html": extracted.html, "title": one_line(extracted.title), "error": ""}
+        await self.write(self._save_full, article, doc)
+        return FullTextResult(article.id, "ok")
+
+    def _save_full(self, article: Article, doc: dict[str, Any]) -> None:
+        """Store a full-text document (writer thread); kept copies get the text too."""
+        self._need_lock()
+        if self._feed_of(article.feed_key) is not None:
+            self.store.save_full(article.feed_key, article.id, doc)
+        self._full_memo.pop(article.id, None)
+        if not doc.get("html"):
+            return
+        full = {"full_html": doc["html"], "full_url": doc.get("final_url") or doc["url"],
+                "full_fetched_at": doc["fetched_at"]}
+        tables = {}
+        for name, copies in (("bookmarks", self.bookmarks()), ("kept", self._kept_docs())):
+            if article.id in copies:
+                copies = dict(copies)
+                copies[article.id] = dict(copies[article.id],
+                                          body=dict(copies[article.id]["body"], **full))
+                tables[name] = copies
+        if tables:
+            self.store.save_marks(**tables)
+            self._bookmarks = tables.get("bookmarks", self._bookmarks)
+            self._kept = tables.get("kept", self._kept)
+
+    def text(self, article: Article, *, prefer: str = "auto", defer_save: bool = False
+             ) -> ArticleText:
+        """What to show for an article: the fetched full text when there is one (`prefer`
+        "auto" or "full"), else the feed's own text (`prefer` "feed"), as Markdown."""
+        full = self.full_text(article) or {}
+        has_full = bool(full.get("html"))
+        info = {"full_available": has_full, "full_error": full.get("error", ""),
+                "full_fetched_at": full.get("fetched_at", 0.0),
+                "full_url": full.get("final_url") or full.get("url", "")}
+        if has_full and prefer != "feed":
+            from reader import convert
+
+            key = convert.cache_key(full["html"], base_url=info["full_url"],
+                                    extra_rules=self.settings.site_rules or None)
+            memo = self._full_memo.get(article.id)
+            if memo is None or memo[0] != key:
+                result = convert.convert(full["html"], base_url=info["full_url"],
+                                         extra_rules=self.settings.site_rules or None)
+                memo = self._full_memo[article.id] = (key, result)
+                while len(self._full_memo) > 64:
+                    del self._full_memo[next(iter(self._full_memo))]
+            return ArticleText(markdown=memo[1].markdown, links=memo[1].links, source="full",
+                               **info)
+        converted = self.converted(article, defer_save=defer_save)
+        return ArticleText(markdown=converted.markdown, links=converted.links,
+                           source="summary" if converted.summary_only else "feed", **info)
+
     def save_conversions(self) -> None:
         """Write converted Markdown still held in memory (one rewrite per feed touched)."""
         for feed_key in sorted(self._unsaved_bodies):
@@ -712,8 +1064,17 @@ class Library:
             "at": time.time(),
             "article": article.to_json() | {"fetched_at": article.fetched_at,
                                             "feed_tags": list(feed.tags) if feed else []},
-            "body": {k: body.get(k, "") for k in ("content_html", "summary_html", "base_url")},
+            "body": {k: body.get(k, "") for k in ("content_html", "summary_html", "base_url")}
+            | self._full_fields(article),
         }
+
+    def _full_fields(self, article: Article) -> dict[str, Any]:
+        """The fetched full text, as kept in a copy's body (empty when there is none)."""
+        full = self.full_text(article) or {}
+        if not full.get("html"):
+            return {}
+        return {"full_html": full["html"], "full_url": full.get("final_url") or full["url"],
+                "full_fetched_at": full.get("fetched_at", 0.0)}
 
     def _copies(self) -> dict[str, dict[str, Any]]:
         """Every kept copy, article id -> copy: the annotated ones, then the bookmarked ones."""
@@ -739,8 +1100,8 @@ class Library:
             for aid in touched:
                 body = changed[aid]
                 doc = merged[aid]
-                copies[aid] = dict(copies[aid], body={k: body[k] for k in (
-                    "content_html", "summary_html", "base_url")})
+                copies[aid] = dict(copies[aid], body=dict(copies[aid]["body"], **{
+                    k: body[k] for k in ("content_html", "summary_html", "base_url")}))
                 copies[aid]["article"] = dict(copies[aid]["article"], title=doc["title"],
                                               link=doc["link"], author=doc["author"])
             tables[name] = copies
@@ -875,6 +1236,20 @@ def clean_tags(tags: Iterable[str]) -> list[str]:
         if tag and tag not in out:
             out.append(tag)
     return out
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _tree_size(folder: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        total += sum(_size(Path(root) / name) for name in files)
+    return total
 
 
 def _doc_date(doc: dict[str, Any]) -> float:

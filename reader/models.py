@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -178,10 +179,62 @@ class FeedResult:
     feed_key: str
     url: str
     status: str
-    """One of: "new" (articles stored), "unchanged" (304 / same body), "error"."""
+    """One of: "new" (articles stored), "unchanged" (304 / same body), "error", "offline"
+    (not fetched: the reader is offline, or no network answered; nothing is recorded)."""
     new: int = 0
     updated: int = 0
     error: str = ""
     warning: str = ""
     new_url: str = ""
     """Set when a permanent redirect moved the feed."""
+    new_ids: list[str] = field(default_factory=list)
+    """Ids of the articles this refresh added (for fetching their full text)."""
+    network_down: bool = False
+    """The error said nothing answered (refused, DNS, timeout), not that a server failed."""
+
+
+@dataclass
+class FullTextResult:
+    """What fetching one article's web page did."""
+
+    article_id: str
+    status: str
+    """"ok" (full text stored), "error" (reason in `error`; the feed text stays),
+    "skipped" (already fetched) or "offline"."""
+    error: str = ""
+    title: str = ""
+    """The article's title, for progress lines."""
+
+
+@dataclass
+class ArticleText:
+    """The text of an article to show: the fetched full text or the feed's own text."""
+
+    markdown: str
+    links: list[Any]
+    """reader.convert.Link objects, in number order."""
+    source: str
+    """"full" (fetched from the article's page), "feed" (the feed's full content) or
+    "summary" (the feed carries only a summary)."""
+    full_available: bool = False
+    """A fetched full text exists (so a toggle can switch to it)."""
+    full_error: str = ""
+    """Why the last full-text fetch failed, if it did."""
+    full_fetched_at: float = 0.0
+    full_url: str = ""
+    """The page the full text came from."""
+
+    def describe(self) -> str:
+        """One line saying which text is shown, and what else there is."""
+        if self.source == "full":
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.full_fetched_at))
+            line = f"full article, fetched {when} from {self.full_url}"
+        elif self.source == "summary":
+            line = "the feed's summary"
+        else:
+            line = "the feed's text"
+        if self.source != "full" and self.full_available:
+            line += " (a fetched full text exists)"
+        if self.full_error:
+            line += f"; full text failed: {self.full_error}"
+        return line

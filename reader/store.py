@@ -8,6 +8,7 @@ Layout (nothing is one big file):
   cache/feeds/<feed>.json      per feed: HTTP validators + article metadata      (disposable)
   cache/bodies/<feed>.json     per feed: article HTML and converted Markdown     (disposable)
   cache/status.json            last refresh outcome of every feed                (disposable)
+  cache/full/<feed>/<id>.json  full text fetched from an article's page          (disposable)
 Marking one article read rewrites one small read file; opening the reader reads the metadata
 files only; bodies are read when an article is shown.
 """
@@ -419,6 +420,10 @@ class Store:
         data = load_json_file(path, self._corrupt, tinydb_shape) or {}
         return {doc["id"]: doc for doc in data.get("bodies", {}).values()}
 
+    def has_bodies(self, feed_key: str) -> bool:
+        """True when the feed's body file is there (a lost one is restored by a full fetch)."""
+        return (self.cache_dir / "bodies" / f"{feed_key}.json").exists()
+
     def save_bodies(self, feed_key: str, bodies: dict[str, dict[str, Any]]) -> None:
         db = self._open(self.cache_dir / "bodies" / f"{feed_key}.json", durable=True)
         db.storage._data = {}
@@ -428,6 +433,35 @@ class Store:
         self._feed_dbs.pop(feed_key, None)
         for sub in ("feeds", "bodies"):
             (self.cache_dir / sub / f"{feed_key}.json").unlink(missing_ok=True)
+        folder = self.cache_dir / "full" / feed_key
+        if folder.is_dir():
+            for path in folder.iterdir():
+                path.unlink(missing_ok=True)
+            folder.rmdir()
+
+    # -- full text fetched from article pages (disposable, one small file per article) ------
+    def _full_path(self, feed_key: str, article_id: str) -> Path:
+        return self.cache_dir / "full" / feed_key / f"{article_id}.json"
+
+    def load_full(self, feed_key: str, article_id: str) -> dict[str, Any] | None:
+        """{url, final_url, fetched_at, html, title, error, ...} or None."""
+        return load_json_file(self._full_path(feed_key, article_id), self._corrupt)
+
+    def save_full(self, feed_key: str, article_id: str, doc: dict[str, Any]) -> None:
+        payload = json.dumps(doc, separators=(",", ":")).encode("utf-8")
+        write_or_explain(self._full_path(feed_key, article_id), payload)
+
+    def full_ids(self, feed_key: str) -> set[str]:
+        """Ids of a feed's articles with a full-text file (fetched or failed)."""
+        try:
+            names = os.listdir(self.cache_dir / "full" / feed_key)
+        except OSError:
+            return set()
+        return {n[:-5] for n in names if n.endswith(".json") and not n.startswith(".")}
+
+    def delete_full(self, feed_key: str, article_ids: Iterable[str]) -> None:
+        for aid in article_ids:
+            self._full_path(feed_key, aid).unlink(missing_ok=True)
 
     # -- refresh status (disposable) -----------------------------------------------------------
     def load_status(self) -> dict[str, dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,6 +14,23 @@ from pathlib import Path
 import pytest
 
 from reader.locations import Paths
+
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "ip6-localhost"}
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _loopback_only(host: object, *args: object, **kwargs: object) -> object:
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    if name not in _LOOPBACK and not name.startswith("127."):
+        raise socket.gaierror(socket.EAI_NONAME, f"tests never touch the internet ({name})")
+    return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test touches the internet: names other than loopback do not resolve in-process
+    (sample feeds link to real sites; an automatic full-text fetch must not reach them)."""
+    monkeypatch.setattr(socket, "getaddrinfo", _loopback_only)
 
 
 @pytest.fixture
