@@ -26,7 +26,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList
 
 from reader.library import Library
-from reader.models import Article, FeedResult
+from reader.models import Article, ArticleText, FeedResult
 from reader.ui.screens.dialogs import HelpScreen, SearchScreen
 from reader.ui.screens.notes import AskScreen, ConfirmScreen, NoteEditor
 from reader.ui.widgets.article_view import ArticleView
@@ -112,7 +112,10 @@ class ReaderApp(App[None]):
     def __init__(self, library: Library, *, offline: bool = False) -> None:
         super().__init__()
         self.library = library
-        self.offline = offline
+        if offline:
+            library.offline = True
+        self.prefer: dict[str, str] = {}
+        """article id -> "full" or "feed": the text the user toggled to with t."""
         self.view: View = View("all")
         """What the article list shows."""
         self.reading: Article | None = None
@@ -130,6 +133,11 @@ class ReaderApp(App[None]):
         elif theme:
             self.theme_problem = (f"unknown theme {theme!r} in config.toml; "
                                   f"themes: {', '.join(sorted(self.available_themes))}")
+
+    @property
+    def offline(self) -> bool:
+        """Started offline (--offline / config), or the last refresh reached no network."""
+        return self.library.offline or self.library.network_down
 
     # -- layout ---------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
@@ -169,7 +177,7 @@ class ReaderApp(App[None]):
         self.focus_pane(self.feed_list)
         self.load_everything()
         interval = self.library.settings.refresh_interval_minutes
-        if interval and not self.offline:
+        if interval and not self.library.offline:
             self.set_interval(interval * 60, self.action_refresh_all)
             oldest = min((f.last_checked for f in self.library.feeds()), default=0)
             if time.time() - oldest > interval * 60:
@@ -330,26 +338,101 @@ class ReaderApp(App[None]):
             self.article_view.show_message("Loading…")
 
     @work(exclusive=True, group="convert")
-    async def _convert(self, article: Article) -> None:
+    async def _convert(self, article: Article, keep_place: bool = False) -> None:
         # The Markdown cache is written when the app quits, not while the reader waits.
-        converted = await self.library.write(
-            functools.partial(self.library.converted, defer_save=True), article)
+        text = await self.library.write(functools.partial(
+            self.library.text, prefer=self.prefer.get(article.id, "auto"), defer_save=True),
+            article)
         if self.reading is None or self.reading.id != article.id:
             return
-        self.links = list(converted.links)
+        self.links = list(text.links)
         header = [
             ("Feed", article.feed_title),
             ("Author", article.author),
             ("Date", time.strftime("%Y-%m-%d %H:%M", time.localtime(article.date))
              if article.date else ""),
             ("Link", article.link),
+            ("Text", text.describe() + _text_hint(text)),
         ]
         notes = self.library.notes(article.id)
-        self.article_view.show(article.id, header, article.title, converted.markdown,
+        place = self.article_view.scroll_y if keep_place else 0
+        self.article_view.show(article.id, header, article.title, text.markdown,
                                quotes=[n.quote for n in notes])
+        if place:
+            self.article_view.scroll_to(0, place, animate=False)
         self.notes_pane.show_notes(notes)
         if not article.read:
             self._set_read(article, True)
+
+    # -- full text ----------------------------------------------------------------------------
+    def action_fetch_full(self) -> None:
+        """Fetch the article's web page now and show its main text."""
+        article = self._target_article()
+        if article is None:
+            self.status.set(message="choose an article first")
+            return
+        if self.library.offline:
+            self.status.set(message="offline: the full article cannot be fetched now")
+            return
+        self._fetch_full(article)
+
+    @work(group="fulltext-one")
+    async def _fetch_full(self, article: Article) -> None:
+        self.status.set(message=f"fetching the full article: {_short(article.title)}")
+        try:
+            results = await self.library.fetch_full([article], force=True)
+        except Exception as exc:  # noqa: BLE001 - say it, keep the feed text
+            self.status.set(message=f"full text failed: {exc}")
+            return
+        result = results[0]
+        if result.status == "ok":
+            self.prefer.pop(article.id, None)
+            self.status.set(message="showing the full article (t: the feed's text)")
+        elif result.status == "offline":
+            self.library.network_down = True
+            self.status.set(offline=True, message=f"full text not fetched: {result.error}")
+        else:
+            self.status.set(message=f"full text failed: {result.error}; the feed's text stays")
+        if self.reading is not None and self.reading.id == article.id:
+            self._convert(article, keep_place=result.status != "ok")
+
+    def action_toggle_text(self) -> None:
+        """Switch the article view between the fetched full text and the feed's text."""
+        article = self.reading
+        if article is None:
+            self.status.set(message="open an article first")
+            return
+        if self.library.full_text(article) is None or \
+                not (self.library.full_text(article) or {}).get("html"):
+            self.status.set(message="no full text yet: f fetches the article's page")
+            return
+        now = self.prefer.get(article.id, "full")
+        self.prefer[article.id] = "feed" if now == "full" else "full"
+        self.status.set(message="showing the feed's text" if now == "full"
+                        else "showing the full article")
+        self._convert(article)
+
+    @work(exclusive=True, group="fulltext")
+    async def _fetch_new_full_texts(self, new_ids: list[str]) -> None:
+        """After a refresh: full text of new articles of full-text feeds, in the background."""
+        targets = await self.library.write(self.library.full_text_targets, new_ids)
+        if not targets or self.library.offline:
+            return
+
+        def progress(done: int, total: int, result: Any) -> None:
+            self.status.set(progress=f"full text {done}/{total}" if done < total else "")
+            if result.status == "ok" and self.reading is not None \
+                    and self.reading.id == result.article_id \
+                    and self.prefer.get(result.article_id) != "feed":
+                self._convert(self.reading, keep_place=True)
+
+        results = await self.library.fetch_full(targets, progress)
+        self.status.set(progress="")
+        failed = sum(r.status == "error" for r in results)
+        fetched = sum(r.status == "ok" for r in results)
+        if fetched or failed:  # pages that could not be reached at all say nothing here
+            self.status.set(message=f"full text of {fetched} new articles fetched"
+                            + (f", {failed} failed (f retries)" if failed else ""))
 
     # -- notes ------------------------------------------------------------------------------
     def _selected_quote(self) -> str:
@@ -703,8 +786,9 @@ class ReaderApp(App[None]):
 
     def start_refresh(self, keys: list[str] | None) -> None:
         """Refresh in the background (ignored offline or while a refresh runs)."""
-        if self.offline:
-            self.status.set(message="offline: not refreshing (started with --offline)")
+        if self.library.offline:
+            self.status.set(message="offline: not refreshing (started with --offline "
+                                    "or offline = true in config.toml)")
             return
         if self.refreshing:
             self.status.set(message="a refresh is already running")
@@ -725,12 +809,20 @@ class ReaderApp(App[None]):
             self.refreshing = False
         failed = [r for r in results if r.status == "error"]
         new = sum(r.new for r in results)
-        message = f"{len(results)} feeds refreshed, {new} new articles"
+        offline = [r for r in results if r.status == "offline"]
+        if self.library.network_down:
+            reason = offline[0].error.removeprefix("offline (").removesuffix(")")
+            message = f"no feed server answered ({reason}); showing what is cached"
+        else:
+            message = f"{len(results)} feeds refreshed, {new} new articles"
         if failed:
             names = ", ".join(self._feed_title(r.feed_key) for r in failed[:3])
             message += f", {len(failed)} failed ({names}{'…' if len(failed) > 3 else ''})"
-        self.status.set(progress="", message=message)
+        self.status.set(progress="", message=message, offline=self.offline)
         self._after_refresh()
+        new_ids = [i for r in results for i in r.new_ids]
+        if new_ids and not self.offline:
+            self._fetch_new_full_texts(new_ids)
 
     def _feed_title(self, key: str) -> str:
         return next((f.title for f in self.library.feeds() if f.key == key), key)
@@ -811,6 +903,19 @@ class ReaderApp(App[None]):
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
 
+
+
+def _short(text: str, width: int = 50) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _text_hint(text: ArticleText) -> str:
+    """What the full-text keys would do for this article."""
+    if text.source == "full":
+        return "  (t: the feed's text)"
+    if text.full_available:
+        return "  (t: the full article)"
+    return "  (f: fetch the full article)"
 
 
 def run_app(library: Library, *, offline: bool) -> None:

@@ -57,6 +57,8 @@ ARTICLE_ACTIONS = (
     Binding("b", "app.toggle_bookmark", "Bookmark", id="toggle_bookmark"),
     Binding("a", "app.annotate", "Note", id="annotate"),
     Binding("o", "app.open_in_browser", "Browser", id="open_in_browser"),
+    Binding("f", "app.fetch_full", "Full text", id="fetch_full"),
+    Binding("t", "app.toggle_text", "Full/feed text", show=False, id="toggle_text"),
 )
 """Keys that act on an article, the same in the article list and the article view."""
 
