@@ -789,15 +789,19 @@ class Library:
     def _feed_of(self, feed_key: str) -> Feed | None:
         return next((f for f in self._feeds if f.key == feed_key), None)
 
-    def wants_full_text(self, article: Article) -> bool:
-        """Whether this article's page is fetched automatically: the feed's `full_text`
-        option, else [full_text] feeds ("summary-only" articles, "all" or "none")."""
-        feed = self._feed_of(article.feed_key)
+    def _full_text_rule(self, feed: Feed | None) -> bool | None:
+        """True: fetch every article's page; False: none; None: summary-only articles."""
         option = self.settings.feed_option(feed.url, "full_text") if feed else None
         if isinstance(option, bool):
             return option
         mode = self.settings.full_text_feeds
-        return mode == "all" or (mode == "summary-only" and not article.has_content)
+        return True if mode == "all" else None if mode == "summary-only" else False
+
+    def wants_full_text(self, article: Article) -> bool:
+        """Whether this article's page is fetched automatically: the feed's `full_text`
+        option, else [full_text] feeds ("summary-only" articles, "all" or "none")."""
+        rule = self._full_text_rule(self._feed_of(article.feed_key))
+        return rule if rule is not None else not article.has_content
 
     def full_text(self, article: Article) -> dict[str, Any] | None:
         """The fetched full text {url, final_url, fetched_at, html, title, error, error_at}
@@ -822,27 +826,45 @@ class Library:
         and annotated ones whose feed text is only a summary. `retry`: also those whose last
         fetch failed."""
         wanted = set(ids) if ids is not None else None
+        if wanted is not None and not wanted:
+            return []
         kept = self.kept_ids() if wanted is None else set()
-        out = []
-        have: dict[str, set[str]] = {}
-        for article in self.articles():
-            if wanted is not None and article.id not in wanted:
+        bookmarks, counts = self.bookmarks(), self.annotated()
+        out: list[Article] = []
+        for feed in self._feeds:
+            rule = self._full_text_rule(feed)
+            if rule is False and not kept:
                 continue
-            if not (self.wants_full_text(article)
-                    or (article.id in kept and not article.has_content)):
+            docs = self._feed_docs(feed.key)
+            chosen = [d for d in docs if (wanted is None or d["id"] in wanted) and (
+                rule is True or (rule is None and not d.get("has_content"))
+                or (d["id"] in kept and not d.get("has_content")))]
+            if not chosen:
                 continue
-            if not article.link.lower().startswith(("http://", "https://")):
-                continue
-            if article.feed_key not in have:
-                have[article.feed_key] = self.store.full_ids(article.feed_key)
-            if article.id in have[article.feed_key]:
-                doc = self.full_text(article) or {}
-                if doc.get("html") or (doc.get("error") and not retry):
+            have = self.store.full_ids(feed.key)
+            read = self.store.read_ids(feed.key)
+            for doc in chosen:
+                article = self._to_article(doc, feed, read, bookmarks, counts)
+                if self._needs_fetch(article, doc["id"] in have, retry):
+                    out.append(article)
+        if wanted is None:  # kept articles whose feed is gone: their copies get the text
+            cached = {d["id"] for f in self._feeds for d in self._feed_docs(f.key)}
+            for aid, copy in self._copies().items():
+                if aid in cached or copy["article"].get("summary_only") is False:
                     continue
-            elif (self._copy_body(article.id) or {}).get("full_html"):
-                continue
-            out.append(article)
+                article = _article_from_copy(copy, bookmarked=aid in bookmarks,
+                                             notes=counts.get(aid, 0))
+                if self._needs_fetch(article, False, retry):
+                    out.append(article)
         return out
+
+    def _needs_fetch(self, article: Article, has_file: bool, retry: bool) -> bool:
+        if not article.link.lower().startswith(("http://", "https://")):
+            return False
+        if has_file:
+            doc = self.full_text(article) or {}
+            return not doc.get("html") and (retry or not doc.get("error"))
+        return not (self._copy_body(article.id) or {}).get("full_html")
 
     def fetch_full_blocking(self, articles: list[Article],
                             on_progress: Callable[[int, int, FullTextResult], None] | None = None,
