@@ -45,18 +45,20 @@ COMPLETE_EVERY = 5
 RUNS = int(os.environ.get("READER_CRASH_RUNS", "50"))
 
 
-def feed_body(n: int, generation: int) -> bytes:
-    """Feed n at a generation: items slide by one per generation, the newest changes text."""
+def feed_body(n: int, generation: int, base: str) -> bytes:
+    """Feed n at a generation: items slide by one per generation. Summary-only items whose
+    links point at the loopback server (`base`), so the automatic full-text fetch of a refresh
+    runs too (the pages 404: the summary is kept) and never leaves the machine."""
     items = []
     for i in range(generation, generation + ITEMS):
         items.append(
             f"<item><guid>f{n}-i{i}</guid><title>Feed {n} item {i}</title>"
-            f"<link>https://example.com/{n}/{i}</link>"
+            f"<link>{base}/page/{n}/{i}</link>"
             f"<pubDate>Mon, 06 Sep 2021 16:{i % 60:02d}:00 +0000</pubDate>"
             f"<description>&lt;p&gt;Item {i} of feed {n}, generation {generation}. "
             + "Some words to make a body. " * 8 + "&lt;/p&gt;</description></item>")
     return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-            f"<title>Feed {n}</title><link>https://example.com/{n}</link>"
+            f"<title>Feed {n}</title><link>{base}/site/{n}</link>"
             + "".join(items) + "</channel></rss>").encode()
 
 
@@ -174,8 +176,9 @@ def test_sigkill_refresh_and_note_maker_at_random_moments(paths: Paths,
     rng = random.Random(seed)
     tag = f"[seed {seed}, replay with READER_CRASH_SEED={seed} READER_CRASH_RUNS={RUNS}]"
     generation = [0] * FEEDS
+    base = server.url("")
     for n in range(FEEDS):
-        server.routes[f"/f{n}"] = Route(feed_body(n, 0), etag=f'"{n}-0"')
+        server.routes[f"/f{n}"] = Route(feed_body(n, 0, base), etag=f'"{n}-0"')
     lib = Library(paths, Settings())
     lib.acquire()
     for n in range(FEEDS):
@@ -193,7 +196,7 @@ def test_sigkill_refresh_and_note_maker_at_random_moments(paths: Paths,
         if kills % 2 == 0:  # a refresh with real work to do, killed at a random moment
             for n in rng.sample(range(FEEDS), CHANGED_PER_CYCLE):
                 generation[n] += 1
-                server.routes[f"/f{n}"] = Route(feed_body(n, generation[n]),
+                server.routes[f"/f{n}"] = Route(feed_body(n, generation[n], base),
                                                 etag=f'"{n}-{generation[n]}"')
             delay = rng.uniform(0.1, 2.0)
             proc = subprocess.Popen([sys.executable, "-m", "reader", "refresh"], env=env,
@@ -233,6 +236,7 @@ def test_sigkill_refresh_and_note_maker_at_random_moments(paths: Paths,
             assert b"Traceback" not in done.stderr, where
             _check_store(paths, expected, where + " after a complete refresh")
     assert expected.notes, f"no note was ever saved {tag}"
+    assert any(h.path.startswith("/page/") for h in server.hits)  # full text was fetched too
     final = _check_store(paths, expected, f"end {tag}")
     total = sum(len(final.articles(f.key)) for f in final.feeds()[:3])
     assert total >= 3 * ITEMS
