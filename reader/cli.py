@@ -266,14 +266,6 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
     titles = {k: f.title if f.title == f.url else f"{f.title} ({f.url})" for k, f in feeds.items()}
     failed = [r for r in results if r.status == "error"]
     offline = [r for r in results if r.status == "offline"]
-    full: list[FullTextResult] = []
-    if library.network_down:
-        pass  # nothing answered: fetching article pages would only time out again
-    elif getattr(args, "full_text", False) or args.command == "sync-offline":
-        full = _fetch_full(library, library.full_text_targets(retry=True), args.json)
-    elif not getattr(args, "no_full_text", False) and not offline:
-        new_ids = [i for r in results for i in r.new_ids]
-        full = _fetch_full(library, library.full_text_targets(new_ids), args.json)
     if args.json:
         _print_json({
             "feeds": [{"key": r.feed_key, "url": r.url, "title": feeds[r.feed_key].title,
@@ -285,7 +277,7 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
             "failed": len(failed),
             "offline": len(offline),
             "full_text": [{"id": r.article_id, "status": r.status, "error": r.error or None}
-                          for r in full],
+                          for r in _full_after_refresh(args, library, results, offline)],
         })
     else:
         for r in results:
@@ -304,11 +296,26 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
         unchanged = sum(r.status == "unchanged" for r in results)
         print(f"{len(results)} feeds refreshed: {sum(r.new for r in results)} new articles, "
               f"{sum(r.updated for r in results)} updated, {unchanged} feeds unchanged, "
-              f"{len(failed)} failed" + (f", {len(offline)} offline" if offline else ""))
-        _report_full(library, full)
+              f"{len(failed)} failed" + (f", {len(offline)} offline" if offline else ""),
+              flush=True)
+        _report_full(library, _full_after_refresh(args, library, results, offline))
     if failed or (offline and not library.offline):
         return EXIT_FEEDS_FAILED
     return EXIT_OK
+
+
+def _full_after_refresh(args: argparse.Namespace, library: Library, results: list[FeedResult],
+                        offline: list[FeedResult]) -> list[FullTextResult]:
+    """The full texts a refresh fetches once its feeds are stored: new articles' of full-text
+    feeds; every missing one with --full-text and sync-offline; none with --no-full-text."""
+    if library.network_down:
+        return []  # nothing answered: fetching article pages would only time out again
+    if getattr(args, "full_text", False) or args.command == "sync-offline":
+        return _fetch_full(library, library.full_text_targets(retry=True), args.json)
+    if not getattr(args, "no_full_text", False) and not offline:
+        new_ids = [i for r in results for i in r.new_ids]
+        return _fetch_full(library, library.full_text_targets(new_ids), args.json)
+    return []
 
 
 def _fetch_full(library: Library, articles: list[Article], quiet: bool) -> list[FullTextResult]:
