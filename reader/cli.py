@@ -361,6 +361,8 @@ def cmd_fetch_full(args: argparse.Namespace, library: Library) -> int:
 
 
 def _mb(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
     return f"{size / (1024 * 1024):.1f} MB" if size >= 100 * 1024 else f"{size / 1024:.0f} KB"
 
 

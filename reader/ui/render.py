@@ -25,6 +25,7 @@ RULE = Style(dim=True)
 
 _INLINE = re.compile(
     r"(?P<esc>\\[\\`*_{}\[\]()#+\-.!|>~<&])"
+    r"|(?P<linked>\[!\[(?P<lalt>(?:\\.|[^\]\\])*)\]\[(?P<linum>\d+)\]\]\[(?P<lanum>\d+)\])"
     r"|(?P<image>!\[(?P<alt>(?:\\.|[^\]\\])*)\]\[(?P<inum>\d+)\])"
     r"|(?P<link>\[(?P<ltext>(?:\\.|[^\]\\])+)\]\[(?P<lnum>\d+)\])"
     r"|(?P<code>`(?P<ctext>[^`]+)`)"
@@ -46,6 +47,11 @@ def inline(text: str, base: Style | None = None) -> Text:
         kind = match.lastgroup
         if match.group("esc"):
             out.append(match.group("esc")[1])
+        elif match.group("linked"):  # an image that links somewhere (often the full size)
+            alt = _UNESCAPE.sub(r"\1", match.group("lalt")) or "image"
+            out.append(f"[image: {alt}]", DIM)
+            out.append(f"[{match.group('linum')}]", LINK_NUMBER)
+            out.append(f"[{match.group('lanum')}]", LINK_NUMBER)
         elif match.group("image"):
             alt = _UNESCAPE.sub(r"\1", match.group("alt")) or "image"
             out.append(f"[image: {alt}]", DIM)

@@ -48,3 +48,12 @@ def test_images_show_their_alt_text_and_number() -> None:
     md = convert('<p><img src="/a.png" alt="A chart"></p>', base_url="https://x.example/").markdown
     out = lines(md)
     assert out[0] == "[image: A chart][1]" and out[-1] == "[1] https://x.example/a.png (image)"
+
+
+def test_an_image_inside_a_link_shows_as_an_image_with_both_numbers() -> None:
+    md = convert('<p><a href="/big.jpg"><img src="/small.jpg" alt="Mattis at NATO"></a></p>',
+                 base_url="https://x.example/").markdown
+    out = lines(md)
+    assert out[0] == "[image: Mattis at NATO][2][1]", out
+    assert "[1] https://x.example/big.jpg" in out
+    assert "[2] https://x.example/small.jpg (image)" in out
