@@ -289,3 +289,42 @@ def test_library_fetch_full_reports_progress(paths: Paths, amn_site: FeedServer)
         assert lib.text(targets[0], prefer="feed").source == "summary"
     finally:
         lib.release()
+
+
+def test_dns_failures_and_timeouts_everywhere_read_as_offline(paths: Paths) -> None:
+    import httpx
+
+    def no_network(request: httpx.Request) -> httpx.Response:
+        if request.url.host.endswith(".slow"):
+            raise httpx.ConnectTimeout("timed out", request=request)
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+    lib = Library(paths, Settings(), transport=httpx.MockTransport(no_network))
+    lib.acquire()
+    try:
+        for i in range(12):
+            lib.add_feed(f"https://site{i}.{'slow' if i % 2 else 'example'}/feed")
+        results = lib.refresh_blocking()
+        assert {r.status for r in results} == {"offline"} and len(results) == 12
+        assert lib.network_down
+        assert all(f.last_error == "" and not f.last_checked for f in lib.feeds())
+    finally:
+        lib.release()
+
+
+def test_one_feed_answering_means_the_others_really_failed(paths: Paths, server: FeedServer
+                                                           ) -> None:
+    server.routes["/ok"] = Route(summary_feed(server, [("a", "A")], content=True))
+    lib = Library(paths, Settings(connect_timeout=2))
+    lib.acquire()
+    try:
+        lib.add_feed(server.url("/ok"))
+        lib.add_feed("http://127.0.0.1:9/feed")  # the discard port: connection refused
+        results = {r.url: r for r in lib.refresh_blocking()}
+        assert results[server.url("/ok")].status == "new"
+        refused = results["http://127.0.0.1:9/feed"]
+        assert refused.status == "error" and "cannot connect" in refused.error
+        assert not lib.network_down
+        assert "cannot connect" in lib.find_feed("http://127.0.0.1:9/feed").last_error
+    finally:
+        lib.release()
