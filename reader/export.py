@@ -204,7 +204,7 @@ def export_notes(library: Library, folder: Path, *, with_article: bool = False) 
         feed = feeds.get(article.feed_key)
         tags = list(feed.tags) if feed else list((copy or {}).get("article", {})
                                                  .get("feed_tags", []))
-        markdown = library.converted(article).markdown if with_article else None
+        markdown = library.text(article).markdown if with_article else None
         text = render(article, library.notes(aid), tags=tags, bookmarked=aid in bookmarks,
                       article_markdown=markdown)
         target = _target(root, article, existing, taken)
