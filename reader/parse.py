@@ -92,8 +92,9 @@ def _parse_xml(data: bytes, url: str, content_type: str) -> ParsedFeed:
             sanitize_html=False,
             resolve_relative_uris=False,
         )
-    except (ValueError, UnicodeError, RecursionError, OverflowError) as exc:
-        # feedparser's loose parser still has edge cases of its own (a charref in UTF-16).
+    except Exception as exc:  # a third-party parser on hostile bytes
+        # feedparser's loose parser has crashes of its own on broken documents, e.g. an
+        # AttributeError ('end_width') or a TypeError (int(None)) from a damaged <image>.
         raise ParseError(one_line(f"not a feed ({type(exc).__name__}: {exc})")) from None
     warning = ""
     if parsed.get("bozo"):

@@ -322,6 +322,14 @@ def test_invalid_character_references_in_broken_feeds(field: str, breakage: str,
     assert feed is not None and [e.guid for e in feed.entries] == ["g"]
 
 
+def test_feedparser_crash_on_a_broken_image_is_a_parse_error() -> None:
+    """An unclosed <title> in <image> made feedparser's loose parser raise TypeError
+    (int(None) in _end_width); found by test_mutated_seed_feeds."""
+    doc = (b'<rss version="2.0"><channel><title>t</title><image><title>x<link>y</link>'
+           b"<width>32</width></image><item><guid>g</guid></item></channel></rss><bad")
+    assert parse_or_refuse(doc) is None
+
+
 @fuzz(150)
 @given(st.sampled_from(sorted(SEED_DOCS)).flatmap(
     lambda name: st.tuples(st.just(name), mutated(SEED_DOCS[name]))))
