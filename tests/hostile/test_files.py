@@ -133,6 +133,8 @@ BAD_IMPORTS = {
     "doctype-after-8kb-comment": (LATE_DOCTYPE, "DOCTYPE"),
     "external-entity-utf16": (XXE.replace(b'"1.0"?>', b'"1.0" encoding="UTF-16"?>')
                               .decode().encode("utf-16"), "DOCTYPE"),
+    "latin1-urls": (b"https://caf\xe9.example/rss\n", "not UTF-8 text (byte 11)"),
+    "utf16-urls": ("https://a.example/rss\n".encode("utf-16"), "not UTF-8 text (byte 0)"),
     "empty": (b"", "no feeds found"),
     "only-comments": (b"# nothing here\n\n   \n", "no feeds found"),
     "only-junk-lines": (b"hello world\nthis is not a list\n", "no feeds found"),
