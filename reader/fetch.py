@@ -115,6 +115,8 @@ class _Inflater:
     def finish(self) -> bytes:
         if self._z is not None and not self._z.eof:
             self._add(self._z.flush())
+            if not self._z.eof:  # zlib keeps quiet about a stream cut short: a partial feed
+                raise zlib.error("the stream ends early (truncated)")
         return b"".join(self.parts)
 
 
