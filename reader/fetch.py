@@ -53,6 +53,27 @@ class TooLarge(Exception):
     """The body grew past the cap."""
 
 
+class RedirectRefused(ValueError):
+    """A redirect pointed at something other than http or https; the message says where."""
+
+
+async def _check_redirect(response: httpx.Response) -> None:
+    """Response hook: a redirect is followed only to http and https (never file:, data:,
+    javascript:, ftp: ...), whatever httpx would make of the Location."""
+    if not response.is_redirect:
+        return
+    location = response.headers.get("Location", "").strip()
+    try:
+        target = urllib.parse.urljoin(str(response.url), location)
+        scheme = urllib.parse.urlsplit(target).scheme.lower()
+    except ValueError:
+        scheme = ""
+    if scheme not in ("http", "https"):
+        what = f"a {scheme}: URL" if scheme else "an invalid URL"
+        raise RedirectRefused(f"redirected to {what}, which is never followed "
+                              "(only http and https)")
+
+
 def is_local(url: str) -> bool:
     """True for file:// URLs and plain paths."""
     scheme = urllib.parse.urlsplit(url).scheme.lower()
@@ -127,6 +148,8 @@ def is_network_down(exc: Exception) -> bool:
 
 def describe_http_error(exc: Exception) -> str:
     """Words for the user about a transport failure."""
+    if isinstance(exc, RedirectRefused):
+        return str(exc)
     if isinstance(exc, zlib.error):
         return f"corrupt compressed response: {exc}"
     if isinstance(exc, httpx.TooManyRedirects):
@@ -176,6 +199,7 @@ class Fetcher:
                      "Accept-Encoding": "gzip, deflate"},
             transport=transport,
             trust_env=False,
+            event_hooks={"response": [_check_redirect]},
         )
 
     async def __aenter__(self) -> Fetcher:
