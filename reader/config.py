@@ -22,6 +22,8 @@ class Settings:
     """Seconds to wait for a connection."""
     read_timeout: float = 30.0
     """Seconds to wait for data once connected."""
+    feed_timeout: float = 120.0
+    """Seconds for one whole feed (or page) download, however the server trickles it; 0: none."""
     max_download_mb: float = 20.0
     """Largest feed body accepted, measured after decompression."""
     refresh_interval_minutes: int = 0
@@ -62,6 +64,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "concurrency": ("concurrency", int),
         "connect_timeout": ("connect_timeout", (int, float)),
         "read_timeout": ("read_timeout", (int, float)),
+        "feed_timeout": ("feed_timeout", (int, float)),
         "max_download_mb": ("max_download_mb", (int, float)),
         "interval_minutes": ("refresh_interval_minutes", int),
         "offline": ("offline", bool),
@@ -83,6 +86,7 @@ EXAMPLE = """\
 concurrency = 16          # feeds fetched at once
 connect_timeout = 10      # seconds
 read_timeout = 30         # seconds
+feed_timeout = 120        # seconds for a whole download, however slowly it trickles
 max_download_mb = 20      # per feed, after decompression
 interval_minutes = 0      # auto-refresh in the app; 0 = off
 offline = false           # true: never touch the network (like --offline)

@@ -183,10 +183,14 @@ class Fetcher:
         concurrency: int = 16,
         connect_timeout: float = 10.0,
         read_timeout: float = 30.0,
+        feed_timeout: float = 120.0,
         max_bytes: int = 20 * 1024 * 1024,
         transport: httpx.AsyncBaseTransport | None = None,
     ):
         self.max_bytes = max_bytes
+        self.feed_timeout = feed_timeout
+        """Seconds for one whole fetch, redirects and body included: a server that sends one
+        byte at a time keeps every read under `read_timeout` but never gets past this."""
         self._semaphore = asyncio.Semaphore(concurrency)
         timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout,
                                 pool=None)
@@ -229,7 +233,11 @@ class Fetcher:
     async def _guarded(self, url: str, etag: str, last_modified: str, accept: str
                        ) -> FetchResult:
         try:
-            return await self._fetch_http(url, etag, last_modified, accept)
+            async with asyncio.timeout(self.feed_timeout or None):
+                return await self._fetch_http(url, etag, last_modified, accept)
+        except TimeoutError:
+            return FetchResult(url, "error", error=f"gave up after {self.feed_timeout:g} s: the "
+                                                   "server answers too slowly")
         except TooLarge:
             return self._too_large(url)
         except (httpx.HTTPError, httpx.InvalidURL, ValueError, OSError, zlib.error) as exc:

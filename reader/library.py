@@ -405,7 +405,7 @@ class Library:
 
         s = self.settings
         return Fetcher(concurrency=concurrency, connect_timeout=s.connect_timeout,
-                       read_timeout=s.read_timeout,
+                       read_timeout=s.read_timeout, feed_timeout=s.feed_timeout,
                        max_bytes=int(s.max_download_mb * 1024 * 1024), transport=self._transport)
 
     def _record_status(self, feed: Feed, result: FeedResult) -> None:

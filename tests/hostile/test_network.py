@@ -34,6 +34,7 @@ CONFIG = f"""\
 [refresh]
 connect_timeout = {CONNECT_TIMEOUT_S}
 read_timeout = {READ_TIMEOUT_S}
+feed_timeout = {FEED_TIMEOUT_S}
 max_download_mb = {CAP_MB}
 """
 REFRESH_BOUND_S = 15
@@ -142,6 +143,14 @@ def failed(o: Outcome, *reasons: str) -> None:
 def test_no_answer_at_all_times_out(tmp_path: Path, net: HostileServer) -> None:
     o = run(tmp_path, net, "silent", silent)
     failed(o, "timed out")
+    assert o.refresh_seconds < REFRESH_BOUND_S
+
+
+def test_one_byte_at_a_time_gives_up_at_the_feed_deadline(tmp_path: Path,
+                                                          net: HostileServer) -> None:
+    """Every read comes well inside read_timeout: only the whole-fetch deadline stops it."""
+    o = run(tmp_path, net, "slow-loris", slow_loris)
+    failed(o, f"gave up after {FEED_TIMEOUT_S} s")
     assert o.refresh_seconds < REFRESH_BOUND_S
 
 
