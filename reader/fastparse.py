@@ -61,7 +61,10 @@ def _rfc822(value: str) -> float | None:
         if iso is None:
             raise GiveUp(f"date {value!r}")
         return iso
-    return float(email.utils.mktime_tz(parsed))
+    try:
+        return float(email.utils.mktime_tz(parsed))
+    except (ValueError, OverflowError):  # "31 Feb 99999": feedparser drops such a date
+        raise GiveUp(f"date {value!r}") from None
 
 
 def _iso(value: str, strict: bool = True) -> float | None:
