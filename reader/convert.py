@@ -33,7 +33,7 @@ from reader.textutil import strip_control
 
 log = logging.getLogger(__name__)
 
-CONVERTER_VERSION = 1
+CONVERTER_VERSION = 2  # 2: bidi override controls dropped (textutil)
 """Bumped whenever the output for the same input changes; part of `cache_key`."""
 
 SUMMARY_NOTE = "*Summary only — the feed carries no full text.*"

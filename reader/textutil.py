@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 
-# C0 controls except tab and newline, DEL, and the C1 block. Carriage returns are normalised
-# to newlines first, so "\r\n" does not lose its line break.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls except tab and newline, DEL, the C1 block, and the bidi embedding, override and
+# isolate controls (U+202A-U+202E, U+2066-U+2069): in a terminal that reorders text they can
+# reverse the rest of a row ("Trojan Source"). The marks U+200E/U+200F and right-to-left text
+# are kept. Carriage returns are normalised to newlines first, so "\r\n" keeps its line break.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def strip_control(text: str) -> str:
-    """Return `text` without C0 (except tab/newline), DEL and C1 control characters."""
+    """Return `text` without C0 (except tab/newline), DEL, C1 and bidi override controls."""
     if not text:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
