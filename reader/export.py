@@ -101,7 +101,10 @@ def iso_date(stamp: float | None) -> str | None:
     """Epoch seconds as ISO 8601 in UTC, None when unknown."""
     if not stamp:
         return None
-    return datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="seconds")
+    try:
+        return datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="seconds")
+    except (ValueError, OverflowError, OSError):  # past year 9999 (a feed said 9999 -12:00)
+        return None
 
 
 def obsidian_tag(tag: str) -> str:
