@@ -227,6 +227,9 @@ def feed_json(feed: Feed, counts: tuple[int, int]) -> dict[str, Any]:
         "unread": counts[0], "total": counts[1],
         "last_checked": feed.last_checked or None, "last_success": feed.last_success or None,
         "last_error": feed.last_error or None, "last_warning": feed.last_warning or None,
+        "gone": feed.gone, "long_failing": feed.long_failing, "flag": feed.flag or None,
+        "failures": feed.failures, "failing_since": feed.failing_since or None,
+        "retry_after": feed.retry_after or None,
     }
 
 
@@ -244,6 +247,10 @@ def cmd_feeds(args: argparse.Namespace, library: Library) -> int:
         state = f"  ERROR: {feed.last_error}" if feed.last_error else ""
         if not state and not feed.last_checked:
             state = "  (never refreshed)"
+        if feed.gone:
+            state += f"\n            GONE: {feed.flag}"
+        elif feed.long_failing:
+            state += f"\n            FAILING: {feed.flag}"
         print(f"{unread:>5}/{total:<5} {feed.title}{tags}{state}\n            {feed.url}")
     return EXIT_OK
 
@@ -266,6 +273,7 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
     titles = {k: f.title if f.title == f.url else f"{f.title} ({f.url})" for k, f in feeds.items()}
     failed = [r for r in results if r.status == "error"]
     offline = [r for r in results if r.status == "offline"]
+    waiting = [r for r in results if r.status == "waiting"]
     if args.json:
         _print_json({
             "feeds": [{"key": r.feed_key, "url": r.url, "title": feeds[r.feed_key].title,
@@ -287,6 +295,8 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
                 _err(f"warning: {titles.get(r.feed_key, r.url)}: {r.warning}")
         for r in failed:
             _err(f"error: {titles.get(r.feed_key, r.url)}: {r.error}")
+        for r in waiting:
+            _err(f"waiting: {titles.get(r.feed_key, r.url)}: {r.error}")
         if offline and library.offline:
             _err(f"offline: {len(offline)} network feeds not refreshed")
         elif offline:
@@ -296,7 +306,8 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
         unchanged = sum(r.status == "unchanged" for r in results)
         print(f"{len(results)} feeds refreshed: {sum(r.new for r in results)} new articles, "
               f"{sum(r.updated for r in results)} updated, {unchanged} feeds unchanged, "
-              f"{len(failed)} failed" + (f", {len(offline)} offline" if offline else ""),
+              f"{len(failed)} failed" + (f", {len(offline)} offline" if offline else "")
+              + (f", {len(waiting)} waiting" if waiting else ""),
               flush=True)
         _report_full(library, _full_after_refresh(args, library, results, offline))
     if failed or (offline and not library.offline):

@@ -24,6 +24,61 @@ ACCEPT = (
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 _PERMANENT = {301, 308}
+MAX_RETRY_AFTER_S = 24 * 3600
+"""A Retry-After further away than this is taken as this (a server cannot mute a feed)."""
+_STATUS_WORDS = {
+    401: "the feed needs a login (authentication)",
+    403: "the server refuses to give this feed",
+    410: "the server says this feed is gone for good",
+    503: "the server is unavailable for now",
+}
+
+
+def parse_retry_after(value: str, now: float) -> float:
+    """Retry-After (seconds or an HTTP date) as epoch seconds, capped; 0 when absent/bad."""
+    value = value.strip()
+    if not value:
+        return 0.0
+    if value.isdigit():
+        delay = float(value[:12])
+    else:
+        import email.utils
+
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return 0.0
+        if when is None or when.tzinfo is None:
+            return 0.0
+        delay = when.timestamp() - now
+    if delay <= 0:
+        return 0.0
+    return now + min(delay, MAX_RETRY_AFTER_S)
+
+
+def when_text(stamp: float) -> str:
+    """A time for a message: HH:MM today, else the date too (local time)."""
+    import time
+
+    same_day = time.strftime("%Y-%m-%d", time.localtime(stamp)) == time.strftime("%Y-%m-%d")
+    return time.strftime("%H:%M:%S" if same_day else "%Y-%m-%d %H:%M", time.localtime(stamp))
+
+
+def http_error(status: int, retry_after: float) -> str:
+    """Words for an HTTP error status (the server's reason phrase is not trusted)."""
+    import http
+
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    text = f"HTTP {status} {phrase}".strip()
+    words = _STATUS_WORDS.get(status, "")
+    if words:
+        text += f": {words}"
+    if retry_after:
+        text += f"; the server asked to wait until {when_text(retry_after)}"
+    return text
 
 
 @dataclass
@@ -47,6 +102,11 @@ class FetchResult:
     network_down: bool = False
     """The failure looks like no network at all (cannot connect, DNS, timeout), as opposed
     to a server that answered badly; a refresh where every feed says so means "offline"."""
+    http_status: int = 0
+    """The final HTTP status, when the server answered."""
+    retry_after: float = 0.0
+    """Epoch seconds before which the server asked not to be asked again (429/503
+    Retry-After, capped at MAX_RETRY_AFTER_S); 0 when it did not ask."""
 
 
 class TooLarge(Exception):
@@ -282,9 +342,15 @@ class Fetcher:
                 return FetchResult(url, "not_modified", etag=etag, last_modified=last_modified,
                                    final_url=final_url, moved_permanently=moved)
             if response.status_code >= 400 or response.status_code < 200:
-                phrase = response.reason_phrase or ""
+                import time
+
+                retry = 0.0
+                if response.status_code in (429, 503):
+                    retry = parse_retry_after(response.headers.get("Retry-After", ""),
+                                              time.time())
                 return FetchResult(url, "error", final_url=final_url,
-                                   error=f"HTTP {response.status_code} {phrase}".strip())
+                                   http_status=response.status_code, retry_after=retry,
+                                   error=http_error(response.status_code, retry))
             length = response.headers.get("Content-Length", "")
             encoding = response.headers.get("Content-Encoding", "")
             if length.isdigit() and not encoding and int(length) > self.max_bytes:

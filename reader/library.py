@@ -344,6 +344,18 @@ class Library:
                 report(feed, FeedResult(feed.key, feed.url, "offline", error="offline"))
             feeds = [f for f in feeds if is_local(f.url)]
             remote = []
+        now = time.time()
+        waiting = [f for f in remote if f.retry_after > now]
+        if waiting:  # the server said when to come back (Retry-After): not before
+            from reader.fetch import when_text
+
+            for feed in waiting:
+                report(feed, FeedResult(feed.key, feed.url, "waiting", error=(
+                    "not refreshed: the server asked to wait until "
+                    f"{when_text(feed.retry_after)}")))
+            skip = {f.key for f in waiting}
+            feeds = [f for f in feeds if f.key not in skip]
+            remote = [f for f in remote if f.key not in skip]
         executor = _ParsePool(len(feeds))
         tasks: list[asyncio.Task[None]] = []
         try:
@@ -413,9 +425,13 @@ class Library:
         feed.last_checked = now
         if result.status == "error":
             feed.last_error = result.error = one_line(result.error)
+            feed.failures += 1
+            feed.failing_since = feed.failing_since or now
+            feed.retry_after, feed.gone = result.retry_after, result.gone
         else:
             feed.last_error = ""
             feed.last_success = now
+            feed.failures, feed.failing_since, feed.retry_after, feed.gone = 0, 0.0, 0.0, False
             if result.status == "new":
                 feed.last_warning = result.warning
         self._status.setdefault(feed.key, {}).update({k: getattr(feed, k) for k in _STATUS_FIELDS})
@@ -436,6 +452,7 @@ class Library:
         if fetched.status == "error":
             result.status, result.error = "error", fetched.error
             result.network_down = fetched.network_down
+            result.retry_after, result.gone = fetched.retry_after, fetched.http_status == 410
             return result
         if fetched.status == "not_modified":
             return result
@@ -1245,7 +1262,8 @@ class Library:
         return export_notes(self, Path(folder), with_article=with_article)
 
 
-_STATUS_FIELDS = ("last_checked", "last_success", "last_error", "last_warning")
+_STATUS_FIELDS = ("last_checked", "last_success", "last_error", "last_warning", "retry_after",
+                  "failures", "failing_since", "gone")
 _SUBSCRIPTION_FIELDS = ("key", "url", "custom_title", "feed_title", "site_url", "tags",
                         "added_at")
 

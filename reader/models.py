@@ -6,6 +6,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+FAILING_REFRESHES = 10
+"""A feed whose refresh failed this many times in a row is flagged as long failing..."""
+FAILING_DAYS = 7
+"""...and so is one that failed on every refresh for this many days."""
+
 
 @dataclass
 class Feed:
@@ -39,6 +44,36 @@ class Feed:
     """Why the last refresh failed; empty when it succeeded."""
     last_warning: str = ""
     """A parser warning (feedparser bozo) from the last successful parse."""
+    retry_after: float = 0.0
+    """Not fetched again before this time (epoch seconds): the server's Retry-After (429, 503)."""
+    failures: int = 0
+    """Refreshes in a row that failed (0 after a success)."""
+    failing_since: float = 0.0
+    """When the current run of failures began (epoch seconds; 0 when the feed works)."""
+    gone: bool = False
+    """The last answer was HTTP 410 Gone: the server says the feed will not come back."""
+
+    @property
+    def long_failing(self) -> bool:
+        """Failed on FAILING_REFRESHES refreshes in a row, or on every refresh (two or more)
+        for FAILING_DAYS days."""
+        if self.failures >= FAILING_REFRESHES:
+            return True
+        return self.failures >= 2 and bool(self.failing_since) and \
+            time.time() - self.failing_since >= FAILING_DAYS * 86400
+
+    @property
+    def flag(self) -> str:
+        """What the user should know beyond the last error: gone for good, or long failing."""
+        if self.gone:
+            return (f"the server says this feed is gone for good; remove it with "
+                    f"reader remove {self.url}")
+        if self.long_failing:
+            days = (time.time() - self.failing_since) / 86400
+            since = f" for {days:.0f} days" if days >= 1 else ""
+            return (f"failing{since}: {self.failures} refreshes in a row failed; check the URL "
+                    f"or remove it with reader remove {self.url}")
+        return ""
 
     @property
     def title(self) -> str:
@@ -180,7 +215,8 @@ class FeedResult:
     url: str
     status: str
     """One of: "new" (articles stored), "unchanged" (304 / same body), "error", "offline"
-    (not fetched: the reader is offline, or no network answered; nothing is recorded)."""
+    (not fetched: the reader is offline, or no network answered; nothing is recorded),
+    "waiting" (not fetched: the server's Retry-After has not passed; `error` says until when)."""
     new: int = 0
     updated: int = 0
     error: str = ""
@@ -191,6 +227,10 @@ class FeedResult:
     """Ids of the articles this refresh added (for fetching their full text)."""
     network_down: bool = False
     """The error said nothing answered (refused, DNS, timeout), not that a server failed."""
+    retry_after: float = 0.0
+    """The server asked not to be asked again before this time (epoch seconds)."""
+    gone: bool = False
+    """The server answered 410 Gone."""
 
 
 @dataclass

@@ -260,3 +260,149 @@ def test_redirect_to_another_scheme_is_never_followed(tmp_path: Path, net: Hosti
     assert not o.articles
     feeds = json.loads(cli(o, "feeds", "--json").out)
     assert o.url in [f["url"] for f in feeds]  # a 301 to elsewhere did not move the feed
+
+
+# -- HTTP errors -----------------------------------------------------------------------------
+def feeds_json(o: Outcome) -> dict:
+    return {f["url"]: f for f in json.loads(cli(o, "feeds", "--json").out)}
+
+
+@pytest.mark.parametrize("case_id, status, reason", [
+    ("http-401", 401, "HTTP 401 Unauthorized: the feed needs a login (authentication)"),
+    ("http-403", 403, "HTTP 403 Forbidden: the server refuses"),
+    ("http-404", 404, "HTTP 404 Not Found"),
+    ("http-500", 500, "HTTP 500 Internal Server Error"),
+    ("http-503", 503, "HTTP 503 Service Unavailable"),
+])
+def test_http_errors_say_what_the_status_means(tmp_path: Path, net: HostileServer,
+                                               case_id: str, status: int, reason: str) -> None:
+    o = run(tmp_path, net, case_id, answer(status, b"<html>\x1b[31mno</html>",
+                                           Content_Type="text/html"))
+    failed(o, reason)
+    flags = feeds_json(o)[o.url]
+    assert flags["failures"] == 1 and not flags["gone"] and not flags["retry_after"]
+
+
+def test_gone_is_flagged_in_feeds_and_the_app(tmp_path: Path, net: HostileServer) -> None:
+    o = run(tmp_path, net, "http-410", answer(410, b"gone"))
+    failed(o, "HTTP 410 Gone: the server says this feed is gone for good")
+    flags = feeds_json(o)[o.url]
+    assert flags["gone"] is True
+    assert flags["flag"] == ("the server says this feed is gone for good; remove it with "
+                             f"reader remove {o.url}")
+    text = cli(o, "feeds").out
+    assert f"GONE: the server says this feed is gone for good; remove it with reader remove " \
+           f"{o.url}" in text
+    assert any(f"│ GONE {o.url[:12]}" in screen for screen in o.screens), o.screens[0]
+    rows = [p for p in _feed_rows(o) if "gone for good (D unsubscribes)" in p]
+    assert len(rows) == 1 and rows[0].startswith(f"GONE {o.url}"), rows
+    assert not feeds_json(o)[net.proxy.url("/good.xml")]["gone"]
+
+
+def _feed_rows(o: Outcome) -> list[str]:
+    """The TUI feed list's rows as text (the whole row; the screen shows its start)."""
+    from reader.library import Library
+    from reader.ui.widgets.lists import FeedList
+
+    library = Library(o.paths)
+    try:
+        feeds, counts = library.feeds(), library.counts()
+    finally:
+        library.release()
+    _views, options = FeedList()._rows(feeds, counts, 0, 0)
+    return [option.prompt.plain for option in options]
+
+
+def test_long_failing_feed_is_flagged(tmp_path: Path, net: HostileServer) -> None:
+    from reader.models import FAILING_REFRESHES
+    from tests.hostile.harness import _drive_tui
+
+    o = run(tmp_path, net, "always-500", answer(500))
+    assert not feeds_json(o)[o.url]["long_failing"]
+    for _ in range(FAILING_REFRESHES - 1):
+        assert cli(o, "refresh", "--no-full-text", o.url).code == 1
+    flags = feeds_json(o)[o.url]
+    assert flags["long_failing"] is True and flags["failures"] == FAILING_REFRESHES
+    assert flags["failing_since"] and flags["flag"].startswith("failing")
+    assert f"FAILING: failing: {FAILING_REFRESHES} refreshes in a row failed" \
+        in cli(o, "feeds").out
+    o.screens.clear()
+    asyncio.run(_drive_tui(o, o.paths))
+    assert any(f"│ FAILING {o.url[:12]}" in s for s in o.screens)
+    rows = [p for p in _feed_rows(o) if p.startswith("FAILING ")]
+    assert rows == [f"FAILING {o.url}  {FAILING_REFRESHES} refreshes in a row failed  "
+                    "HTTP 500 Internal Server Error"], rows
+    # One success clears it.
+    net.behave(path_of("always-500"), answer(200, FEED))
+    assert cli(o, "refresh", "--no-full-text", o.url).code == 0
+    flags = feeds_json(o)[o.url]
+    assert (flags["long_failing"], flags["failures"], flags["failing_since"]) == (False, 0, None)
+
+
+def test_long_failing_by_days() -> None:
+    from reader.models import FAILING_DAYS, Feed
+
+    old = time.time() - (FAILING_DAYS + 1) * 86400
+    assert Feed("k", "http://x/", failures=2, failing_since=old).long_failing
+    assert "failing for 8 days" in Feed("k", "http://x/", failures=2, failing_since=old).flag
+    assert not Feed("k", "http://x/", failures=1, failing_since=old).long_failing
+    assert not Feed("k", "http://x/", failures=2, failing_since=time.time()).long_failing
+
+
+def _http_date(stamp: float) -> str:
+    import email.utils
+
+    return email.utils.formatdate(stamp, usegmt=True)
+
+
+@pytest.mark.parametrize("case_id, status, header, wait_s", [
+    ("429-seconds", 429, "3600", 3600),
+    ("429-date", 429, "date+7200", 7200),
+    ("503-seconds", 503, "120", 120),
+    ("429-ten-years", 429, str(10 * 365 * 86400), 24 * 3600),  # capped at a day
+])
+def test_retry_after_is_honoured(tmp_path: Path, net: HostileServer, case_id: str,
+                                 status: int, header: str, wait_s: int) -> None:
+    if header.startswith("date+"):
+        header = _http_date(time.time() + int(header[5:]))
+    path = path_of(case_id)
+    o = run(tmp_path, net, case_id, answer(status, b"slow down", Retry_After=header))
+    failed(o, "the server asked to wait until")
+    retry = feeds_json(o)[o.url]["retry_after"]
+    assert retry is not None and abs(retry - (time.time() + wait_s)) < 60, retry
+    assert net.hits(path) == 1
+    again = cli(o, "refresh", "--no-full-text")
+    assert net.hits(path) == 1  # not asked again before the time
+    assert again.code == 0, again
+    lines = [ln for ln in again.err.splitlines() if o.url in ln]
+    assert len(lines) == 1 and lines[0].startswith("waiting: ")
+    assert "not refreshed: the server asked to wait until" in lines[0]
+    assert "1 waiting" in again.out
+    waiting = json.loads(cli(o, "refresh", "--no-full-text", "--json").out)
+    assert {f["url"]: f["status"] for f in waiting["feeds"]}[o.url] == "waiting"
+
+
+@pytest.mark.parametrize("case_id, header", [
+    ("429-past", "date-60"), ("429-garbage", "soon, really"), ("429-none", ""),
+    ("429-negative", "-5"),
+])
+def test_bad_or_past_retry_after_does_not_mute_the_feed(tmp_path: Path, net: HostileServer,
+                                                        case_id: str, header: str) -> None:
+    if header.startswith("date-"):
+        header = _http_date(time.time() - int(header[5:]))
+    headers = {"Retry_After": header} if header else {}
+    o = run(tmp_path, net, case_id, answer(429, b"", **headers), tui=False)
+    o.check_failed("HTTP 429 Too Many Requests")
+    assert feeds_json(o)[o.url]["retry_after"] is None
+    cli(o, "refresh", "--no-full-text")
+    assert net.hits(path_of(case_id)) == 2
+
+
+def test_retry_after_that_has_passed_fetches_again(tmp_path: Path, net: HostileServer) -> None:
+    o = run(tmp_path, net, "429-short", answer(429, b"", Retry_After="1"), tui=False)
+    o.check_failed("the server asked to wait until")
+    net.behave(path_of("429-short"), answer(200, FEED))
+    time.sleep(1.2)
+    assert cli(o, "refresh", "--no-full-text").code == 0
+    assert net.hits(path_of("429-short")) == 2
+    assert feeds_json(o)[o.url]["retry_after"] is None

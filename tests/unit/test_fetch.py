@@ -82,7 +82,8 @@ async def test_redirect_loop_is_a_clear_error(server: FeedServer) -> None:
 
 @pytest.mark.parametrize(("code", "words"), [(404, "HTTP 404 Not Found"),
                                              (500, "HTTP 500 Internal Server Error"),
-                                             (410, "HTTP 410 Gone")])
+                                             (410, "HTTP 410 Gone: the server says this "
+                                                   "feed is gone for good")])
 async def test_http_errors(server: FeedServer, code: int, words: str) -> None:
     server.routes["/f"] = Route(b"nope", status=code)
     result = await fetch(server.url("/f"))

@@ -128,11 +128,19 @@ class FeedList(OptionList):
     def _feed_row(feed: Feed, counts: dict[str, tuple[int, int]], indent: str) -> Text:
         unread, _ = counts.get(feed.key, (0, 0))
         row = Text(indent)
-        if feed.last_error:
+        if feed.gone:  # first, so that a narrow pane still shows it
+            row.append("GONE ", ERROR)
+        elif feed.long_failing:
+            row.append("FAILING ", ERROR)
+        elif feed.last_error:
             row.append("! ", ERROR)
         row.append(feed.title, UNREAD if unread else Style())
         if unread:
             row.append(f" ({unread})", DIM)
+        if feed.gone:  # literal text, like the rest of the row
+            row.append("  gone for good (D unsubscribes)", ERROR)
+        elif feed.long_failing:
+            row.append(f"  {feed.failures} refreshes in a row failed", ERROR)
         if feed.last_error:
             row.append(f"  {feed.last_error}", ERROR)
         return row
