@@ -529,8 +529,9 @@ class FakeLibrary:
     def kept_copy(self, aid: str) -> None:
         return None
 
-    def notes(self, aid: str) -> list[Note]:
-        return [Note("n" + aid, aid, "note on " + aid, quote="q")]
+    def notes(self, aid: str | None = None) -> list[Note]:
+        return [Note("n" + i, i, "note on " + i, quote="q") for i in self.annotated()
+                if aid in (None, i)]
 
 
 def check_name(name: str) -> None:
