@@ -36,6 +36,9 @@ class Settings:
     `full_text = true/false` overrides this."""
     full_text_concurrency: int = 4
     """How many article pages are fetched at once."""
+    full_text_max_per_feed: int = 100
+    """At most this many pages per feed and run are fetched automatically or by sync-offline,
+    newest first (`f` fetches any other); a feed of 20,000 summaries costs 100 requests."""
     max_articles_per_feed: int = 1000
     """Cache limit per feed (0: no limit); bookmarked and annotated articles are kept."""
     max_age_days: int = 0
@@ -72,6 +75,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
     "full_text": {
         "feeds": ("full_text_feeds", str),
         "concurrency": ("full_text_concurrency", int),
+        "max_per_feed": ("full_text_max_per_feed", int),
     },
     "cache": {
         "max_articles_per_feed": ("max_articles_per_feed", int),
@@ -94,6 +98,7 @@ offline = false           # true: never touch the network (like --offline)
 [full_text]               # the article's web page, fetched and cleaned, for offline reading
 feeds = "summary-only"    # fetched automatically for: "summary-only" feeds, "all", "none"
 concurrency = 4           # pages fetched at once
+max_per_feed = 100        # newest first, per feed and run (f fetches any other)
 
 [cache]
 max_articles_per_feed = 1000   # 0 = no limit; bookmarked/annotated articles are always kept

@@ -860,10 +860,14 @@ class Library:
                 continue
             have = self.store.full_ids(feed.key)
             read = self.store.read_ids(feed.key)
-            for doc in chosen:
+            room = self.settings.full_text_max_per_feed or len(chosen)
+            for doc in sorted(chosen, key=_doc_date, reverse=True):
                 article = self._to_article(doc, feed, read, bookmarks, counts)
                 if self._needs_fetch(article, doc["id"] in have, retry):
                     out.append(article)
+                    room -= 1
+                    if room <= 0:
+                        break
         if wanted is None:  # kept articles whose feed is gone: their copies get the text
             cached = {d["id"] for f in self._feeds for d in self._feed_docs(f.key)}
             for aid, copy in self._copies().items():
@@ -912,7 +916,11 @@ class Library:
             return results
         async with self._fetcher(self.settings.full_text_concurrency) as fetcher:
 
+            down = 0
+            tasks: list[asyncio.Task[None]] = []
+
             async def one(article: Article) -> None:
+                nonlocal down
                 try:
                     result = await self._fetch_full_one(article, fetcher, force)
                 except StoreError as exc:
@@ -922,14 +930,27 @@ class Library:
                                             error=f"internal error: {type(exc).__name__}: {exc}")
                 result.title = article.title
                 report(result)
+                down = down + 1 if result.status == "offline" else -len(articles)
+                if down >= 8:  # no page answers at all: the network is gone, stop here
+                    for task in tasks:
+                        if task is not asyncio.current_task():
+                            task.cancel()
 
-            await asyncio.gather(*(one(a) for a in articles))
+            tasks.extend(asyncio.ensure_future(one(a)) for a in articles)
+            await asyncio.gather(*tasks, return_exceptions=True)
+        done = {r.article_id for r in results}
+        for article in articles:
+            if article.id not in done:
+                report(FullTextResult(article.id, "offline", error="offline (no page answered)",
+                                      title=article.title))
         order = {a.id: i for i, a in enumerate(articles)}
         results.sort(key=lambda r: order.get(r.article_id, 0))
         return results
 
     async def _fetch_full_one(self, article: Article, fetcher: Any, force: bool
                               ) -> FullTextResult:
+        from reader.fetch import is_local
+
         old = self.full_text(article) or {}
         if old.get("html") and not force:
             return FullTextResult(article.id, "skipped")
@@ -938,6 +959,12 @@ class Library:
             reason = "the article has no web address" if not link else \
                 f"its link is not a web page ({link[:60]})"
             return FullTextResult(article.id, "error", error=reason)
+        feed = self._feed_of(article.feed_key)
+        if _is_private(link) and not (feed is not None and
+                                      (_is_private(feed.url) or is_local(feed.url))):
+            return FullTextResult(article.id, "error", error=(
+                "its link points into this computer or the local network; pages there are "
+                "fetched only for feeds that come from there too"))
         fetched = await fetcher.fetch_page(link)
         if fetched.status == "error" and fetched.network_down:
             return FullTextResult(article.id, "offline", error=f"offline ({fetched.error})")
@@ -1276,6 +1303,22 @@ def clean_tags(tags: Iterable[str]) -> list[str]:
         if tag and tag not in out:
             out.append(tag)
     return out
+
+
+def _is_private(url: str) -> bool:
+    """True for a URL naming this computer or a private network by address or as localhost
+    (names that resolve there are not looked up: a feed cannot be trusted to say)."""
+    import ipaddress
+
+    host = (urllib.parse.urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local \
+        or address.is_reserved or address.is_unspecified
 
 
 def _size(path: Path) -> int:

@@ -328,3 +328,50 @@ def test_one_feed_answering_means_the_others_really_failed(paths: Paths, server:
         assert "cannot connect" in lib.find_feed("http://127.0.0.1:9/feed").last_error
     finally:
         lib.release()
+
+
+def test_automatic_fetching_is_capped_per_feed_newest_first(
+        paths: Paths, server: FeedServer, capsys: pytest.CaptureFixture[str]) -> None:
+    items = [(f"s{i}", f"Story {i}") for i in range(6)]
+    body = summary_feed(server, items).decode()
+    for i in range(6):  # Story 5 is the newest
+        body = body.replace(f"<guid>s{i}</guid>",
+                            f"<guid>s{i}</guid><pubDate>Mon, 0{i + 1} Jan 2024 10:00:00 +0000"
+                            "</pubDate>")
+    server.routes["/feed"] = Route(body.encode())
+    for slug, _ in items:
+        server.routes[f"/article/{slug}"] = Route(page("blog_ghost.html"), headers=HTML)
+    paths.config_file.parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text("[full_text]\nmax_per_feed = 2\n")
+    run(capsys, "add", server.url("/feed"))
+    code, out, _ = run(capsys, "refresh")
+    assert code == 0 and "full text: 2 fetched" in out
+    fetched = sorted(h.path for h in server.hits if h.path.startswith("/article/"))
+    assert fetched == ["/article/s4", "/article/s5"]
+    code, out, _ = run(capsys, "sync-offline")  # the next run takes the next two
+    assert "full text: 2 fetched" in out
+
+
+def test_a_public_feed_cannot_make_the_reader_fetch_local_addresses(
+        paths: Paths, server: FeedServer) -> None:
+    import httpx
+
+    server.routes["/admin"] = Route(page("blog_ghost.html"), headers=HTML)
+    feed = summary_feed(server, [("x", "Sneaky")]).replace(
+        server.url("/article/x").encode(), server.url("/admin").encode())
+
+    def public(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=httpx.ByteStream(feed),
+                              headers={"Content-Type": "application/rss+xml"})
+
+    lib = Library(paths, Settings(), transport=httpx.MockTransport(public))
+    lib.acquire()
+    try:
+        lib.add_feed("https://public.example/feed")
+        [result] = lib.refresh_blocking()
+        [article] = lib.full_text_targets(result.new_ids)
+        [full] = lib.fetch_full_blocking([article])
+        assert full.status == "error" and "local network" in full.error
+        assert not server.hits_for("/admin")
+    finally:
+        lib.release()
