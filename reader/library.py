@@ -462,8 +462,17 @@ class Library:
         parsed = await executor.parse(fetched.body, fetched.final_url or feed.url,
                                       fetched.content_type)
         if isinstance(parsed, str):
-            result.status, result.error = "error", parsed
-            return result
+            found = await self._discover(feed, fetched, meta, fetcher, executor)
+            if found is None:
+                from reader.discover import looks_like_html, not_a_feed
+
+                if looks_like_html(fetched.body, fetched.content_type):
+                    parsed = not_a_feed(fetched.body, fetched.final_url or feed.url)
+                result.status, result.error = "error", parsed
+                return result
+            fetched, parsed = found
+            digest = hashlib.sha1(fetched.body).hexdigest()
+            result.new_url = feed.url
         result.warning = parsed.warning
         validators = {"etag": fetched.etag, "last_modified": fetched.last_modified,
                       "content_hash": digest}
@@ -471,6 +480,29 @@ class Library:
         result.status, result.new, result.updated = "new", len(new_ids), updated
         result.new_ids = new_ids
         return result
+
+    async def _discover(self, feed: Feed, fetched: Any, meta: dict[str, Any], fetcher: Any,
+                        executor: _ParsePool) -> tuple[Any, ParsedFeed] | None:
+        """A feed never fetched before that turns out to be a web page linking to a feed
+        (`<link rel="alternate">`): subscribe to the first linked feed that parses instead,
+        as feed readers do (the result says it moved). None when there is none."""
+        from reader.discover import feed_links, looks_like_html
+
+        if feed.last_success or meta or not looks_like_html(fetched.body, fetched.content_type):
+            return None
+        taken = {f.url for f in self._feeds}
+        for link in feed_links(fetched.body, fetched.final_url or feed.url)[:2]:
+            if link in taken:
+                continue
+            found = await fetcher.fetch(link)
+            if found.status != "ok":
+                continue
+            parsed = await executor.parse(found.body, found.final_url or link, found.content_type)
+            if not isinstance(parsed, str):
+                feed.url = link
+                self._feeds_dirty = True
+                return found, parsed
+        return None
 
     def _summary(self, feed_key: str) -> dict[str, Any] | None:
         """The cache summary kept in status.json (validators and article ids), if it still

@@ -406,3 +406,74 @@ def test_retry_after_that_has_passed_fetches_again(tmp_path: Path, net: HostileS
     assert cli(o, "refresh", "--no-full-text").code == 0
     assert net.hits(path_of("429-short")) == 2
     assert feeds_json(o)[o.url]["retry_after"] is None
+
+
+# -- HTML instead of a feed ------------------------------------------------------------------
+def page(*links: str) -> bytes:
+    head = "".join(f'<link rel="alternate" type="{t}" title="x" href="{h}">' for t, h in links)
+    return (f"<!DOCTYPE html><html><head><title>A site</title>{head}</head>"
+            "<body><p>Hello</p></body></html>").encode()
+
+
+def test_html_page_offers_the_feed_it_links_to(tmp_path: Path, net: HostileServer) -> None:
+    # The linked feed does not answer (404), so it cannot be subscribed to in its place.
+    o = run(tmp_path, net, "page", answer(200, page(
+        ("application/rss+xml", "/hostile/missing-feed.xml")), Content_Type="text/html"))
+    linked = net.url("/hostile/missing-feed.xml")
+    failed(o, f"this is a web page, not a feed; it links to the feed {linked}: subscribe to "
+              "that instead")
+    assert net.hits("/hostile/missing-feed.xml") == 1  # it was tried
+
+
+def test_html_page_with_several_feeds_offers_them_all(tmp_path: Path,
+                                                      net: HostileServer) -> None:
+    o = run(tmp_path, net, "page-many", answer(200, page(
+        ("application/atom+xml", "/a.atom"), ("application/feed+json", "https://x.test/j"),
+        ("text/css", "/style.css"), ("application/rss+xml", "javascript:alert(1)"),
+        ("application/rss+xml", "file:///etc/passwd")), Content_Type="text/html"), tui=False)
+    o.check_failed(f"it links to the feeds {net.url('/a.atom')}, https://x.test/j: subscribe "
+                   "to one of those instead")
+    assert "javascript" not in o.errors and "passwd" not in o.errors
+
+
+@pytest.mark.parametrize("case_id, content_type", [
+    ("page-none", "text/html; charset=utf-8"),
+    ("page-as-rss", "application/rss+xml"),  # an HTML page that says it is a feed
+])
+def test_html_page_without_feeds(tmp_path: Path, net: HostileServer, case_id: str,
+                                 content_type: str) -> None:
+    o = run(tmp_path, net, case_id, answer(200, page(), Content_Type=content_type))
+    failed(o, "this is a web page, not a feed (it links to no feed)")
+
+
+def test_adding_a_page_subscribes_to_the_feed_it_links_to(paths: Paths,
+                                                          net: HostileServer) -> None:
+    net.behave("/hostile/site.html", answer(200, page(
+        ("application/rss+xml", "/hostile/feed.xml")), Content_Type="text/html"))
+    net.behave("/hostile/feed.xml", answer(200, FEED))
+    site, feed_url = net.url("/hostile/site.html"), net.url("/hostile/feed.xml")
+    o = Outcome(url=site, paths=paths)
+    assert cli(o, "add", site).code == 0
+    done = cli(o, "refresh", "--no-full-text")
+    assert done.code == 0, done
+    assert f"is now at {feed_url}" in done.out
+    feeds = json.loads(cli(o, "feeds", "--json").out)
+    assert [f["url"] for f in feeds] == [feed_url]
+    titles = [a["title"] for a in json.loads(cli(o, "articles", "--json").out)]
+    assert sorted(titles) == ["Hostile one", "Hostile two"]
+
+
+def test_a_working_feed_that_turns_into_a_page_is_not_moved(paths: Paths,
+                                                            net: HostileServer) -> None:
+    net.behave("/hostile/was-feed.xml", answer(200, FEED))
+    url = net.url("/hostile/was-feed.xml")
+    o = Outcome(url=url, paths=paths)
+    assert cli(o, "add", url).code == 0
+    assert cli(o, "refresh", "--no-full-text").code == 0
+    net.behave("/hostile/was-feed.xml", answer(200, page(
+        ("application/rss+xml", "/hostile/elsewhere.xml")), Content_Type="text/html"))
+    net.behave("/hostile/elsewhere.xml", answer(200, FEED))
+    again = cli(o, "refresh", "--no-full-text")
+    assert again.code == 1 and "it links to the feed" in again.err
+    assert [f["url"] for f in json.loads(cli(o, "feeds", "--json").out)] == [url]
+    assert net.hits("/hostile/elsewhere.xml") == 0
