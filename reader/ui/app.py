@@ -818,6 +818,9 @@ class ReaderApp(App[None]):
         if failed:
             names = ", ".join(self._feed_title(r.feed_key) for r in failed[:3])
             message += f", {len(failed)} failed ({names}{'…' if len(failed) > 3 else ''})"
+        waiting = sum(r.status == "waiting" for r in results)
+        if waiting:
+            message += f", {waiting} waiting (the server asked for a pause)"
         self.status.set(progress="", message=message, offline=self.offline)
         self._after_refresh()
         new_ids = [i for r in results for i in r.new_ids]

@@ -493,3 +493,23 @@ async def test_subscribe_from_the_feed_list(paths: Paths, server: FeedServer) ->
         assert "already subscribed" in visible_text(app.status)
     assert [f.url for f in library.feeds()] == [server.url("/new")]
     library.release()
+
+
+async def test_a_feed_asking_for_a_pause_is_reported_as_waiting(paths: Paths,
+                                                              server: FeedServer) -> None:
+    server.routes["/busy"] = Route(b"slow down", status=429, headers={"Retry-After": "3600"})
+    library = make_library(paths)
+    library.add_feed(server.url("/busy"))
+    app = ReaderApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("R")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "1 failed" in visible_text(app.status)
+        await pilot.press("R")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "1 waiting (the server asked for a pause)" in visible_text(app.status)
+        assert len(server.hits_for("/busy")) == 1  # not fetched again before the time
+    library.release()
