@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
+from urllib.parse import quote as url_quote
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -1383,7 +1384,11 @@ def _content_sibling(el: Any, step: int) -> Any:
 
 
 _URL_UNSAFE = str.maketrans({" ": "%20", "<": "%3C", ">": "%3E", '"': "%22", "`": "%60",
-                             "{": "%7B", "}": "%7D", "|": "%7C", "\\": "%5C", "^": "%5E"})
+                             "{": "%7B", "}": "%7D", "|": "%7C", "\\": "%5C", "^": "%5E",
+                             # every other whitespace (U+2028 ends a line; fuzzing found it)
+                             **{c: url_quote(c) for c in "\t\xa0\u1680\u2000\u2001\u2002\u2003"
+                                "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029"
+                                "\u202f\u205f\u3000"}})
 
 
 def _encode_url(url: str) -> str:
