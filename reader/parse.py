@@ -275,8 +275,16 @@ def _iso_to_epoch(value: Any) -> float | None:
     return stamp.timestamp()
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
 def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a "\ud800" escape (found by fuzzing)
+        text = _SURROGATE_RE.sub("\ufffd", text)
+    return text
 
 
 def _authors(obj: dict[str, Any]) -> str:

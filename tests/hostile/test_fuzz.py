@@ -4,9 +4,9 @@ Every target gets random input, input built by strategies and mutated valid docu
 properties: nothing raises past the API but its own error type, nothing hangs (a SIGALRM guard
 per example), and no control character reaches a string the user sees.
 
-Example counts are sized for CI (this file runs in about a minute on two busy cores). For a
-long run, raise them all by a factor with the environment variable READER_FUZZ_EXAMPLES,
-e.g. `READER_FUZZ_EXAMPLES=20 python -m pytest tests/hostile/test_fuzz.py -q`.
+Example counts are sized for CI: 1,200 examples in all, ~30 s on two busy cores. For a
+long run, multiply them all with the environment variable READER_FUZZ_EXAMPLES, e.g.
+`READER_FUZZ_EXAMPLES=10 python -m pytest tests/hostile/test_fuzz.py -q` (5: ~3 min).
 
 Tests that existed before: tests/unit/test_convert_property.py (random HTML, link numbering)
 and tests/unit/test_fastparse.py (fast path against feedparser on well-formed documents).
@@ -330,6 +330,15 @@ def test_feedparser_crash_on_a_broken_image_is_a_parse_error() -> None:
     assert parse_or_refuse(doc) is None
 
 
+def test_json_feed_lone_surrogate_escapes_become_replacement_characters() -> None:
+    """A "\\ud800" escape gave strings no UTF-8 store can hold; found by mutating the seed."""
+    doc = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "a\\ud800",'
+           b' "home_page_url": "\\udfffhttps://x.example/", "items": [{"id": "\\ud800",'
+           b' "title": "t\\ud800", "content_html": "<p>\\ud800</p>", "tags": ["\\ud800"]}]}')
+    feed = parse_or_refuse(doc)
+    assert feed is not None and feed.title == "a\ufffd" and feed.entries[0].guid == "\ufffd"
+
+
 @fuzz(150)
 @given(st.sampled_from(sorted(SEED_DOCS)).flatmap(
     lambda name: st.tuples(st.just(name), mutated(SEED_DOCS[name]))))
@@ -404,6 +413,16 @@ def check_converted(result: Converted) -> None:
         # The app opens http(s) links only; every other listed link is shown, not opened.
         assert (opened == link.url) == (scheme in ("http", "https")), link.url
         assert f"[{link.number}]: {link.url}" in result.markdown
+
+
+def test_whitespace_in_link_urls_is_percent_encoded() -> None:
+    """A U+2028 in an image URL left a link the app would not open (and a line break in the
+    link list); found by test_converter_on_hostile_html."""
+    result = convert('<img src="x\u2028y"><a href="https://a.example/a\xa0b">z</a>',
+                     base_url="https://a.example/d/p.html")
+    check_converted(result)
+    assert [link.url for link in result.links] == ["https://a.example/d/x%E2%80%A8y",
+                                                   "https://a.example/a%C2%A0b"]
 
 
 @fuzz(200)
