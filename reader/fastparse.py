@@ -150,15 +150,22 @@ def _atom_text(node: ET.Element | None) -> tuple[str, str]:
     raise GiveUp(f"content type {kind}")
 
 
+def _join(base: str, url: str) -> str:
+    try:
+        return urllib.parse.urljoin(base, url)
+    except ValueError:  # "http://[::1": feedparser decides (found by fuzzing)
+        raise GiveUp("a URL urljoin cannot read") from None
+
+
 def _base(node: ET.Element, inherited: str) -> str:
     own = node.get(XML_BASE)
-    return urllib.parse.urljoin(inherited, own) if own else inherited
+    return _join(inherited, own) if own else inherited
 
 
 def _atom_link(node: ET.Element, base: str) -> str:
     for link in node.findall(ATOM + "link"):
         if link.get("rel", "alternate") == "alternate" and link.get("href"):
-            return urllib.parse.urljoin(_base(link, base), link.get("href", "").strip())
+            return _join(_base(link, base), link.get("href", "").strip())
     return ""
 
 

@@ -330,6 +330,16 @@ def test_feedparser_crash_on_a_broken_image_is_a_parse_error() -> None:
     assert parse_or_refuse(doc) is None
 
 
+def test_atom_with_an_unreadable_base_url_is_read() -> None:
+    """xml:base or a link href like "http://[::1" raised ValueError from the fast path's
+    urljoin; found by test_mutated_seed_feeds."""
+    doc = (b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" '
+           b'xml:base="http://[::1"><title>t</title><entry><id>i</id><title>x</title>'
+           b'<link href="http://[::1/a"/></entry></feed>')
+    feed = parse_or_refuse(doc)
+    assert feed is not None and [e.title for e in feed.entries] == ["x"]
+
+
 def test_json_feed_lone_surrogate_escapes_become_replacement_characters() -> None:
     """A "\\ud800" escape gave strings no UTF-8 store can hold; found by mutating the seed."""
     doc = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "a\\ud800",'
