@@ -31,11 +31,12 @@ def test_show_prints_the_article_in_a_terminal(xdg: dict[str, str]) -> None:
                              capture_output=True, text=True, check=True)
     mattis = next(a for a in json.loads(listing.stdout) if a["title"].startswith("Mattis"))
     # The pane stays alive after the output: a dead tmux pane can scroll its first line away.
-    command = f"{reader_command()} show {mattis['id']} | head -n 8; sleep 30"
+    command = f"{reader_command()} show {mattis['id']} | head -n 12; sleep 30"
     term = Terminal(["sh", "-c", command], xdg)
     try:
         screen = term.wait_for("Defense Secretary Jim Mattis")
         assert screen.lstrip().startswith("# Mattis: Russia Must")
         assert "Link: https://www.almasdarnews.com/article/" in screen
+        assert "Text: the feed's text" in screen
     finally:
         term.close()
