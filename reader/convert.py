@@ -820,9 +820,11 @@ class _Cleaner:
                     return None
         if head.startswith(("https://", "http://")):
             host_at = 8 if head[4] == "s" else 7
-            if len(raw) > host_at and raw[host_at] not in "/\\?#":
+            if len(raw) <= host_at or raw[host_at] in "/\\?#":
+                return None
+            if "[" not in raw:
                 return _encode_url(raw)  # the common case, without urljoin's cost
-            return None
+            # a bracket ("http://[::1" is no URL; fuzzing found it): urlsplit checks below
         if self.origin and raw[0] == "/" and raw[1:2] != "/":
             return _encode_url(self.origin + raw)
         try:
