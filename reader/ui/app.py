@@ -48,9 +48,11 @@ def safe_link(url: str) -> str | None:
     url = (url or "").strip()
     if not url or url.startswith("-") or any(c.isspace() or ord(c) < 32 for c in url):
         return None
-    if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
+    try:
+        scheme = urllib.parse.urlsplit(url).scheme.lower()
+    except ValueError:  # "http://[::1" (found by tests/hostile/test_fuzz.py)
         return None
-    return url
+    return url if scheme in ("http", "https") else None
 
 
 class MainScreen(Screen[None]):

@@ -425,6 +425,17 @@ def check_converted(result: Converted) -> None:
         assert f"[{link.number}]: {link.url}" in result.markdown
 
 
+def test_unreadable_link_urls_are_dropped_and_never_crash_the_link_check() -> None:
+    """'http://[::1' got into the link list by the converter's fast path, and the app's
+    safe_link raised ValueError on it (a crash on pressing the link's number)."""
+    from reader.ui.app import safe_link
+
+    result = convert('<object src="http://[::1"></object><a href="http://[::1]/x">v6</a>')
+    check_converted(result)
+    assert [link.url for link in result.links] == ["http://[::1]/x"]
+    assert safe_link("http://[::1") is None
+
+
 def test_whitespace_in_link_urls_is_percent_encoded() -> None:
     """A U+2028 in an image URL left a link the app would not open (and a line break in the
     link list); found by test_converter_on_hostile_html."""
