@@ -768,7 +768,7 @@ class Library:
     def _search(self, articles: list[Article], text: str) -> list[Article]:
         needle = text.casefold()
         hits = []
-        bodies_by_feed: dict[str, dict[str, dict[str, Any]]] = {}
+        current: tuple[str, dict[str, dict[str, Any]]] = ("", {})  # one feed at a time
         noted: dict[str, str] = {}  # article id -> its notes and quotes, folded
         for note in self._note_docs().values():
             noted[note["article_id"]] = "\n".join(
@@ -778,9 +778,10 @@ class Library:
                     or needle in noted.get(article.id, "")):
                 hits.append(article)
                 continue
-            if article.feed_key not in bodies_by_feed:
-                bodies_by_feed[article.feed_key] = self.store.load_bodies(article.feed_key)
-            body = bodies_by_feed[article.feed_key].get(article.id) or self._copy_body(article.id)
+            if article.feed_key != current[0]:
+                current = (article.feed_key, self._bodies_memo.get(article.feed_key)
+                           or self.store.load_bodies(article.feed_key))
+            body = current[1].get(article.id) or self._copy_body(article.id)
             if body and needle in _plain_text(body).casefold():
                 hits.append(article)
         return hits
