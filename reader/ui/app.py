@@ -404,8 +404,7 @@ class ReaderApp(App[None]):
         if article is None:
             self.status.set(message="open an article first")
             return
-        if self.library.full_text(article) is None or \
-                not (self.library.full_text(article) or {}).get("html"):
+        if not (self.library.full_text(article) or {}).get("html"):
             self.status.set(message="no full text yet: f fetches the article's page")
             return
         now = self.prefer.get(article.id, "full")
