@@ -173,9 +173,9 @@ class ReaderApp(App[None]):
         self.article_list.border_title = "Articles"
         self.article_view.border_title = "Article"
         self.article_view.show_message("Choose an article (enter) to read it here.")
-        problems = list(self.library.problems) + ([self.theme_problem] if self.theme_problem
-                                                  else [])
-        self.status.set(offline=self.offline, message="; ".join(problems) or "? shows every key")
+        self.status.set(offline=self.offline, message=self.theme_problem or "? shows every key")
+        self._shown_problems = 0
+        self.report_problems()
         self.focus_pane(self.feed_list)
         self.load_everything()
         interval = self.library.settings.refresh_interval_minutes
@@ -223,7 +223,19 @@ class ReaderApp(App[None]):
         articles = self._articles_for(self.view)
         self.call_from_thread(self._loaded, counts, articles)
 
+    def report_problems(self) -> None:
+        """Show corrupt files the library found and set aside since the last call (files are
+        read lazily, so this runs after loading and after each refresh)."""
+        problems = self.library.problems[self._shown_problems:]
+        if problems:
+            self._shown_problems += len(problems)
+            self.status.set(message="; ".join(problems))
+            for problem in problems:  # the status line is one line; the whole path matters
+                self.notify(problem, title="A file was set aside", severity="warning",
+                            timeout=30, markup=False)
+
     def _loaded(self, counts: dict[str, tuple[int, int]], articles: list[Article]) -> None:
+        self.report_problems()
         self.counts = counts
         self._redraw_feeds()
         self._show_articles(articles)
@@ -823,6 +835,7 @@ class ReaderApp(App[None]):
         if waiting:
             message += f", {waiting} waiting (the server asked for a pause)"
         self.status.set(progress="", message=message, offline=self.offline)
+        self.report_problems()
         self._after_refresh()
         new_ids = [i for r in results for i in r.new_ids]
         if new_ids and not self.offline:

@@ -513,3 +513,28 @@ async def test_a_feed_asking_for_a_pause_is_reported_as_waiting(paths: Paths,
         assert "1 waiting (the server asked for a pause)" in visible_text(app.status)
         assert len(server.hits_for("/busy")) == 1  # not fetched again before the time
     library.release()
+
+
+async def test_corrupt_files_found_at_start_are_reported_in_the_status_line(paths: Paths
+                                                                            ) -> None:
+    library = make_library(paths)
+    library.seed_if_new()
+    await library.refresh()
+    feed = library.feeds()[0]
+    article = library.articles(feed.key)[0]
+    library.set_bookmark(article)
+    library.release()
+    (paths.data_dir / "marks.json").write_bytes(b'{"bookmarks": {"1": {"id"')  # torn
+    library = make_library(paths)
+    app = ReaderApp(library, offline=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = visible_text(app.status)
+        assert "marks.json was corrupt" in status, status
+        [toast] = [n.message for n in app._notifications]
+        aside = next(paths.data_dir.glob("marks.json.corrupt-*"))
+        assert toast.endswith(f"it was moved to {aside} and left untouched")
+        assert app.is_running
+    library.release()
+    assert list(paths.data_dir.glob("marks.json.corrupt-*"))
