@@ -7,6 +7,7 @@ bomb cannot inflate past the cap (httpx's own decoder inflates each chunk in ful
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import urllib.parse
 import urllib.request
 import zlib
@@ -24,6 +25,8 @@ ACCEPT = (
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 _PERMANENT = {301, 308}
+PUBLIC_ONLY = "reader.public_only"
+"""Request extension: refuse redirects into this computer or the local network."""
 MAX_RETRY_AFTER_S = 24 * 3600
 """A Retry-After further away than this is taken as this (a server cannot mute a feed)."""
 _STATUS_WORDS = {
@@ -117,6 +120,23 @@ class RedirectRefused(ValueError):
     """A redirect pointed at something other than http or https; the message says where."""
 
 
+def is_private_url(url: str) -> bool:
+    """True for a URL naming this computer or a private network by address or as localhost
+    (names that resolve there are not looked up: a feed cannot be trusted to say)."""
+    try:
+        host = (urllib.parse.urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local \
+        or address.is_reserved or address.is_unspecified
+
+
 async def _check_redirect(response: httpx.Response) -> None:
     """Response hook: a redirect is followed only to http and https (never file:, data:,
     javascript:, ftp: ...), whatever httpx would make of the Location."""
@@ -132,6 +152,9 @@ async def _check_redirect(response: httpx.Response) -> None:
         what = f"a {scheme}: URL" if scheme else "an invalid URL"
         raise RedirectRefused(f"redirected to {what}, which is never followed "
                               "(only http and https)")
+    if response.request.extensions.get(PUBLIC_ONLY) and is_private_url(target):
+        raise RedirectRefused("redirected into this computer or the local network, which is "
+                              "never followed for a page from the internet")
 
 
 def is_local(url: str) -> bool:
@@ -279,22 +302,23 @@ class Fetcher:
                 return await asyncio.to_thread(self._read_local, url)
             return await self._guarded(url, etag, last_modified, ACCEPT)
 
-    async def fetch_page(self, url: str) -> FetchResult:
+    async def fetch_page(self, url: str, *, public_only: bool = False) -> FetchResult:
         """Fetch an article's web page (http and https only: a feed's link to a local file
-        is never read). Same caps and errors as `fetch`."""
+        is never read). Same caps and errors as `fetch`. `public_only`: a redirect into this
+        computer or the local network is refused."""
         async with self._semaphore:
             scheme = urllib.parse.urlsplit(url).scheme.lower()
             if scheme not in ("http", "https"):
                 what = f"a {scheme}: link" if scheme else "not a web address"
                 return FetchResult(url, "error", error=f"{what}; only http and https pages "
                                                        "are fetched")
-            return await self._guarded(url, "", "", PAGE_ACCEPT)
+            return await self._guarded(url, "", "", PAGE_ACCEPT, public_only)
 
-    async def _guarded(self, url: str, etag: str, last_modified: str, accept: str
-                       ) -> FetchResult:
+    async def _guarded(self, url: str, etag: str, last_modified: str, accept: str,
+                       public_only: bool = False) -> FetchResult:
         try:
             async with asyncio.timeout(self.feed_timeout or None):
-                return await self._fetch_http(url, etag, last_modified, accept)
+                return await self._fetch_http(url, etag, last_modified, accept, public_only)
         except TimeoutError:
             return FetchResult(url, "error", error=f"gave up after {self.feed_timeout:g} s: the "
                                                    "server answers too slowly")
@@ -323,8 +347,8 @@ class Fetcher:
             return self._too_large(url)
         return FetchResult(url, "ok", body=data, final_url=url)
 
-    async def _fetch_http(self, url: str, etag: str, last_modified: str, accept: str
-                          ) -> FetchResult:
+    async def _fetch_http(self, url: str, etag: str, last_modified: str, accept: str,
+                          public_only: bool = False) -> FetchResult:
         scheme = urllib.parse.urlsplit(url).scheme.lower()
         if scheme not in ("http", "https"):
             return FetchResult(url, "error", error=f"unsupported URL scheme {scheme!r}")
@@ -333,7 +357,9 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        async with self.client.stream("GET", url, headers=headers) as response:
+        extensions = {PUBLIC_ONLY: True} if public_only else None
+        async with self.client.stream("GET", url, headers=headers,
+                                      extensions=extensions) as response:
             moved = bool(response.history) and all(
                 r.status_code in _PERMANENT for r in response.history
             )

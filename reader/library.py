@@ -982,7 +982,7 @@ class Library:
 
     async def _fetch_full_one(self, article: Article, fetcher: Any, force: bool
                               ) -> FullTextResult:
-        from reader.fetch import is_local
+        from reader.fetch import is_local, is_private_url
 
         old = self.full_text(article) or {}
         if old.get("html") and not force:
@@ -993,12 +993,12 @@ class Library:
                 f"its link is not a web page ({link[:60]})"
             return FullTextResult(article.id, "error", error=reason)
         feed = self._feed_of(article.feed_key)
-        if _is_private(link) and not (feed is not None and
-                                      (_is_private(feed.url) or is_local(feed.url))):
+        trusted = feed is not None and (is_private_url(feed.url) or is_local(feed.url))
+        if is_private_url(link) and not trusted:
             return FullTextResult(article.id, "error", error=(
                 "its link points into this computer or the local network; pages there are "
                 "fetched only for feeds that come from there too"))
-        fetched = await fetcher.fetch_page(link)
+        fetched = await fetcher.fetch_page(link, public_only=not trusted)
         if fetched.status == "error" and fetched.network_down:
             return FullTextResult(article.id, "offline", error=f"offline ({fetched.error})")
         error = ""
@@ -1336,22 +1336,6 @@ def clean_tags(tags: Iterable[str]) -> list[str]:
         if tag and tag not in out:
             out.append(tag)
     return out
-
-
-def _is_private(url: str) -> bool:
-    """True for a URL naming this computer or a private network by address or as localhost
-    (names that resolve there are not looked up: a feed cannot be trusted to say)."""
-    import ipaddress
-
-    host = (urllib.parse.urlsplit(url).hostname or "").rstrip(".").lower()
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_private or address.is_loopback or address.is_link_local \
-        or address.is_reserved or address.is_unspecified
 
 
 def _size(path: Path) -> int:

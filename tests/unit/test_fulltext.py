@@ -375,3 +375,31 @@ def test_a_public_feed_cannot_make_the_reader_fetch_local_addresses(
         assert not server.hits_for("/admin")
     finally:
         lib.release()
+
+
+def test_a_page_from_the_internet_cannot_redirect_into_the_local_network(
+        paths: Paths, server: FeedServer) -> None:
+    import httpx
+
+    server.routes["/admin"] = Route(page("blog_ghost.html"), headers=HTML)
+    feed = summary_feed(server, [("x", "Sneaky")]).replace(
+        server.url("/article/x").encode(), b"https://public.example/story")
+
+    def public(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/feed":
+            return httpx.Response(200, stream=httpx.ByteStream(feed),
+                                  headers={"Content-Type": "application/rss+xml"})
+        return httpx.Response(302, headers={"Location": server.url("/admin")})
+
+    lib = Library(paths, Settings(), transport=httpx.MockTransport(public))
+    lib.acquire()
+    try:
+        lib.add_feed("https://public.example/feed")
+        [result] = lib.refresh_blocking()
+        [article] = lib.full_text_targets(result.new_ids)
+        [full] = lib.fetch_full_blocking([article])
+        assert full.status == "error"
+        assert "redirected into this computer or the local network" in full.error
+        assert not server.hits_for("/admin")
+    finally:
+        lib.release()
