@@ -162,3 +162,40 @@ def rss(title: str, items: list[tuple[str, str]], *, link: str = "https://exampl
 @pytest.fixture
 def make_rss() -> Callable[..., bytes]:
     return rss
+
+
+# -- article pages for full-text tests --------------------------------------------------------
+PAGES = Path(__file__).parent / "data" / "pages"
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+AMN_SENTENCE = "Founding Act on Mutual Relations"  # in the AMN-like page's article body
+
+
+def page(name: str) -> bytes:
+    return (PAGES / name).read_bytes()
+
+
+def summary_feed(server: FeedServer, items: list[tuple[str, str]], *, content: bool = False
+                 ) -> bytes:
+    """RSS whose items (slug, title) link to /article/<slug> on the server; summary only
+    unless `content`."""
+    parts = ['<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+             'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+             f"<title>Summaries</title><link>{server.url('/')}</link>"]
+    for slug, title in items:
+        body = f"<content:encoded>&lt;p&gt;Full feed text of {title}&lt;/p&gt;</content:encoded>"
+        parts.append(f"<item><guid>{slug}</guid><title>{title}</title>"
+                     f"<link>{server.url('/article/' + slug)}</link>"
+                     f"<description>Teaser of {title}</description>"
+                     + (body if content else "") + "</item>")
+    parts.append("</channel></rss>")
+    return "".join(parts).encode()
+
+
+@pytest.fixture
+def amn_site(server: FeedServer) -> FeedServer:
+    """A summary-only feed with two articles whose pages are realistic article pages."""
+    server.routes["/feed"] = Route(summary_feed(server, [("amn", "Army advances"),
+                                                         ("blog", "A blog post")]))
+    server.routes["/article/amn"] = Route(page("amn_wordpress.html"), headers=HTML)
+    server.routes["/article/blog"] = Route(page("blog_ghost.html"), headers=HTML)
+    return server

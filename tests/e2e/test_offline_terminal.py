@@ -13,9 +13,8 @@ import time
 
 import pytest
 
-from tests.conftest import FeedServer, Route
+from tests.conftest import AMN_SENTENCE, HTML, FeedServer, Route, page, summary_feed
 from tests.e2e.tmux import Terminal, reader_command
-from tests.unit.test_fulltext import AMN_SENTENCE, HTML, page, summary_feed
 
 pytestmark = pytest.mark.e2e
 

@@ -8,19 +8,23 @@ from reader.config import Settings
 from reader.library import Library
 from reader.locations import Paths
 from reader.ui.app import ReaderApp
-from tests.conftest import FeedServer, Route
+from tests.conftest import AMN_SENTENCE, FeedServer, Route
 from tests.ui.conftest import make_library
 from tests.ui.test_app import SIZE, open_feed, visible_text
-from tests.unit.test_fulltext import AMN_SENTENCE, HTML, page, summary_feed
 
 
 @pytest.fixture
-def site(server: FeedServer) -> FeedServer:
-    server.routes["/feed"] = Route(summary_feed(server, [("amn", "Army advances"),
-                                                         ("blog", "A blog post")]))
-    server.routes["/article/amn"] = Route(page("amn_wordpress.html"), headers=HTML)
-    server.routes["/article/blog"] = Route(page("blog_ghost.html"), headers=HTML)
-    return server
+def site(amn_site: FeedServer) -> FeedServer:
+    """A summary-only feed of two articles whose pages are realistic article pages."""
+    return amn_site
+
+
+async def summaries_without_full_text(paths: Paths, site: FeedServer) -> Library:
+    """A library holding the feed, with no full text fetched automatically."""
+    library = make_library(paths, Settings(full_text_feeds="none"))
+    library.add_feed(site.url("/feed"))
+    await library.refresh()
+    return library
 
 
 async def settle(app: ReaderApp, pilot) -> None:  # noqa: ANN001
@@ -43,9 +47,7 @@ async def open_article(app: ReaderApp, pilot, title: str) -> None:  # noqa: ANN0
 
 
 async def test_f_fetches_the_full_article_and_t_toggles(paths: Paths, site: FeedServer) -> None:
-    library = make_library(paths, Settings(full_text_feeds="none"))
-    library.add_feed(site.url("/feed"))
-    await library.refresh()
+    library = await summaries_without_full_text(paths, site)
     app = ReaderApp(library)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -78,9 +80,7 @@ async def test_f_fetches_the_full_article_and_t_toggles(paths: Paths, site: Feed
 
 async def test_t_without_a_full_text_says_how_to_get_one(paths: Paths, site: FeedServer
                                                           ) -> None:
-    library = make_library(paths, Settings(full_text_feeds="none"))
-    library.add_feed(site.url("/feed"))
-    await library.refresh()
+    library = await summaries_without_full_text(paths, site)
     app = ReaderApp(library)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

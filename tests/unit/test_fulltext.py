@@ -9,7 +9,6 @@ and everything cached still reads.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -17,32 +16,7 @@ from reader.cli import main
 from reader.config import Settings
 from reader.library import Library
 from reader.locations import Paths
-from tests.conftest import FeedServer, Route
-
-PAGES = Path(__file__).parent.parent / "data" / "pages"
-HTML = {"Content-Type": "text/html; charset=utf-8"}
-AMN_SENTENCE = "Founding Act on Mutual Relations"  # in the AMN-like page's article body
-
-
-def page(name: str) -> bytes:
-    return (PAGES / name).read_bytes()
-
-
-def summary_feed(server: FeedServer, items: list[tuple[str, str]], *, content: bool = False
-                 ) -> bytes:
-    """RSS whose items (slug, title) link to /article/<slug> on the server; summary only
-    unless `content`."""
-    parts = ['<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
-             'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
-             f"<title>Summaries</title><link>{server.url('/')}</link>"]
-    for slug, title in items:
-        body = f"<content:encoded>&lt;p&gt;Full feed text of {title}&lt;/p&gt;</content:encoded>"
-        parts.append(f"<item><guid>{slug}</guid><title>{title}</title>"
-                     f"<link>{server.url('/article/' + slug)}</link>"
-                     f"<description>Teaser of {title}</description>"
-                     + (body if content else "") + "</item>")
-    parts.append("</channel></rss>")
-    return "".join(parts).encode()
+from tests.conftest import AMN_SENTENCE, HTML, FeedServer, Route, page, summary_feed
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -55,16 +29,6 @@ def article_ids(capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
     """title -> id of every article."""
     code, out, _ = run(capsys, "articles", "--json")
     return {a["title"]: a["id"] for a in json.loads(out)}
-
-
-@pytest.fixture
-def amn_site(server: FeedServer) -> FeedServer:
-    """A summary-only feed with two articles whose pages are realistic article pages."""
-    server.routes["/feed"] = Route(summary_feed(server, [("amn", "Army advances"),
-                                                         ("blog", "A blog post")]))
-    server.routes["/article/amn"] = Route(page("amn_wordpress.html"), headers=HTML)
-    server.routes["/article/blog"] = Route(page("blog_ghost.html"), headers=HTML)
-    return server
 
 
 def test_refresh_fetches_full_text_of_new_summary_only_articles(
@@ -352,38 +316,16 @@ def test_automatic_fetching_is_capped_per_feed_newest_first(
     assert "full text: 2 fetched" in out
 
 
-def test_a_public_feed_cannot_make_the_reader_fetch_local_addresses(
-        paths: Paths, server: FeedServer) -> None:
+@pytest.mark.parametrize("how", ["link", "redirect"])
+def test_a_feed_from_the_internet_cannot_make_the_reader_fetch_local_addresses(
+        paths: Paths, server: FeedServer, how: str) -> None:
+    """Neither by linking an article to a local address nor by a page redirecting there."""
     import httpx
 
     server.routes["/admin"] = Route(page("blog_ghost.html"), headers=HTML)
+    link = server.url("/admin") if how == "link" else "https://public.example/story"
     feed = summary_feed(server, [("x", "Sneaky")]).replace(
-        server.url("/article/x").encode(), server.url("/admin").encode())
-
-    def public(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, stream=httpx.ByteStream(feed),
-                              headers={"Content-Type": "application/rss+xml"})
-
-    lib = Library(paths, Settings(), transport=httpx.MockTransport(public))
-    lib.acquire()
-    try:
-        lib.add_feed("https://public.example/feed")
-        [result] = lib.refresh_blocking()
-        [article] = lib.full_text_targets(result.new_ids)
-        [full] = lib.fetch_full_blocking([article])
-        assert full.status == "error" and "local network" in full.error
-        assert not server.hits_for("/admin")
-    finally:
-        lib.release()
-
-
-def test_a_page_from_the_internet_cannot_redirect_into_the_local_network(
-        paths: Paths, server: FeedServer) -> None:
-    import httpx
-
-    server.routes["/admin"] = Route(page("blog_ghost.html"), headers=HTML)
-    feed = summary_feed(server, [("x", "Sneaky")]).replace(
-        server.url("/article/x").encode(), b"https://public.example/story")
+        server.url("/article/x").encode(), link.encode())
 
     def public(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/feed":
@@ -399,7 +341,9 @@ def test_a_page_from_the_internet_cannot_redirect_into_the_local_network(
         [article] = lib.full_text_targets(result.new_ids)
         [full] = lib.fetch_full_blocking([article])
         assert full.status == "error"
-        assert "redirected into this computer or the local network" in full.error
+        assert (("its link points into this computer or the local network" in full.error)
+                if how == "link" else
+                ("redirected into this computer or the local network" in full.error))
         assert not server.hits_for("/admin")
     finally:
         lib.release()
