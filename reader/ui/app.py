@@ -21,6 +21,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import OptionList
@@ -347,9 +348,14 @@ class ReaderApp(App[None]):
             self.focus_pane(self.article_view)
 
     def _still_loading(self, article_id: str) -> None:
-        if self.reading is not None and self.reading.id == article_id \
-                and self.article_view.article_id != article_id:
-            self.article_view.show_message("Loading…")
+        if self.reading is None or self.reading.id != article_id:
+            return
+        try:
+            view = self.article_view
+        except NoMatches:  # the timer fired while the app was closing
+            return
+        if view.article_id != article_id:
+            view.show_message("Loading…")
 
     @work(exclusive=True, group="convert")
     async def _convert(self, article: Article, keep_place: bool = False) -> None:
