@@ -117,7 +117,8 @@ class TooLarge(Exception):
 
 
 class RedirectRefused(ValueError):
-    """A redirect pointed at something other than http or https; the message says where."""
+    """A request the reader will not make: a redirect to something other than http or https,
+    or a page for an internet feed that would reach the local network; the message says why."""
 
 
 def is_private_url(url: str) -> bool:
@@ -135,6 +136,32 @@ def is_private_url(url: str) -> bool:
         return False
     return address.is_private or address.is_loopback or address.is_link_local \
         or address.is_reserved or address.is_unspecified
+
+
+def _private_address(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved \
+        or ip.is_unspecified
+
+
+async def _check_address(request: httpx.Request) -> None:
+    """Request hook (every hop): a page fetched for a feed from the internet must not reach
+    this computer or the local network, whatever its name resolves to."""
+    if not request.extensions.get(PUBLIC_ONLY):
+        return
+    if is_private_url(str(request.url)):
+        raise RedirectRefused("redirected into this computer or the local network, which is "
+                              "never followed for a page from the internet")
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(request.url.host, None)
+    except OSError:
+        return  # the connection attempt fails and says why
+    if any(_private_address(str(info[4][0])) for info in infos):
+        raise RedirectRefused(f"{request.url.host} is an address on this computer or the local "
+                              "network; pages there are fetched only for feeds from there")
 
 
 async def _check_redirect(response: httpx.Response) -> None:
@@ -286,7 +313,7 @@ class Fetcher:
                      "Accept-Encoding": "gzip, deflate"},
             transport=transport,
             trust_env=False,
-            event_hooks={"response": [_check_redirect]},
+            event_hooks={"request": [_check_address], "response": [_check_redirect]},
         )
 
     async def __aenter__(self) -> Fetcher:

@@ -347,3 +347,42 @@ def test_a_feed_from_the_internet_cannot_make_the_reader_fetch_local_addresses(
         assert not server.hits_for("/admin")
     finally:
         lib.release()
+
+
+def test_a_public_name_that_resolves_to_a_local_address_is_not_fetched(
+        paths: Paths, server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS can point any name at the local network: the address is checked, not the name."""
+    import socket
+
+    import httpx
+
+    feed = summary_feed(server, [("x", "Intranet")]).replace(
+        server.url("/article/x").encode(), b"https://intranet.example/secret")
+    asked: list[str] = []
+
+    def transport(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(200, stream=httpx.ByteStream(feed),
+                              headers={"Content-Type": "application/rss+xml"})
+
+    real = socket.getaddrinfo
+
+    def resolve(host: object, *args: object, **kwargs: object) -> object:
+        if host == "intranet.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 443))]
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    lib = Library(paths, Settings(), transport=httpx.MockTransport(transport))
+    lib.acquire()
+    try:
+        lib.add_feed("https://public.example/feed")
+        [result] = lib.refresh_blocking()
+        [article] = lib.full_text_targets(result.new_ids)
+        [full] = lib.fetch_full_blocking([article])
+        assert full.status == "error"
+        assert "intranet.example is an address on this computer or the local network" in \
+            full.error
+        assert asked == ["https://public.example/feed"]
+    finally:
+        lib.release()
