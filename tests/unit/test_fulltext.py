@@ -9,6 +9,7 @@ and everything cached still reads.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from reader.cli import main
 from reader.config import Settings
 from reader.library import Library
 from reader.locations import Paths
+from reader.models import FullTextResult
 from tests.conftest import AMN_SENTENCE, HTML, FeedServer, Route, page, summary_feed
 
 
@@ -316,6 +318,23 @@ def test_automatic_fetching_is_capped_per_feed_newest_first(
     assert "full text: 2 fetched" in out
 
 
+def fetch_from_a_public_feed(paths: Paths, handler: Any) -> FullTextResult:
+    """Subscribe to https://public.example/feed served by `handler` (a MockTransport
+    function), refresh, and fetch the full text of its one article."""
+    import httpx
+
+    lib = Library(paths, Settings(), transport=httpx.MockTransport(handler))
+    lib.acquire()
+    try:
+        lib.add_feed("https://public.example/feed")
+        [result] = lib.refresh_blocking()
+        [article] = lib.full_text_targets(result.new_ids)
+        [full] = lib.fetch_full_blocking([article])
+        return full
+    finally:
+        lib.release()
+
+
 @pytest.mark.parametrize("how", ["link", "redirect"])
 def test_a_feed_from_the_internet_cannot_make_the_reader_fetch_local_addresses(
         paths: Paths, server: FeedServer, how: str) -> None:
@@ -333,20 +352,12 @@ def test_a_feed_from_the_internet_cannot_make_the_reader_fetch_local_addresses(
                                   headers={"Content-Type": "application/rss+xml"})
         return httpx.Response(302, headers={"Location": server.url("/admin")})
 
-    lib = Library(paths, Settings(), transport=httpx.MockTransport(public))
-    lib.acquire()
-    try:
-        lib.add_feed("https://public.example/feed")
-        [result] = lib.refresh_blocking()
-        [article] = lib.full_text_targets(result.new_ids)
-        [full] = lib.fetch_full_blocking([article])
-        assert full.status == "error"
-        assert (("its link points into this computer or the local network" in full.error)
-                if how == "link" else
-                ("redirected into this computer or the local network" in full.error))
-        assert not server.hits_for("/admin")
-    finally:
-        lib.release()
+    full = fetch_from_a_public_feed(paths, public)
+    assert full.status == "error"
+    assert (("its link points into this computer or the local network" in full.error)
+            if how == "link" else
+            ("redirected into this computer or the local network" in full.error))
+    assert not server.hits_for("/admin")
 
 
 def test_a_public_name_that_resolves_to_a_local_address_is_not_fetched(
@@ -373,16 +384,7 @@ def test_a_public_name_that_resolves_to_a_local_address_is_not_fetched(
         return real(host, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    lib = Library(paths, Settings(), transport=httpx.MockTransport(transport))
-    lib.acquire()
-    try:
-        lib.add_feed("https://public.example/feed")
-        [result] = lib.refresh_blocking()
-        [article] = lib.full_text_targets(result.new_ids)
-        [full] = lib.fetch_full_blocking([article])
-        assert full.status == "error"
-        assert "intranet.example is an address on this computer or the local network" in \
-            full.error
-        assert asked == ["https://public.example/feed"]
-    finally:
-        lib.release()
+    full = fetch_from_a_public_feed(paths, transport)
+    assert full.status == "error"
+    assert "intranet.example is an address on this computer or the local network" in full.error
+    assert asked == ["https://public.example/feed"]
