@@ -328,8 +328,8 @@ class Library:
         done = 0
         results: list[FeedResult] = []
         pending_down: list[tuple[Feed, FeedResult]] = []  # recorded once we know the network
+        down_hosts: set[str] = set()
         remote = [f for f in feeds if not is_local(f.url)]
-        state: dict[str, Any] = {"down": 0, "hosts": set()}
         self._net_answers = 0  # network fetches that got any answer (even an HTTP error)
 
         def report(feed: Feed, result: FeedResult) -> None:
@@ -370,14 +370,10 @@ class Library:
                         result = FeedResult(feed.key, feed.url, "error",
                                             error=f"internal error: {type(exc).__name__}: {exc}")
                     if result.network_down and not self._net_answers:
-                        state["down"] += 1
-                        state["hosts"].add(urllib.parse.urlsplit(feed.url).hostname or "")
                         pending_down.append((feed, result))
-                        if state["down"] >= 8 and len(state["hosts"]) >= 3 \
-                                and not self._net_answers:  # nothing answers: stop waiting
-                            for task in tasks:
-                                if task is not asyncio.current_task():
-                                    task.cancel()
+                        down_hosts.add(urllib.parse.urlsplit(feed.url).hostname or "")
+                        if len(pending_down) >= 8 and len(down_hosts) >= 3:
+                            _cancel_others(tasks)  # nothing answers: stop waiting on timeouts
                     else:
                         self._record_status(feed, result)
                     report(feed, result)
@@ -524,7 +520,6 @@ class Library:
         meta, docs = self.store.load_feed_cache(feed.key)
         existing = {d["id"]: d for d in docs}
         restore = bool(existing) and not self.store.has_bodies(feed.key)
-        bodies: dict[str, dict[str, Any]] | None = None
         kept = self.kept_ids()
         new: list[str] = []
         updated = 0
@@ -567,26 +562,36 @@ class Library:
         meta_changed = (feed.feed_title != parsed.title or feed.site_url != parsed.site_url)
         feed.feed_title, feed.site_url = parsed.title, parsed.site_url
         dropped = set(existing) - set(merged)
-        if dropped:
-            self.store.delete_full(feed.key, dropped)
         if changed_bodies or dropped or new or updated or not meta:
-            bodies = self._bodies_of(feed.key)
-            for aid in dropped:
-                bodies.pop(aid, None)
-            bodies.update(changed_bodies)
-            self.store.save_bodies(feed.key, bodies)
-            self._unsaved_bodies.discard(feed.key)
+            self._rewrite_bodies(feed.key, dropped, changed_bodies)
         meta = dict(validators, title=parsed.title, site_url=parsed.site_url, kind=parsed.kind)
-        ordered = sorted(merged.values(), key=_doc_date, reverse=True)
-        self.store.save_feed_cache(feed.key, meta, ordered)
-        self._articles[feed.key] = ordered
-        self._remember_summary(feed.key, meta, [d["id"] for d in ordered])
-        if dropped:
-            self.store.forget_read(feed.key, set(merged))
+        self._save_docs(feed.key, meta, sorted(merged.values(), key=_doc_date, reverse=True),
+                        dropped)
         if meta_changed:
             self._feeds_dirty = True  # saved once at the end of the refresh
         self._refresh_copies(feed, changed_bodies, merged)
         return new, updated
+
+    def _rewrite_bodies(self, feed_key: str, drop: set[str],
+                        add: dict[str, dict[str, Any]] | None = None) -> None:
+        """Write a feed's bodies file without `drop` and with `add` (one rewrite)."""
+        bodies = self._bodies_of(feed_key)
+        for aid in drop:
+            bodies.pop(aid, None)
+        bodies.update(add or {})
+        self.store.save_bodies(feed_key, bodies)
+        self._unsaved_bodies.discard(feed_key)
+
+    def _save_docs(self, feed_key: str, meta: dict[str, Any], ordered: list[dict[str, Any]],
+                   dropped: set[str]) -> None:
+        """Write a feed's article metadata, newest first; the read marks and full texts of
+        the `dropped` articles go with them."""
+        self.store.save_feed_cache(feed_key, meta, ordered)
+        self._articles[feed_key] = ordered
+        self._remember_summary(feed_key, meta, [d["id"] for d in ordered])
+        if dropped:
+            self.store.forget_read(feed_key, {d["id"] for d in ordered})
+            self.store.delete_full(feed_key, dropped)
 
     def _apply_limits(self, feed: Feed, merged: dict[str, dict[str, Any]], kept: set[str],
                       now: float) -> dict[str, dict[str, Any]]:
@@ -619,7 +624,7 @@ class Library:
     def cache_info(self) -> dict[str, Any]:
         """Disk use of the disposable cache per feed, of files left by removed feeds, and of
         the user's own data: {"feeds": [{key, title, url, articles, full_texts, bytes}],
-        "orphans": bytes, "data": bytes, "total": bytes}."""
+        "orphans": bytes, "cache": bytes, "data": bytes}."""
         cache = self.store.cache_dir
         feeds = []
         for feed in self._feeds:
@@ -676,22 +681,13 @@ class Library:
                 continue
             merged = {d["id"]: d for d in docs}
             limited = self._apply_limits(feed, merged, kept, now)
-            bodies = self._bodies_of(feed.key)
             dropped = set(merged) - set(limited)
-            stale = set(bodies) - set(limited)
+            stale = set(self._bodies_of(feed.key)) - set(limited)
             if dropped or stale:
-                for aid in dropped | stale:
-                    bodies.pop(aid, None)
-                self.store.save_bodies(feed.key, bodies)
-                self._unsaved_bodies.discard(feed.key)
+                self._rewrite_bodies(feed.key, dropped | stale)
             if dropped:
                 meta = self.store.load_feed_cache(feed.key)[0]
-                ordered = [d for d in docs if d["id"] in limited]
-                self.store.save_feed_cache(feed.key, meta, ordered)
-                self._articles[feed.key] = ordered
-                self._remember_summary(feed.key, meta, [d["id"] for d in ordered])
-                self.store.forget_read(feed.key, set(limited))
-                self.store.delete_full(feed.key, dropped)
+                self._save_docs(feed.key, meta, [d for d in docs if d["id"] in limited], dropped)
                 removed += len(dropped)
         orphans = self._orphan_files()
         for path in orphans:
@@ -965,9 +961,7 @@ class Library:
                 report(result)
                 down = down + 1 if result.status == "offline" else -len(articles)
                 if down >= 8:  # no page answers at all: the network is gone, stop here
-                    for task in tasks:
-                        if task is not asyncio.current_task():
-                            task.cancel()
+                    _cancel_others(tasks)
 
             tasks.extend(asyncio.ensure_future(one(a)) for a in articles)
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -1030,21 +1024,10 @@ class Library:
         if self._feed_of(article.feed_key) is not None:
             self.store.save_full(article.feed_key, article.id, doc)
         self._full_memo.pop(article.id, None)
-        if not doc.get("html"):
-            return
-        full = {"full_html": doc["html"], "full_url": doc.get("final_url") or doc["url"],
-                "full_fetched_at": doc["fetched_at"]}
-        tables = {}
-        for name, copies in (("bookmarks", self.bookmarks()), ("kept", self._kept_docs())):
-            if article.id in copies:
-                copies = dict(copies)
-                copies[article.id] = dict(copies[article.id],
-                                          body=dict(copies[article.id]["body"], **full))
-                tables[name] = copies
-        if tables:
-            self.store.save_marks(**tables)
-            self._bookmarks = tables.get("bookmarks", self._bookmarks)
-            self._kept = tables.get("kept", self._kept)
+        if doc.get("html"):
+            full = _copy_fields(doc)
+            self._patch_copies([article.id], lambda aid, copy: dict(
+                copy, body=dict(copy["body"], **full)))
 
     def text(self, article: Article, *, prefer: str = "auto", defer_save: bool = False
              ) -> ArticleText:
@@ -1170,10 +1153,7 @@ class Library:
     def _full_fields(self, article: Article) -> dict[str, Any]:
         """The fetched full text, as kept in a copy's body (empty when there is none)."""
         full = self.full_text(article) or {}
-        if not full.get("html"):
-            return {}
-        return {"full_html": full["html"], "full_url": full.get("final_url") or full["url"],
-                "full_fetched_at": full.get("fetched_at", 0.0)}
+        return _copy_fields(full) if full.get("html") else {}
 
     def _copies(self) -> dict[str, dict[str, Any]]:
         """Every kept copy, article id -> copy: the annotated ones, then the bookmarked ones."""
@@ -1190,20 +1170,26 @@ class Library:
     def _refresh_copies(self, feed: Feed, changed: dict[str, dict[str, Any]],
                         merged: dict[str, dict[str, Any]]) -> None:
         """A refresh that changed a kept article updates its copies (one write)."""
+
+        def patch(aid: str, copy: dict[str, Any]) -> dict[str, Any]:
+            body, doc = changed[aid], merged[aid]
+            return dict(copy, body=dict(copy["body"], **{
+                k: body[k] for k in ("content_html", "summary_html", "base_url")}),
+                article=dict(copy["article"], title=doc["title"], link=doc["link"],
+                             author=doc["author"]))
+
+        self._patch_copies(changed, patch)
+
+    def _patch_copies(self, aids: Iterable[str],
+                      patch: Callable[[str, dict[str, Any]], dict[str, Any]]) -> None:
+        """Replace the bookmark and note copies of `aids` by `patch(aid, copy)`, in one write
+        of marks.json (none when no copy is touched)."""
+        aids = set(aids)
         tables: dict[str, dict[str, dict[str, Any]]] = {}
         for name, copies in (("bookmarks", self.bookmarks()), ("kept", self._kept_docs())):
-            touched = [aid for aid in changed if aid in copies]
-            if not touched:
-                continue
-            copies = dict(copies)
-            for aid in touched:
-                body = changed[aid]
-                doc = merged[aid]
-                copies[aid] = dict(copies[aid], body=dict(copies[aid]["body"], **{
-                    k: body[k] for k in ("content_html", "summary_html", "base_url")}))
-                copies[aid]["article"] = dict(copies[aid]["article"], title=doc["title"],
-                                              link=doc["link"], author=doc["author"])
-            tables[name] = copies
+            touched = aids & set(copies)
+            if touched:
+                tables[name] = dict(copies) | {aid: patch(aid, copies[aid]) for aid in touched}
         if tables:
             self.store.save_marks(**tables)
             self._bookmarks = tables.get("bookmarks", self._bookmarks)
@@ -1336,6 +1322,27 @@ def clean_tags(tags: Iterable[str]) -> list[str]:
         if tag and tag not in out:
             out.append(tag)
     return out
+
+
+def _cancel_others(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel every task of a gather but the one running this."""
+    for task in tasks:
+        if task is not asyncio.current_task():
+            task.cancel()
+
+
+def offline_reason(results: Iterable[FeedResult]) -> str:
+    """Why a refresh found no network (the first "offline" result's reason), for messages."""
+    for result in results:
+        if result.status == "offline":
+            return result.error.removeprefix("offline (").removesuffix(")")
+    return ""
+
+
+def _copy_fields(full: dict[str, Any]) -> dict[str, Any]:
+    """A fetched full-text document as the fields a kept copy's body holds."""
+    return {"full_html": full["html"], "full_url": full.get("final_url") or full["url"],
+            "full_fetched_at": full.get("fetched_at", 0.0)}
 
 
 def _size(path: Path) -> int:
