@@ -16,12 +16,12 @@ from typing import Any
 
 from reader import __version__
 from reader.config import ConfigError, load_settings
-from reader.library import Library, LibraryError
+from reader.library import Library, LibraryError, offline_reason
 from reader.locations import Paths
 from reader.models import Article, Feed, FeedResult, FullTextResult
 from reader.opml import ImportError_
 from reader.store import StoreError
-from reader.textutil import one_line
+from reader.textutil import shorten
 
 EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                                             "offline: the full text of full-text feeds' and "
                                             "bookmarked articles")
     p.add_argument("--json", action="store_true")
+    p.set_defaults(urls=[], full_text=True, no_full_text=False)  # refresh --full-text
 
     p = sub.add_parser("fetch-full", help="fetch articles' web pages now and keep their main "
                                           "text (shown instead of the feed's summary)")
@@ -265,7 +266,7 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
         _err("no subscriptions; add one with: reader add URL")
         return EXIT_OK
     show_progress = sys.stderr.isatty() and not args.json
-    results = library.refresh_blocking(getattr(args, "urls", None) or None,
+    results = library.refresh_blocking(args.urls or None,
                                        _progress if show_progress else None)
     if show_progress:
         sys.stderr.write("\r\x1b[K")
@@ -300,8 +301,7 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
         if offline and library.offline:
             _err(f"offline: {len(offline)} network feeds not refreshed")
         elif offline:
-            reason = offline[0].error.removeprefix("offline (").removesuffix(")")
-            _err(f"offline: no feed server could be reached ({reason}); "
+            _err(f"offline: no feed server could be reached ({offline_reason(offline)}); "
                  f"{len(offline)} feeds not refreshed, nothing changed")
         unchanged = sum(r.status == "unchanged" for r in results)
         print(f"{len(results)} feeds refreshed: {sum(r.new for r in results)} new articles, "
@@ -321,9 +321,9 @@ def _full_after_refresh(args: argparse.Namespace, library: Library, results: lis
     feeds; every missing one with --full-text and sync-offline; none with --no-full-text."""
     if library.network_down:
         return []  # nothing answered: fetching article pages would only time out again
-    if getattr(args, "full_text", False) or args.command == "sync-offline":
+    if args.full_text:
         return _fetch_full(library, library.full_text_targets(retry=True), args.json)
-    if not getattr(args, "no_full_text", False) and not offline:
+    if not args.no_full_text and not offline:
         new_ids = [i for r in results for i in r.new_ids]
         return _fetch_full(library, library.full_text_targets(new_ids), args.json)
     return []
@@ -350,12 +350,16 @@ def _report_full(library: Library, results: list[FullTextResult]) -> None:
         return
     for r in results:
         if r.status == "error":
-            _err(f"full text: {r.article_id} {_short(r.title, 50)}: {r.error}")
+            _full_failed(r)
     count = {k: sum(r.status == k for r in results) for k in ("ok", "error", "offline")}
     line = f"full text: {count['ok']} fetched, {count['error']} failed"
     if count["offline"]:
         line += f", {count['offline']} not fetched (offline)"
     print(line)
+
+
+def _full_failed(result: FullTextResult) -> None:
+    _err(f"full text: {result.article_id} {shorten(result.title, 50)}: {result.error}")
 
 
 def cmd_fetch_full(args: argparse.Namespace, library: Library) -> int:
@@ -365,9 +369,9 @@ def cmd_fetch_full(args: argparse.Namespace, library: Library) -> int:
     results = library.fetch_full_blocking(articles, force=True)
     for r in results:
         if r.status == "ok":
-            print(f"fetched {r.article_id} {_short(r.title, 60)}")
+            print(f"fetched {r.article_id} {shorten(r.title, 60)}")
         else:
-            _err(f"full text: {r.article_id} {_short(r.title, 50)}: {r.error}")
+            _full_failed(r)
     return EXIT_OK if all(r.status == "ok" for r in results) else EXIT_FEEDS_FAILED
 
 
@@ -384,7 +388,7 @@ def cmd_cache_info(args: argparse.Namespace, library: Library) -> int:
         return EXIT_OK
     for feed in sorted(info["feeds"], key=lambda f: -f["bytes"]):
         print(f"{_mb(feed['bytes']):>9}  {feed['articles']:>6} articles  "
-              f"{feed['full_texts']:>5} full texts  {_short(feed['title'], 50)}")
+              f"{feed['full_texts']:>5} full texts  {shorten(feed['title'], 50)}")
     print(f"cache: {_mb(info['cache'])} in {library.store.cache_dir}"
           + (f" ({_mb(info['orphans'])} removable by `reader cleanup`)" if info["orphans"] else ""))
     print(f"your data (subscriptions, read state, bookmarks, notes): {_mb(info['data'])} "
@@ -455,11 +459,6 @@ def cmd_bookmark(args: argparse.Namespace, library: Library) -> int:
     return EXIT_OK
 
 
-def _short(text: str, width: int) -> str:
-    line = one_line(text)
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
 def cmd_notes(args: argparse.Namespace, library: Library) -> int:
     if args.notes_action == "export":
         folder = Path(args.dir).expanduser()
@@ -473,9 +472,9 @@ def cmd_notes(args: argparse.Namespace, library: Library) -> int:
     if not notes:
         print("no notes; write one with: reader note add ID --text TEXT")
     for n in notes:
-        quote = f"  > {_short(n.quote, 30)}" if n.quote else ""
-        print(f"{n.id}  {n.article_id}  {_when(n.edited)}  {_short(n.article_title, 40)}"
-              f"{quote}\n    {_short(n.text, 72)}")
+        quote = f"  > {shorten(n.quote, 30)}" if n.quote else ""
+        print(f"{n.id}  {n.article_id}  {_when(n.edited)}  {shorten(n.article_title, 40)}"
+              f"{quote}\n    {shorten(n.text, 72)}")
     return EXIT_OK
 
 

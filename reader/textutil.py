@@ -24,3 +24,9 @@ def one_line(text: str | None) -> str:
     if not text:
         return ""
     return " ".join(strip_control(text).split())
+
+
+def shorten(text: str, width: int) -> str:
+    """`text` as one line of at most `width` characters, cut with an ellipsis."""
+    line = one_line(text)
+    return line if len(line) <= width else line[: width - 1] + "…"

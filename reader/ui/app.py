@@ -26,8 +26,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import OptionList
 
-from reader.library import Library
+from reader.library import Library, offline_reason
 from reader.models import Article, ArticleText, FeedResult
+from reader.textutil import shorten
 from reader.ui.screens.dialogs import HelpScreen, SearchScreen
 from reader.ui.screens.notes import AskScreen, ConfirmScreen, NoteEditor
 from reader.ui.widgets.article_view import ArticleView
@@ -398,7 +399,7 @@ class ReaderApp(App[None]):
 
     @work(group="fulltext-one")
     async def _fetch_full(self, article: Article) -> None:
-        self.status.set(message=f"fetching the full article: {_short(article.title)}")
+        self.status.set(message=f"fetching the full article: {shorten(article.title, 50)}")
         try:
             results = await self.library.fetch_full([article], force=True)
         except Exception as exc:  # noqa: BLE001 - say it, keep the feed text
@@ -828,10 +829,9 @@ class ReaderApp(App[None]):
             self.refreshing = False
         failed = [r for r in results if r.status == "error"]
         new = sum(r.new for r in results)
-        offline = [r for r in results if r.status == "offline"]
         if self.library.network_down:
-            reason = offline[0].error.removeprefix("offline (").removesuffix(")")
-            message = f"no feed server answered ({reason}); showing what is cached"
+            message = (f"no feed server answered ({offline_reason(results)}); "
+                       "showing what is cached")
         else:
             message = f"{len(results)} feeds refreshed, {new} new articles"
         if failed:
@@ -926,10 +926,6 @@ class ReaderApp(App[None]):
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
 
-
-
-def _short(text: str, width: int = 50) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _text_hint(text: ArticleText) -> str:
