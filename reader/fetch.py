@@ -26,7 +26,7 @@ ACCEPT = (
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 _PERMANENT = {301, 308}
 PUBLIC_ONLY = "reader.public_only"
-"""Request extension: refuse redirects into this computer or the local network."""
+"""Request extension: refuse any hop into this computer or the local network."""
 MAX_RETRY_AFTER_S = 24 * 3600
 """A Retry-After further away than this is taken as this (a server cannot mute a feed)."""
 _STATUS_WORDS = {
@@ -130,15 +130,11 @@ def is_private_url(url: str) -> bool:
         return False
     if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
         return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_private or address.is_loopback or address.is_link_local \
-        or address.is_reserved or address.is_unspecified
+    return _private_address(host)
 
 
 def _private_address(address: str) -> bool:
+    """True for an IP address (text) on this computer or a private network."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
@@ -179,9 +175,6 @@ async def _check_redirect(response: httpx.Response) -> None:
         what = f"a {scheme}: URL" if scheme else "an invalid URL"
         raise RedirectRefused(f"redirected to {what}, which is never followed "
                               "(only http and https)")
-    if response.request.extensions.get(PUBLIC_ONLY) and is_private_url(target):
-        raise RedirectRefused("redirected into this computer or the local network, which is "
-                              "never followed for a page from the internet")
 
 
 def is_local(url: str) -> bool:
@@ -330,15 +323,10 @@ class Fetcher:
             return await self._guarded(url, etag, last_modified, ACCEPT)
 
     async def fetch_page(self, url: str, *, public_only: bool = False) -> FetchResult:
-        """Fetch an article's web page (http and https only: a feed's link to a local file
-        is never read). Same caps and errors as `fetch`. `public_only`: a redirect into this
-        computer or the local network is refused."""
+        """Fetch an article's web page (http and https only, as every request here: a feed's
+        link to a local file is never read). Same caps and errors as `fetch`. `public_only`:
+        no request, redirects included, may reach this computer or the local network."""
         async with self._semaphore:
-            scheme = urllib.parse.urlsplit(url).scheme.lower()
-            if scheme not in ("http", "https"):
-                what = f"a {scheme}: link" if scheme else "not a web address"
-                return FetchResult(url, "error", error=f"{what}; only http and https pages "
-                                                       "are fetched")
             return await self._guarded(url, "", "", PAGE_ACCEPT, public_only)
 
     async def _guarded(self, url: str, etag: str, last_modified: str, accept: str,
