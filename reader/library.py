@@ -7,14 +7,16 @@ memory, loads per-feed metadata on demand and article bodies only when an articl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import html as html_lib
 import os
 import re
 import secrets
+import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +83,50 @@ def seed_dir() -> Path:
     import reader.seeds
 
     return Path(reader.seeds.__file__).parent
+
+
+_PROCESS_POOL_MIN_FEEDS = 8  # fewer feeds parse faster in a thread than workers start
+
+
+def _start_process_pool() -> Executor:
+    """A forkserver process pool with its workers already started.
+
+    multiprocessing hands `sys.stderr.fileno()` to its resource-tracker process. Under
+    Textual `sys.stderr` is a capture object whose fileno() is -1, and starting the pool failed
+    with "bad value(s) in fds_to_keep" for every feed; the pool and its workers are started
+    here, with /dev/null lent as stderr when the real one has no descriptor."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["reader.parse", "feedparser"])
+    with _stderr_with_descriptor():
+        executor = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=ctx)
+        try:
+            executor.submit(int)  # starts the tracker, the fork server and every worker
+        except BaseException:
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
+    return executor
+
+
+@contextlib.contextmanager
+def _stderr_with_descriptor() -> Iterator[None]:
+    """`sys.stderr` as it is when it has a file descriptor, else /dev/null for the block."""
+    try:
+        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = False
+    if usable:
+        yield
+        return
+    saved = sys.stderr
+    with open(os.devnull, "w") as null:
+        sys.stderr = null
+        try:
+            yield
+        finally:
+            sys.stderr = saved
 
 
 def _parse_in_worker(data: bytes, url: str, content_type: str) -> ParsedFeed | str:
@@ -1394,30 +1440,42 @@ def _article_from_copy(mark: dict[str, Any], *, bookmarked: bool = True, notes: 
 
 
 class _ParsePool:
-    """Parses off the event loop: worker processes for many feeds, a thread for a few."""
+    """Parses off the event loop: worker processes for many feeds, a thread for a few.
+
+    Worker processes that cannot be started (or that die) never fail a feed: the pool falls
+    back to threads and the feed is parsed there."""
 
     def __init__(self, feed_count: int):
         self._executor: Executor | None = None
-        self._use_processes = feed_count >= 8 and (os.cpu_count() or 1) > 1
+        self._use_processes = feed_count >= _PROCESS_POOL_MIN_FEEDS and (os.cpu_count() or 1) > 1
 
     def _get(self) -> Executor:
+        if self._executor is None and self._use_processes:
+            try:
+                self._executor = _start_process_pool()
+            except (OSError, ValueError, RuntimeError):
+                self._use_processes = False
         if self._executor is None:
-            if self._use_processes:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
+            from concurrent.futures import ThreadPoolExecutor
 
-                ctx = multiprocessing.get_context("forkserver")
-                ctx.set_forkserver_preload(["reader.parse", "feedparser"])
-                self._executor = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=ctx)
-            else:
-                from concurrent.futures import ThreadPoolExecutor
-
-                self._executor = ThreadPoolExecutor(max_workers=2)
+            self._executor = ThreadPoolExecutor(max_workers=2)
         return self._executor
 
     async def parse(self, data: bytes, url: str, content_type: str) -> ParsedFeed | str:
+        from concurrent.futures.process import BrokenProcessPool
+
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._get(), _parse_in_worker, data, url, content_type)
+        try:
+            return await loop.run_in_executor(self._get(), _parse_in_worker, data, url,
+                                              content_type)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): go on in threads
+            if self._use_processes:
+                self._use_processes = False
+                broken, self._executor = self._executor, None
+                if broken is not None:
+                    broken.shutdown(wait=False, cancel_futures=True)
+            return await loop.run_in_executor(self._get(), _parse_in_worker, data, url,
+                                              content_type)
 
     def shutdown(self) -> None:
         if self._executor is not None:

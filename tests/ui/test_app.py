@@ -538,3 +538,39 @@ async def test_corrupt_files_found_at_start_are_reported_in_the_status_line(path
         assert app.is_running
     library.release()
     assert list(paths.data_dir.glob("marks.json.corrupt-*"))
+
+
+async def test_refresh_all_of_many_feeds_parses_in_worker_processes(
+        paths: Paths, server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With 8+ feeds the refresh parses in worker processes, started under Textual (whose
+    sys.stderr has no descriptor: every feed once failed with 'fds_to_keep')."""
+    import concurrent.futures
+
+    import reader.library as library_module
+
+    monkeypatch.setattr(library_module.os, "cpu_count", lambda: 2)  # processes even on 1 core
+    pools: list[object] = []
+    real_pool = concurrent.futures.ProcessPoolExecutor
+
+    def counting_pool(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        pools.append(real_pool(*args, **kwargs))
+        return pools[-1]
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", counting_pool)
+    library = make_library(paths)
+    for n in range(10):
+        server.routes[f"/f{n}"] = Route(rss(f"Feed {n}", [(f"{n}a", f"Story {n}")]))
+        library.add_feed(server.url(f"/f{n}"))
+    app = ReaderApp(library, offline=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("R")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = visible_text(app.status)
+        assert "10 feeds refreshed" in status and "failed" not in status, status
+    assert pools, "the refresh did not use worker processes"
+    assert all(not f.last_error and f.failures == 0 for f in library.feeds())
+    assert len(library.articles()) == 10
+    library.release()

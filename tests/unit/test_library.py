@@ -259,3 +259,38 @@ def test_corrupt_subscriptions_are_reported_not_replaced(paths: Paths) -> None:
     saved = [p for p in subs.parent.iterdir() if p.name.startswith("subscriptions.json.corrupt")]
     assert saved[0].read_bytes() == b"\x00garbage"
     assert os.path.exists(saved[0])
+
+
+@pytest.mark.parametrize("failure", ["pool does not start", "workers die"])
+def test_parse_workers_that_fail_never_fail_a_feed(paths: Paths, server: FeedServer,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   failure: str) -> None:
+    """Worker processes are a speed-up: when they cannot start or die mid-refresh, the feeds
+    are parsed in threads instead, and none is recorded as failed."""
+    import signal
+
+    import reader.library as library_module
+
+    real_start = library_module._start_process_pool
+    started: list[object] = []
+
+    def failing_start():  # noqa: ANN202
+        if failure == "pool does not start":
+            raise ValueError("bad value(s) in fds_to_keep")
+        pool = real_start()
+        started.append(pool)
+        for process in list(pool._processes.values()):  # killed, as by the OOM killer
+            os.kill(process.pid, signal.SIGKILL)
+            process.join(5)
+        return pool
+
+    monkeypatch.setattr(library_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(library_module, "_start_process_pool", failing_start)
+    lib = open_library(paths)
+    for n in range(10):
+        server.routes[f"/f{n}"] = Route(rss(f"Feed {n}", [(f"{n}a", f"Story {n}")]))
+        lib.add_feed(server.url(f"/f{n}"))
+    results = lib.refresh_blocking()
+    assert [r.status for r in results] == ["new"] * 10, [r.error for r in results]
+    assert len(lib.articles()) == 10
+    assert bool(started) == (failure == "workers die")
