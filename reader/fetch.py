@@ -16,9 +16,10 @@ from pathlib import Path
 
 import httpx
 
-from reader import __version__
+from reader import DISTRIBUTION, __version__
 
-USER_AGENT = f"reader/{__version__} (terminal feed reader; +https://pypi.org/project/reader/)"
+USER_AGENT = (f"{DISTRIBUTION}/{__version__} (terminal feed reader; "
+              f"+https://pypi.org/project/{DISTRIBUTION}/)")
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
     "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"

@@ -79,9 +79,17 @@ def normalise_feed_url(url: str) -> str:
 
 
 def seed_dir() -> Path:
-    """Folder holding the bundled sample feeds."""
-    import reader.seeds
-
+    """Folder holding the bundled sample feeds: the installed `reader.seeds`, or `seeds/`
+    beside `reader/` when Python imports the package from a source checkout (`python3 -m
+    reader` run from the checkout's root imports the `reader/` there, which has no `seeds`)."""
+    try:
+        import reader.seeds
+    except ModuleNotFoundError:
+        checkout = Path(__file__).resolve().parent.parent / "seeds"
+        if not (checkout / SEED_FILES[0]).is_file():
+            raise LibraryError("the sample feeds are missing from this installation of reader; "
+                               "reinstall it (pip install .)") from None
+        return checkout
     return Path(reader.seeds.__file__).parent
 
 
