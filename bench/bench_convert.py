@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Converter benchmark: reader.convert.convert against plain markdownify.markdownify.
+"""Converter benchmark: reader.content.convert.convert against plain markdownify.markdownify.
 
     python bench/bench_convert.py [--quick] [--seconds S] [--workers N]
 
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import markdownify
 
-from reader.convert import cache_key, convert
+from reader.content.convert import cache_key, convert
 
 SIZES_KB = [2, 5, 10, 20, 50, 100]
 PER_SIZE = 24

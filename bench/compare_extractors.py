@@ -2,14 +2,15 @@
 
     python bench/compare_extractors.py [--readability PYTHON] [--trafilatura PYTHON]
 
-Candidates: our own extractor (reader.extract, run in this interpreter), readability-lxml and
-trafilatura. Each library runs in a subprocess of the interpreter given for it (a clean venv
-holding just that library: `python -m venv V && V/bin/pip install readability-lxml`), so its
-import time and its weight are measured alone; a candidate without an interpreter is skipped.
+Candidates: our own extractor (reader.content.extract, run in this interpreter),
+readability-lxml and trafilatura. Each library runs in a subprocess of the interpreter given
+for it (a clean venv holding just that library: `python -m venv V && V/bin/pip install
+readability-lxml`), so its import time and its weight are measured alone; a candidate without
+an interpreter is skipped.
 
-For every page the extracted HTML goes through reader.convert.convert (as the app does) and is
-scored against tests/data/pages/expected.json: how many of the article's passages are kept,
-how many clutter markers remain, and whether the pages that are no article (login wall,
+For every page the extracted HTML goes through reader.content.convert.convert (as the app
+does) and is scored against tests/data/pages/expected.json: how many of the article's passages
+are kept, how many clutter markers remain, and whether the pages that are no article (login wall,
 cookie consent, soft 404) are refused. Two hostile inputs are timed too: 5 MB of script served
 as HTML and 10,000 nested <div>s. Results: a Markdown table on stdout and
 bench/out/compare_extractors.json.
@@ -47,7 +48,7 @@ elif name == "trafilatura":
                                    include_links=True, include_tables=True,
                                    include_formatting=True)
 else:
-    from reader.extract import ExtractError, extract
+    from reader.content.extract import ExtractError, extract
     def run(data, url):
         try:
             return extract(data, url, "text/html").html
@@ -102,7 +103,7 @@ def _run(candidate: str, python: str, pages: dict[str, list[str]], repeat: int) 
 
 
 def _score(expected: dict, result: dict) -> dict:
-    from reader.convert import convert
+    from reader.content.convert import convert
 
     scores: dict[str, dict] = {}
     for page, spec in expected["articles"].items():
@@ -133,7 +134,7 @@ def main() -> None:
              for group in ("articles", "refused") for name, spec in expected[group].items()}
     pages["script_5mb"] = ["gen:script", "https://example.com/app"]
     pages["nested_10k"] = ["gen:nested", "https://example.com/deep"]
-    candidates = [("ours (reader.extract)", sys.executable)]
+    candidates = [("ours (reader.content.extract)", sys.executable)]
     if args.readability:
         candidates.append(("readability-lxml", args.readability))
     if args.trafilatura:

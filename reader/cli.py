@@ -20,7 +20,7 @@ from reader.library import Library, LibraryError, offline_reason
 from reader.locations import Paths
 from reader.models import Article, Feed, FeedResult, FullTextResult
 from reader.opml import ImportError_
-from reader.store import StoreError
+from reader.storage.store import StoreError
 from reader.textutil import shorten
 
 EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE = 0, 1, 2
@@ -512,7 +512,7 @@ def cmd_export(args: argparse.Namespace, library: Library) -> int:
     if not args.file or args.file == "-":
         sys.stdout.write(text)
         return EXIT_OK
-    from reader.store import atomic_write_bytes
+    from reader.storage.store import atomic_write_bytes
 
     path = Path(args.file).expanduser()
     try:

@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reader.models import Article, Note
-from reader.store import write_or_explain
+from reader.storage.store import write_or_explain
 from reader.textutil import one_line
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from reader.config import Settings, load_settings
 from reader.locations import Paths
 from reader.models import Article, ArticleText, Feed, FeedResult, FullTextResult, Note, ParsedFeed
 from reader.opml import ImportedList, Subscription, read_subscriptions, write_opml
-from reader.store import InstanceLock, Store, StoreError
+from reader.storage.store import InstanceLock, Store, StoreError
 from reader.textutil import one_line, strip_control
 
 SEED_FILES = ("amn.xml", "atom.xml", "summary.xml", "jsonfeed.json")
@@ -855,12 +855,12 @@ class Library:
                                                        "base_url": article.link}
 
     def converted(self, article: Article, *, defer_save: bool = False) -> Any:
-        """The article as clean Markdown (reader.convert.Converted), cached with the body.
+        """The article as clean Markdown (reader.content.convert.Converted), cached with the body.
 
         With `defer_save` the new Markdown is kept in memory and written by the next
         `save_conversions()` call, so showing an article never waits on a file rewrite.
         """
-        from reader import convert
+        from reader.content import convert
 
         bodies = self._bodies_of(article.feed_key)
         body = bodies.get(article.id) or self._copy_body(article.id) or {}
@@ -1054,7 +1054,7 @@ class Library:
         if fetched.status == "error":
             error = fetched.error
         else:
-            from reader.extract import ExtractError, extract
+            from reader.content.extract import ExtractError, extract
 
             try:
                 extracted = await asyncio.to_thread(
@@ -1093,7 +1093,7 @@ class Library:
                 "full_fetched_at": full.get("fetched_at", 0.0),
                 "full_url": full.get("final_url") or full.get("url", "")}
         if has_full and prefer != "feed":
-            from reader import convert
+            from reader.content import convert
 
             key = convert.cache_key(full["html"], base_url=info["full_url"],
                                     extra_rules=self.settings.site_rules or None)

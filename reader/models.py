@@ -252,7 +252,7 @@ class ArticleText:
 
     markdown: str
     links: list[Any]
-    """reader.convert.Link objects, in number order."""
+    """reader.content.convert.Link objects, in number order."""
     source: str
     """"full" (fetched from the article's page), "feed" (the feed's full content) or
     "summary" (the feed carries only a summary)."""

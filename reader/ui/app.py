@@ -217,7 +217,7 @@ class ReaderApp(App[None]):
     @work(exclusive=True, group="load", thread=True)
     def load_everything(self) -> None:
         """Counts and the first view, read in a thread so start-up paints at once."""
-        import reader.convert  # noqa: F401 - warm the converter's imports before the first open
+        import reader.content.convert  # noqa: F401 - warm the converter's imports before the first open
 
         counts = self.library.counts()
         self.library.bookmarks()

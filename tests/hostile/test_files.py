@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from reader import store as store_module
 from reader.cli import main
 from reader.config import Settings
 from reader.library import Library
 from reader.locations import Paths
+from reader.storage import store as store_module
 from tests.conftest import FeedServer, Route, rss
 from tests.unit.test_store import tiny_disk  # noqa: F401 - a fixture (real tmpfs)
 
@@ -398,7 +398,7 @@ def full_disk(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytes
               paths: Paths, server: FeedServer, capsys: pytest.CaptureFixture[str]
               ) -> Iterator[World]:
     """A world whose disk is full: every write fails with ENOSPC after writing half (patched
-    os.fdopen in reader.store) or a real 2 MB tmpfs filled to the last byte (root only)."""
+    os.fdopen in reader.storage.store) or a real 2 MB tmpfs filled to the last byte (root only)."""
     if request.param == "patched":
         world = World(paths, capsys, server)
         real_fdopen = os.fdopen

@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reader import export
-from reader.convert import _ALLOWED_SCHEMES, Converted, convert
+from reader.content.convert import _ALLOWED_SCHEMES, Converted, convert
 from reader.models import Article, Note, ParsedFeed
 from reader.opml import ImportedList, ImportError_, read_subscriptions
 from reader.parse import ParseError, parse_feed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
-from reader.convert import convert
+from reader.content.convert import convert
 from reader.ui.render import blocks, inline, layout
 
 

@@ -103,7 +103,7 @@ def test_import_export(paths: Paths, tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_lock_conflict_is_a_clear_error(paths: Paths, capsys: pytest.CaptureFixture[str]) -> None:
-    from reader.store import InstanceLock
+    from reader.storage.store import InstanceLock
 
     run(capsys, "feeds")  # first run
     holder = InstanceLock(paths.data_dir / "lock")

@@ -9,7 +9,7 @@ import pytest
 
 from reader.cli import main
 from reader.locations import Paths
-from reader.store import InstanceLock
+from reader.storage.store import InstanceLock
 from tests.conftest import FeedServer, Route, rss
 
 NOTE_KEYS = {"id", "article_id", "article_title", "article_link", "feed_title", "text", "quote",

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from reader.convert import (
+from reader.content.convert import (
     CONVERTER_VERSION,
     SUMMARY_NOTE,
     Converted,
@@ -168,7 +168,7 @@ def test_load_rules_reports_bad_user_rules_without_raising() -> None:
 
 
 def test_shipped_rules_load_cleanly_and_use_fast_selectors() -> None:
-    from reader.convert import _parse_simple
+    from reader.content.convert import _parse_simple
 
     rules = load_rules()
     assert rules.problems == ()
@@ -535,7 +535,7 @@ def test_cache_key_combines_content_and_version() -> None:
 
 
 def test_cache_key_changes_with_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    import reader.convert as module
+    import reader.content.convert as module
 
     before = cache_key("<p>a</p>")
     monkeypatch.setattr(module, "CONVERTER_VERSION", CONVERTER_VERSION + 1)

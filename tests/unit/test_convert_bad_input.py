@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-import reader.convert as convert_module
-from reader.convert import SUMMARY_NOTE, TRUNCATED_NOTE, Converted, convert
+import reader.content.convert as convert_module
+from reader.content.convert import SUMMARY_NOTE, TRUNCATED_NOTE, Converted, convert
 
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 PARAGRAPH = ("<p>The quick brown fox jumps over the lazy dog, and <a href='/x'>a link</a> "

@@ -17,7 +17,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from reader.convert import SUMMARY_NOTE, Converted, convert
+from reader.content.convert import SUMMARY_NOTE, Converted, convert
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"

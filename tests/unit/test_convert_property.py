@@ -8,7 +8,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reader.convert import Converted, convert
+from reader.content.convert import Converted, convert
 
 FENCED = re.compile(r"^ *(`{3,}).*?^ *\1$", re.MULTILINE | re.DOTALL)
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")

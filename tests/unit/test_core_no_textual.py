@@ -8,16 +8,16 @@ from pathlib import Path
 
 import reader
 
-CORE = ["reader.cli", "reader.config", "reader.extract", "reader.fetch", "reader.library",
-        "reader.locations", "reader.models", "reader.opml", "reader.parse", "reader.store",
+CORE = ["reader.cli", "reader.config", "reader.content.extract", "reader.fetch", "reader.library",
+        "reader.locations", "reader.models", "reader.opml", "reader.parse", "reader.storage.store",
         "reader.textutil"]
 
 
 def test_core_modules_do_not_import_textual() -> None:
     package = Path(reader.__file__).parent
     modules = list(CORE)
-    if (package / "convert.py").exists():
-        modules.append("reader.convert")
+    if (package / "content" / "convert.py").exists():
+        modules.append("reader.content.convert")
     code = (
         "import sys\n"
         + "".join(f"import {m}\n" for m in modules)

@@ -1,4 +1,4 @@
-"""reader.extract: the article of a fetched page, and a reason for every page that has none.
+"""reader.content.extract: the article of a fetched page, and a reason for every page that has none.
 
 The realistic pages and what must be kept and dropped on each live in tests/data/pages/
 (expected.json is shared with bench/compare_extractors.py)."""
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reader.convert import convert
-from reader.extract import Extracted, ExtractError, extract
+from reader.content.convert import convert
+from reader.content.extract import Extracted, ExtractError, extract
 
 PAGES = Path(__file__).resolve().parent.parent / "data" / "pages"
 EXPECTED = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))

@@ -25,7 +25,7 @@ def test_the_wheel_has_the_app_styles_rules_and_seeds(tmp_path: Path) -> None:
     [wheel] = tmp_path.glob("reader_tui-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("reader/ui/app.py", "reader/ui/reader.tcss", "reader/ui/widgets/lists.py",
-                   "reader/ui/screens/dialogs.py", "reader/site_rules.toml",
+                   "reader/ui/screens/dialogs.py", "reader/content/site_rules.toml",
                    "reader/seeds/amn.xml", "reader/seeds/atom.xml", "reader/seeds/summary.xml",
                    "reader/seeds/jsonfeed.json", "reader/seeds/000_4ce2d9851149de12.txt"):
         assert needed in names, needed

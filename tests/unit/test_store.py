@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from reader import store as store_module
 from reader.config import Settings
 from reader.library import Library
 from reader.locations import Paths
-from reader.store import InstanceLock, LockedError, StoreError, atomic_write_bytes
+from reader.storage import store as store_module
+from reader.storage.store import InstanceLock, LockedError, StoreError, atomic_write_bytes
 from tests.conftest import FeedServer, Route, rss
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,7 +131,7 @@ def test_sigkill_at_any_moment_leaves_readable_data(paths: Paths, server: FeedSe
 
 LOCK_SCRIPT = textwrap.dedent("""
     import sys, time
-    from reader.store import InstanceLock
+    from reader.storage.store import InstanceLock
     from pathlib import Path
     lock = InstanceLock(Path(sys.argv[1]))
     lock.acquire()

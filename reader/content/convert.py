@@ -182,7 +182,7 @@ def _site_rule(data: Any, where: str, problems: list[str]) -> SiteRule | None:
 def _shipped() -> tuple[tuple[SiteRule, ...], tuple[str, ...]]:
     problems: list[str] = []
     try:
-        text = resources.files("reader").joinpath("site_rules.toml").read_text("utf-8")
+        text = resources.files("reader.content").joinpath("site_rules.toml").read_text("utf-8")
         tables = tomllib.loads(text).get("site_rules", [])
     except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
         return (), (f"site_rules.toml: {exc}",)
@@ -204,7 +204,7 @@ def _load(extra_json: str) -> Rules:
 
 
 def load_rules(extra_rules: Iterable[dict[str, Any]] | None = None) -> Rules:
-    """The shipped site rules (reader/site_rules.toml) followed by `extra_rules`.
+    """The shipped site rules (reader/content/site_rules.toml) followed by `extra_rules`.
 
     `extra_rules` has the shape of the TOML's [[site_rules]] tables (a list of dicts). Invalid
     entries are skipped and described in `Rules.problems`; this never raises.

@@ -28,8 +28,8 @@ from typing import Any
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
-from reader.convert import _LEGACY_LATIN
-from reader.convert import _ascii_lower as _lower
+from reader.content.convert import _LEGACY_LATIN
+from reader.content.convert import _ascii_lower as _lower
 from reader.textutil import one_line
 
 log = logging.getLogger(__name__)
