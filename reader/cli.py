@@ -15,18 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from reader import __version__
-from reader.config import ConfigError, load_settings
-from reader.library import Library, LibraryError, offline_reason
+from reader.config import load_settings
+from reader.errors import ConfigError, ReaderError, StoreError
+from reader.library import Library, offline_reason
 from reader.locations import Paths
 from reader.models import Article, Feed, FeedResult, FullTextResult
-from reader.opml import ImportError_
-from reader.storage.store import StoreError
 from reader.textutil import shorten
 
 EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-class CommandError(Exception):
+class CommandError(ReaderError):
     """An expected failure: printed as one line, exit code 2."""
 
 
@@ -147,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _err(f"warning: {problem}")
     except ConfigError as exc:
         _err(f"config error: {exc}")
-    except (CommandError, LibraryError, StoreError, ImportError_) as exc:
+    except ReaderError as exc:
         _err(f"error: {exc}")
     except KeyboardInterrupt:
         _err("interrupted")

@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
-class ConfigError(Exception):
-    """The config file is broken; the message names the file and, where known, the line."""
+from reader.errors import ConfigError
 
 
 @dataclass

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from reader.config import Settings, load_settings
+from reader.errors import LibraryError
 from reader.locations import Paths
 from reader.models import Article, ArticleText, Feed, FeedResult, FullTextResult, Note, ParsedFeed
 from reader.opml import ImportedList, Subscription, read_subscriptions, write_opml
@@ -34,10 +35,6 @@ SEED_TAG = "samples"
 _TAG_RE = re.compile(r"<[^>]*>")
 
 ProgressCallback = Callable[[int, int, FeedResult], None]
-
-
-class LibraryError(Exception):
-    """A request the library cannot carry out; the message is for the user."""
 
 
 @dataclass
@@ -258,10 +255,13 @@ class Library:
             raise LibraryError(f"{ref}: several feeds have this title; use the URL")
         raise LibraryError(f"{ref}: no such feed (see `reader feeds`)")
 
-    def _save_feeds(self) -> None:
+    def _save_feeds(self, feeds: list[Feed] | None = None) -> None:
+        """Write the subscription list (`feeds`, else the current one); the list in memory
+        becomes `feeds` only once it is written (a failed write changes nothing)."""
         self._need_lock()
-        self.store.save_feeds([{k: getattr(f, k) for k in _SUBSCRIPTION_FIELDS}
-                               for f in self._feeds])
+        feeds = self._feeds if feeds is None else feeds
+        self.store.save_feeds([{k: getattr(f, k) for k in _SUBSCRIPTION_FIELDS} for f in feeds])
+        self._feeds = feeds
         self._feeds_dirty = False
 
     def add_feed(self, url: str, title: str = "", tags: Iterable[str] = ()) -> Feed:
@@ -277,8 +277,7 @@ class Library:
             tags=clean_tags(tags),
             added_at=time.time(),
         )
-        self._feeds.append(feed)
-        self._save_feeds()
+        self._save_feeds([*self._feeds, feed])
         return feed
 
     def edit_feed(self, ref: str, *, title: str | None = None, tags: Iterable[str] | None = None
@@ -297,8 +296,7 @@ class Library:
         """Unsubscribe. Bookmarked (and annotated) articles stay: they live in their own store."""
         self._need_lock()
         feed = self.find_feed(ref)
-        self._feeds = [f for f in self._feeds if f.key != feed.key]
-        self._save_feeds()
+        self._save_feeds([f for f in self._feeds if f.key != feed.key])
         self.store.delete_feed_cache(feed.key)
         self._bodies_memo.pop(feed.key, None)
         self._unsaved_bodies.discard(feed.key)
@@ -317,7 +315,7 @@ class Library:
     def import_subscriptions(self, data: bytes, name: str = "") -> ImportReport:
         """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title."""
         self._need_lock()
-        listing: ImportedList = read_subscriptions(data, name)  # raises opml.ImportError_
+        listing: ImportedList = read_subscriptions(data, name)  # raises SubscriptionListError
         report = ImportReport(listing.kind, warnings=list(listing.warnings))
         by_url = {f.url: f for f in self._feeds}
         for sub in listing.subscriptions:

@@ -10,11 +10,8 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from xml.sax.saxutils import quoteattr
 
+from reader.errors import SubscriptionListError
 from reader.textutil import one_line
-
-
-class ImportError_(Exception):
-    """The file is not a subscription list we can read (message says why)."""
 
 
 @dataclass
@@ -45,18 +42,18 @@ def read_subscriptions(data: bytes, name: str = "") -> ImportedList:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportError_(f"{name}: not UTF-8 text (byte {exc.start}); neither OPML nor a "
-                           "newsboat urls file") from None
+        raise SubscriptionListError(f"{name}: not UTF-8 text (byte {exc.start}); neither OPML "
+                                    "nor a newsboat urls file") from None
     if "\x00" in text[:1024]:
-        raise ImportError_(f"{name}: not a text file (NUL bytes); neither OPML nor a newsboat "
-                           "urls file")
+        raise SubscriptionListError(f"{name}: not a text file (NUL bytes); neither OPML nor a "
+                                    "newsboat urls file")
     if head[:1] in (b"{", b"["):
         try:
             json.loads(text)
         except ValueError:
             pass
         else:
-            raise ImportError_(f"{name}: a JSON file, not OPML or a newsboat urls file")
+            raise SubscriptionListError(f"{name}: a JSON file, not OPML or a newsboat urls file")
     return read_urls(text, name)
 
 
@@ -98,23 +95,23 @@ def read_opml(data: bytes, name: str = "") -> ImportedList:
     """OPML 1.0/2.0: nested outline folders and `category` attributes become tags."""
     if re.match(rb"\s*(<\?xml[^>]*>\s*)?<!doctype\s+html", data[:1024].lstrip(b"\xef\xbb\xbf"),
                 re.IGNORECASE):
-        raise ImportError_(f"{name}: an HTML page, not OPML")
+        raise SubscriptionListError(f"{name}: an HTML page, not OPML")
     if _has_doctype_or_entity(data):
-        raise ImportError_(f"{name}: OPML with a DOCTYPE/ENTITY declaration is refused")
+        raise SubscriptionListError(f"{name}: OPML with a DOCTYPE/ENTITY declaration is refused")
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else "?"
         bad = None if _utf16(data) else _not_utf8(data)
         if bad is not None:
-            raise ImportError_(f"{name}: not well-formed OPML: byte {bad} is not UTF-8, "
+            raise SubscriptionListError(f"{name}: not well-formed OPML: byte {bad} is not UTF-8, "
                                "the encoding it declares (or defaults to)") from None
-        raise ImportError_(f"{name}: line {line}: not well-formed OPML ({exc})") from None
+        raise SubscriptionListError(f"{name}: line {line}: not well-formed OPML ({exc})") from None
     if root.tag.lower() != "opml":
-        raise ImportError_(f"{name}: not OPML (root element is <{root.tag}>)")
+        raise SubscriptionListError(f"{name}: not OPML (root element is <{root.tag}>)")
     body = root.find("body")
     if body is None:
-        raise ImportError_(f"{name}: OPML without a <body>")
+        raise SubscriptionListError(f"{name}: OPML without a <body>")
     result = ImportedList("opml")
     seen: set[str] = set()
 
@@ -143,7 +140,7 @@ def read_opml(data: bytes, name: str = "") -> ImportedList:
     try:
         walk(body, [])
     except RecursionError:  # thousands of nested folders (found by tests/hostile/test_fuzz.py)
-        raise ImportError_(f"{name}: outlines nested too deeply") from None
+        raise SubscriptionListError(f"{name}: outlines nested too deeply") from None
     return result
 
 
@@ -189,7 +186,8 @@ def read_urls(text: str, name: str = "") -> ImportedList:
         result.subscriptions.append(Subscription(url, title, tags))
     if not result.subscriptions:
         skipped = f"{len(result.warnings)} lines skipped; " if result.warnings else ""
-        raise ImportError_(f"{name}: no feeds found ({skipped}not OPML or a newsboat urls file)")
+        raise SubscriptionListError(
+            f"{name}: no feeds found ({skipped}not OPML or a newsboat urls file)")
     return result
 
 

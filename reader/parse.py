@@ -12,14 +12,10 @@ import urllib.parse
 from datetime import datetime
 from typing import Any
 
+from reader.errors import ParseError
 from reader.fastparse import fast_parse
 from reader.models import ParsedEntry, ParsedFeed
 from reader.textutil import one_line, strip_control
-
-
-class ParseError(Exception):
-    """The bytes are not a feed we can read."""
-
 
 _TAG_RE = re.compile(r"<[^>]*>")
 _MAX_TITLE_FROM_TEXT = 80

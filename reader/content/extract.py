@@ -30,6 +30,7 @@ from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from reader.content.convert import _LEGACY_LATIN
 from reader.content.convert import _ascii_lower as _lower
+from reader.errors import ExtractError
 from reader.textutil import one_line
 
 log = logging.getLogger(__name__)
@@ -42,12 +43,6 @@ MIN_TEXT_CHARS = 250
 """An extraction with less visible text than this is no article."""
 SMALL_PAGE_CHARS = 2000
 """Below this much text, a login form, consent wording or a 'not found' title wins."""
-
-
-class ExtractError(Exception):
-    """The page has no usable article; str(exc) is the reason, in words for the user,
-    e.g. "not an HTML page (application/pdf)", "no article text found on the page
-    (a login wall or a cookie-consent page?)"."""
 
 
 @dataclass

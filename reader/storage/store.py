@@ -28,13 +28,7 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-
-class StoreError(Exception):
-    """A storage problem the user must hear about (message names the file)."""
-
-
-class LockedError(StoreError):
-    """Another reader holds the lock."""
+from reader.errors import LockedError, StoreError
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
@@ -66,9 +60,8 @@ def write_or_explain(path: Path, data: bytes, *, durable: bool = True) -> None:
     try:
         atomic_write_bytes(path, data, durable=durable)
     except OSError as exc:
-        raise StoreError(
-            f"{path}: cannot save ({exc.strerror or exc}); the previous version is intact"
-        ) from None
+        reason = f"cannot save ({exc.strerror or exc}); the previous version is intact"
+        raise StoreError(f"{path}: {reason}", path=path, reason=reason) from None
 
 
 def _fsync_dir(folder: Path) -> None:

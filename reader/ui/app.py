@@ -12,7 +12,7 @@ import functools
 import time
 import urllib.parse
 import webbrowser
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import OptionList
 
+from reader.errors import ReaderError
 from reader.library import Library, offline_reason
-from reader.models import Article, ArticleText, FeedResult
+from reader.models import Article, ArticleText, Feed, FeedResult
 from reader.textutil import shorten
 from reader.ui.screens.dialogs import HelpScreen, SearchScreen
 from reader.ui.screens.notes import AskScreen, ConfirmScreen, NoteEditor
@@ -476,19 +477,16 @@ class ReaderApp(App[None]):
         quote = self._selected_quote() if reading else ""
         paragraphs = self.article_view.paragraphs() if reading else []
 
-        async def saved(result: tuple[str, str] | None) -> None:
-            if result is None:
-                return
-            text, chosen = result
-            try:
-                await self.library.write(self.library.add_note, article, text, chosen)
-            except Exception as exc:  # noqa: BLE001 - say it; the editor text is gone
-                self.status.set(message=f"could not save the note: {exc}")
-                return
-            self._notes_changed(article)
-            self.status.set(message="note saved")
+        async def save(text: str, chosen: str) -> str:
+            return await self.save("could not save the note", self.library.add_note, article,
+                                   text, chosen)
 
-        self.push_screen(NoteEditor(article.title, paragraphs, quote=quote), saved)
+        def saved(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                self._notes_changed(article)
+                self.status.set(message="note saved")
+
+        self.push_screen(NoteEditor(article.title, paragraphs, quote=quote, save=save), saved)
 
     def _notes_changed(self, article: Article) -> None:
         """Redraw what shows notes: the notes pane, highlights, the row marker, counts."""
@@ -507,16 +505,17 @@ class ReaderApp(App[None]):
             return
         article = self.reading
 
-        async def saved(result: tuple[str, str] | None) -> None:
-            if result is None:
-                return
-            text, quote = result
-            await self.library.write(self.library.edit_note, note.id, text, quote)
-            self._notes_changed(article)
-            self.status.set(message="note saved")
+        async def save(text: str, quote: str) -> str:
+            return await self.save("could not save the note", self.library.edit_note, note.id,
+                                   text, quote)
+
+        def saved(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                self._notes_changed(article)
+                self.status.set(message="note saved")
 
         self.push_screen(NoteEditor(article.title, self.article_view.paragraphs(),
-                                    text=note.text, quote=note.quote), saved)
+                                    text=note.text, quote=note.quote, save=save), saved)
 
     def action_delete_note(self) -> None:
         note = self.notes_pane.current
@@ -525,8 +524,8 @@ class ReaderApp(App[None]):
         article = self.reading
 
         async def answered(yes: bool | None) -> None:
-            if yes:
-                await self.library.write(self.library.delete_note, note.id)
+            if yes and not await self.save("could not delete the note",
+                                           self.library.delete_note, note.id):
                 self._notes_changed(article)
                 self.status.set(message="note deleted")
 
@@ -557,9 +556,9 @@ class ReaderApp(App[None]):
             question += f" Its {keeping} bookmarked or annotated articles are kept."
 
         async def answered(yes: bool | None) -> None:
-            if not yes:
+            if not yes or await self.save("could not unsubscribe", self.library.remove_feed,
+                                          feed.key):
                 return
-            await self.library.write(self.library.remove_feed, feed.key)
             if self.view.kind == "feed" and self.view.value == feed.key:
                 self.open_view(View("all"), focus=False)
             self._reload_counts()
@@ -573,13 +572,10 @@ class ReaderApp(App[None]):
         async def chosen(folder: str | None) -> None:
             if not folder:
                 return
-            try:
-                written = await self.library.write(self.library.export_notes,
-                                                   Path(folder).expanduser())
-            except Exception as exc:  # noqa: BLE001
-                self.status.set(message=f"export failed: {exc}")
-                return
-            self.status.set(message=f"{len(written)} files exported to {folder}")
+            written: list[Path] = []
+            if not await self.save("export failed", lambda: written.extend(
+                    self.library.export_notes(Path(folder).expanduser()))):
+                self.status.set(message=f"{len(written)} files exported to {folder}")
 
         self.push_screen(AskScreen("Export notes and bookmarks as Markdown files to:", default),
                          chosen)
@@ -590,11 +586,10 @@ class ReaderApp(App[None]):
         async def chosen(url: str | None) -> None:
             if not url:
                 return
-            try:
-                feed = await self.library.write(self.library.add_feed, url)
-            except Exception as exc:  # noqa: BLE001 - e.g. already subscribed, bad scheme
-                self.status.set(message=f"not added: {exc}")
-                return
+            added: list[Feed] = []
+            if await self.save("not added", lambda: added.append(self.library.add_feed(url))):
+                return  # e.g. already subscribed, a bad scheme
+            feed = added[0]
             self._reload_counts()
             self.status.set(message=f"subscribed to {feed.url}")
             self.start_refresh([feed.key])
@@ -620,10 +615,28 @@ class ReaderApp(App[None]):
 
     @work(group="write")
     async def _write(self, fn: Any, *args: Any) -> None:
+        await self.save("could not save", fn, *args)
+
+    async def save(self, failure: str, fn: Callable[..., Any], *args: Any) -> str:
+        """Every write the app makes goes through here: `fn(*args)` on the library's writer
+        thread. Returns "" when it is done; else why not, which the status line has said
+        (as "`failure`: why"). The app never dies of a failed write, and nothing the user
+        typed is dropped on that account (the note editor stays open)."""
         try:
             await self.library.write(fn, *args)
-        except Exception as exc:  # noqa: BLE001 - say it, keep running
-            self.status.set(message=f"could not save: {exc}")
+        except ReaderError as exc:
+            problem = exc.reason
+            if exc.path is not None:  # the status line is one line; the whole path matters
+                self.notify(str(exc), title=failure, severity="error", timeout=30,
+                            markup=False)
+        except OSError as exc:
+            problem = exc.strerror or str(exc)
+        except Exception as exc:  # noqa: BLE001 - a bug must not take the user's work with it
+            problem = f"internal error: {type(exc).__name__}: {exc}"
+        else:
+            return ""
+        self.status.set(message=f"{failure}: {problem}")
+        return problem
 
     def action_toggle_read(self) -> None:
         article = self._target_article()
@@ -635,10 +648,8 @@ class ReaderApp(App[None]):
         if article is None:
             return
         on_ = not article.bookmarked
-        try:
-            await self.library.write(self.library.set_bookmark, article, on_)
-        except Exception as exc:  # noqa: BLE001
-            self.status.set(message=f"could not save the bookmark: {exc}")
+        if await self.save("could not save the bookmark", self.library.set_bookmark, article,
+                           on_):
             return
         article.bookmarked = on_
         self.article_list.update_article(article)
@@ -655,7 +666,8 @@ class ReaderApp(App[None]):
         if not ids:
             self.status.set(message="nothing unread here")
             return
-        await self.library.write(self.library.set_read, ids, True)
+        if await self.save("could not mark them read", self.library.set_read, ids, True):
+            return
         for article in articles:
             article.read = True
         self._show_articles(self.article_list.articles)

@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from reader import export
 from reader.content.convert import _ALLOWED_SCHEMES, Converted, convert
 from reader.models import Article, Note, ParsedFeed
-from reader.opml import ImportedList, ImportError_, read_subscriptions
+from reader.opml import ImportedList, SubscriptionListError, read_subscriptions
 from reader.parse import ParseError, parse_feed
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -497,8 +497,8 @@ def import_or_refuse(data: bytes) -> ImportedList | None:
     with example_guard():
         try:
             result = read_subscriptions(data, "subs.opml")
-        except ImportError_ as exc:
-            assert_clean_line(str(exc), "ImportError_ message")
+        except SubscriptionListError as exc:
+            assert_clean_line(str(exc), "SubscriptionListError message")
             return None
     assert result.kind in ("opml", "urls")
     urls = [s.url for s in result.subscriptions]

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from reader.opml import ImportError_, Subscription, read_subscriptions, write_opml, write_urls
+from reader.opml import (
+    Subscription,
+    SubscriptionListError,
+    read_subscriptions,
+    write_opml,
+    write_urls,
+)
 
 OPML1 = b"""<?xml version="1.0" encoding="ISO-8859-1"?>
 <opml version="1.0"><head><title>mine</title></head><body>
@@ -86,5 +92,5 @@ def test_exported_opml_is_20_with_categories() -> None:
     ],
 )
 def test_bad_files_are_clear_errors(data: bytes, message: str) -> None:
-    with pytest.raises(ImportError_, match=message):
+    with pytest.raises(SubscriptionListError, match=message):
         read_subscriptions(data, "bad.file")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -73,8 +75,15 @@ class ParagraphPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+SaveNote = Callable[[str, str], Awaitable[str]]
+"""Stores (text, quote); returns "" when saved, else why it was not (the editor stays open)."""
+
+
 class NoteEditor(ModalScreen[tuple[str, str] | None]):
-    """Write or edit a note and the passage it quotes. ctrl+s saves, escape cancels."""
+    """Write or edit a note and the passage it quotes. ctrl+s saves, escape cancels.
+
+    With `save`, ctrl+s stores the note through it and closes only once it is stored: a
+    failed save (a full disk) keeps the editor open with the text and says why."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save_note"),
@@ -84,8 +93,9 @@ class NoteEditor(ModalScreen[tuple[str, str] | None]):
     ]
 
     def __init__(self, article_title: str, paragraphs: list[str], *, text: str = "",
-                 quote: str = "") -> None:
+                 quote: str = "", save: SaveNote | None = None) -> None:
         super().__init__()
+        self.save = save
         self.article_title = article_title
         self.paragraphs = paragraphs
         self.quote = quote
@@ -97,11 +107,13 @@ class NoteEditor(ModalScreen[tuple[str, str] | None]):
             yield Static(literal(f"Note on: {self.article_title}", Style(bold=True)))
             yield Static(id="quote")
             yield TextArea(self._text, soft_wrap=True, tab_behavior="focus", id="note-text")
+            yield Static(id="note-problem")
             yield Static(literal("ctrl+s save · ctrl+o choose the quoted paragraph · "
                                  "ctrl+r no quote · escape cancel", DIM))
 
     def on_mount(self) -> None:
         self._show_quote()
+        self.query_one("#note-problem", Static).display = False
         self.query_one(TextArea).focus()
 
     def _show_quote(self) -> None:
@@ -122,11 +134,21 @@ class NoteEditor(ModalScreen[tuple[str, str] | None]):
         """True when the note or its quote differ from what the editor opened with."""
         return (self.text, self.quote) != self._original
 
-    def action_save(self) -> None:
+    async def action_save(self) -> None:
         if not self.text.strip() and not self.quote:
             self.notify("A note needs some text or a quote", severity="warning")
             return
-        self.dismiss((self.text, self.quote))
+        text, quote = self.text, self.quote
+        if self.save is not None:
+            problem = await self.save(text, quote)
+            if problem:
+                shown = self.query_one("#note-problem", Static)
+                shown.display = True
+                shown.update(
+                    literal(f"Not saved: {problem}. Your text is still here; ctrl+s tries again.",
+                            Style(bold=True)))
+                return
+        self.dismiss((text, quote))
 
     def action_cancel(self) -> None:
         if not self.changed:
