@@ -46,16 +46,16 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from reader.errors import LibraryError
 from reader.models import Article, Note
 from reader.storage.store import write_or_explain
 from reader.textutil import one_line
-
-if TYPE_CHECKING:
-    from reader.library import Library
 
 SLUG_MAX = 80
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
@@ -177,52 +177,37 @@ def _target(root: Path, article: Article, existing: dict[str, Path], taken: set[
     return root / name
 
 
-def export_notes(library: Library, folder: Path, *, with_article: bool = False) -> list[Path]:
-    """Write one Markdown file per annotated or bookmarked article into `folder` (created if
-    missing); returns the files, one per article, in article id order."""
-    from reader.library import LibraryError, _article_from_copy
+@dataclass
+class ExportItem:
+    """One file of an export: an annotated or bookmarked article and what goes with it."""
 
+    article: Article
+    notes: list[Note]
+    """Its notes, oldest first."""
+    tags: list[str]
+    """Its feed's tags."""
+    bookmarked: bool
+    markdown: str | None = None
+    """The article as Markdown, when it is exported too."""
+
+
+def write_export(folder: Path, ids: set[str], items: Iterable[ExportItem]) -> list[Path]:
+    """Write one Markdown file per item into `folder` (created if missing); `ids` are every
+    item's article id (files written earlier for them are found first). Returns the files,
+    in the items' order."""
     root = folder.expanduser()
     try:
         root.mkdir(parents=True, exist_ok=True)
         root = root.resolve()
-        bookmarks = library.bookmarks()
-        counts = library.annotated()
-        ids = set(bookmarks) | set(counts)
         existing, names = _existing_files(root, ids)
     except OSError as exc:
         raise LibraryError(f"{folder}: cannot export there: {exc.strerror or exc}") from None
-    feeds = {f.key: f for f in library.feeds()}
-    copies = {aid: library.kept_copy(aid) for aid in ids}
-    # Only the feeds holding these articles are read (every annotated or bookmarked article
-    # has a kept copy naming its feed): at 100k cached articles, listing them all was half
-    # of an export's time (bench/bench_scale.py).
-    holders = {(c or {}).get("article", {}).get("feed_key") for c in copies.values()}
-    if None in holders or "" in holders:
-        listed = {a.id: a for a in library.articles() if a.id in ids}
-    else:
-        listed = {a.id: a for key in sorted(holders & set(feeds))
-                  for a in library.articles(key) if a.id in ids}
-    by_article: dict[str, list[Note]] = {}
-    for note in library.notes():  # once, not once per article
-        by_article.setdefault(note.article_id, []).append(note)
     taken = set(names)  # fresh names must not land on any file already there
     written: list[Path] = []
-    for aid in sorted(ids):
-        copy = copies[aid]
-        article = listed.get(aid)
-        if article is None:
-            if copy is None:
-                continue  # notes whose article was never copied (hand-edited data)
-            article = _article_from_copy(copy, bookmarked=aid in bookmarks,
-                                         notes=counts.get(aid, 0))
-        feed = feeds.get(article.feed_key)
-        tags = list(feed.tags) if feed else list((copy or {}).get("article", {})
-                                                 .get("feed_tags", []))
-        markdown = library.text(article).markdown if with_article else None
-        notes = sorted(by_article.get(aid, []), key=lambda n: n.created)  # oldest first
-        text = render(article, notes, tags=tags, bookmarked=aid in bookmarks,
-                      article_markdown=markdown)
+    for item in items:
+        article = item.article
+        text = render(article, item.notes, tags=item.tags, bookmarked=item.bookmarked,
+                      article_markdown=item.markdown)
         target = _target(root, article, existing, taken)
         if target.parent.resolve() != root or target.name in ("", ".", ".."):
             raise LibraryError(f"{target}: refusing to write outside {root}")

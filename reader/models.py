@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 FAILING_REFRESHES = 10
@@ -30,12 +30,6 @@ class Feed:
     """User tags; the UI shows them as folders."""
     added_at: float = 0.0
     """When the user subscribed (epoch seconds)."""
-    etag: str = ""
-    """Last ETag the server sent, for If-None-Match."""
-    last_modified: str = ""
-    """Last Last-Modified the server sent, for If-Modified-Since."""
-    content_hash: str = ""
-    """Hash of the last body parsed; an unchanged body is not parsed again."""
     last_checked: float = 0.0
     """When the last refresh attempt finished (epoch seconds)."""
     last_success: float = 0.0
@@ -80,15 +74,23 @@ class Feed:
         """The title to show: the user's, else the feed's, else the URL."""
         return self.custom_title or self.feed_title or self.url
 
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise for storage."""
-        return asdict(self)
-
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Feed:
         """Load from storage, ignoring unknown keys (from newer versions)."""
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class View:
+    """What an article listing shows: a virtual feed, a feed, a tag folder, or search results."""
+
+    kind: str
+    """"all", "unread", "bookmarked", "notes", "feed", "tag" or "search"."""
+    value: str = ""
+    """Feed key, tag name or search text."""
+    scope: str = ""
+    """For searches: the feed key searched ("" = everything)."""
 
 
 @dataclass

@@ -249,27 +249,7 @@ class ReaderApp(App[None]):
                                 len(self.library.bookmarks()), len(self.library.annotated()))
 
     def _articles_for(self, view: View) -> list[Article]:
-        lib = self.library
-        if view.kind == "feed":
-            return lib.articles(view.value)
-        if view.kind == "unread":
-            return lib.articles(unread=True)
-        if view.kind == "bookmarked":
-            marks = lib.bookmarks()
-            found = lib.articles(bookmarked=True)
-            return sorted(found, key=lambda a: marks.get(a.id, {}).get("at", 0), reverse=True)
-        if view.kind == "notes":
-            latest: dict[str, float] = {}
-            for note in lib.notes():
-                latest[note.article_id] = max(latest.get(note.article_id, 0.0), note.edited)
-            found = lib.articles(annotated=True)
-            return sorted(found, key=lambda a: latest.get(a.id, 0.0), reverse=True)
-        if view.kind == "tag":
-            keys = {f.key for f in lib.feeds() if view.value in f.tags}
-            return [a for a in lib.articles() if a.feed_key in keys]
-        if view.kind == "search":
-            return lib.articles(view.scope or None, search=view.value)
-        return lib.articles()
+        return self.library.view_articles(view)
 
     def _view_title(self, view: View) -> str:
         if view.kind == "feed":

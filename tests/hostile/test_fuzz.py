@@ -546,32 +546,15 @@ titles = st.one_of(hostile_text, st.text(max_size=300), st.sampled_from(
      "..\\..\\x", "\x00", "COM1.md"]))
 
 
-class FakeLibrary:
-    """What export_notes reads from a Library, with articles whose titles the test chooses."""
-
-    def __init__(self, articles: list[Article], tags: list[str]) -> None:
-        self.by_id = {a.id: a for a in articles}
-        self.tags = tags
-
-    def bookmarks(self) -> dict[str, float]:
-        return {aid: 1.0 for aid in list(self.by_id)[::2]}
-
-    def annotated(self) -> dict[str, int]:
-        return {aid: 1 for aid in list(self.by_id)[1::2]}
-
-    def articles(self) -> list[Article]:
-        return list(self.by_id.values())
-
-    def feeds(self) -> list[Any]:
-        from reader.models import Feed
-        return [Feed(key="k", url="https://a.example/f", tags=self.tags)]
-
-    def kept_copy(self, aid: str) -> None:
-        return None
-
-    def notes(self, aid: str | None = None) -> list[Note]:
-        return [Note("n" + i, i, "note on " + i, quote="q") for i in self.annotated()
-                if aid in (None, i)]
+def export_of(articles: list[Article], tags: list[str], folder: Path) -> list[Path]:
+    """Export `articles` (titles the test chooses) as the library hands them to the writer:
+    every other one bookmarked, the rest with one note each, in article id order."""
+    by_id = {a.id: a for a in articles}
+    bookmarked, annotated = set(list(by_id)[::2]), set(list(by_id)[1::2])
+    items = [export.ExportItem(by_id[aid], [Note("n" + aid, aid, "note on " + aid, quote="q")]
+                               if aid in annotated else [], list(tags), aid in bookmarked)
+             for aid in sorted(by_id)]
+    return export.write_export(folder, set(by_id), items)
 
 
 def check_name(name: str) -> None:
@@ -601,7 +584,7 @@ def test_export_names_are_safe_and_distinct(tmp_path_factory: pytest.TempPathFac
         (folder / f"{export.slugify(title)}-{aid[:6]}.md").write_text("mine\n")
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     with example_guard():
-        written = export.export_notes(FakeLibrary(articles, tags), folder)  # type: ignore[arg-type]
+        written = export_of(articles, tags, folder)
     assert len(written) == len(articles)
     assert len({p.name for p in written}) == len(written), "two articles share a file"
     for path in written:
@@ -615,5 +598,5 @@ def test_export_names_are_safe_and_distinct(tmp_path_factory: pytest.TempPathFac
     for name, content in before.items():  # files it did not write are untouched
         assert (folder / name).read_bytes() == content
     # again: the same files, nothing new
-    assert export.export_notes(FakeLibrary(articles, tags), folder) == written  # type: ignore[arg-type]
+    assert export_of(articles, tags, folder) == written
     assert len(list(folder.iterdir())) == len(before) + len(written)

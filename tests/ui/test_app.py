@@ -546,9 +546,9 @@ async def test_refresh_all_of_many_feeds_parses_in_worker_processes(
     sys.stderr has no descriptor: every feed once failed with 'fds_to_keep')."""
     import concurrent.futures
 
-    import reader.library as library_module
+    import reader.core.parsepool as parsepool_module
 
-    monkeypatch.setattr(library_module.os, "cpu_count", lambda: 2)  # processes even on 1 core
+    monkeypatch.setattr(parsepool_module.os, "cpu_count", lambda: 2)  # processes even on 1 core
     pools: list[object] = []
     real_pool = concurrent.futures.ProcessPoolExecutor
 

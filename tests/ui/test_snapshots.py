@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from reader import library as library_module
 from reader.config import Settings
+from reader.core import refresh as refresh_module
 from reader.library import Library
 from reader.locations import Paths
 from reader.ui.app import ReaderApp
@@ -19,7 +19,7 @@ FIXED_NOW = 1_700_000_000.0  # articles without a date get "now": fixed so pictu
 
 @pytest.fixture
 def frozen_library(paths: Paths, monkeypatch: pytest.MonkeyPatch) -> Iterator[Library]:
-    monkeypatch.setattr(library_module.time, "time", lambda: FIXED_NOW)
+    monkeypatch.setattr(refresh_module.time, "time", lambda: FIXED_NOW)
     monkeypatch.setenv("TZ", "UTC")
     import time
 

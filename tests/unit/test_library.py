@@ -269,9 +269,9 @@ def test_parse_workers_that_fail_never_fail_a_feed(paths: Paths, server: FeedSer
     are parsed in threads instead, and none is recorded as failed."""
     import signal
 
-    import reader.library as library_module
+    import reader.core.parsepool as parsepool_module
 
-    real_start = library_module._start_process_pool
+    real_start = parsepool_module.start_process_pool
     started: list[object] = []
 
     def failing_start():  # noqa: ANN202
@@ -284,8 +284,8 @@ def test_parse_workers_that_fail_never_fail_a_feed(paths: Paths, server: FeedSer
             process.join(5)
         return pool
 
-    monkeypatch.setattr(library_module.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(library_module, "_start_process_pool", failing_start)
+    monkeypatch.setattr(parsepool_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parsepool_module, "start_process_pool", failing_start)
     lib = open_library(paths)
     for n in range(10):
         server.routes[f"/f{n}"] = Route(rss(f"Feed {n}", [(f"{n}a", f"Story {n}")]))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from rich.style import Style
 from rich.text import Text
@@ -15,7 +14,7 @@ from textual.strip import Strip
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from reader.models import Article, Feed
+from reader.models import Article, Feed, View
 from reader.ui.widgets.article_view import ARTICLE_ACTIONS
 
 UNREAD = Style(bold=True)
@@ -24,18 +23,6 @@ DIM = Style(dim=True)
 
 VIRTUAL_VIEWS = (("all", "All"), ("unread", "Unread"), ("bookmarked", "Bookmarked"),
                  ("notes", "Notes"))
-
-
-@dataclass(frozen=True)
-class View:
-    """What the article list shows: a virtual feed, a feed, a tag folder, or search results."""
-
-    kind: str
-    """"all", "unread", "bookmarked", "notes", "feed", "tag" or "search"."""
-    value: str = ""
-    """Feed key, tag name or search text."""
-    scope: str = ""
-    """For searches: the feed key searched ("" = everything)."""
 
 
 class FeedList(OptionList):

@@ -1,0 +1,123 @@
+"""Parsing off the event loop: worker processes for many feeds, a thread for a few.
+
+A `FeedParser` is the seam: the real one is `reader.parse.parse_feed`; tests and the bench
+hand the library a fake one (`tests/fakeparser.py`), which always runs in threads."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+
+from reader.errors import ParseError
+from reader.models import ParsedFeed
+
+FeedParser = Callable[[bytes, str, str], ParsedFeed]
+"""parse(data, url, content_type) -> ParsedFeed; raises ParseError for what is no feed."""
+
+PROCESS_POOL_MIN_FEEDS = 8
+"""Fewer feeds parse faster in a thread than worker processes start."""
+
+
+def start_process_pool() -> Executor:
+    """A forkserver process pool with its workers already started.
+
+    multiprocessing hands `sys.stderr.fileno()` to its resource-tracker process. Under
+    Textual `sys.stderr` is a capture object whose fileno() is -1, and starting the pool failed
+    with "bad value(s) in fds_to_keep" for every feed; the pool and its workers are started
+    here, with /dev/null lent as stderr when the real one has no descriptor."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["reader.parse", "feedparser"])
+    with _stderr_with_descriptor():
+        executor = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=ctx)
+        try:
+            executor.submit(int)  # starts the tracker, the fork server and every worker
+        except BaseException:
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
+    return executor
+
+
+@contextlib.contextmanager
+def _stderr_with_descriptor() -> Iterator[None]:
+    """`sys.stderr` as it is when it has a file descriptor, else /dev/null for the block."""
+    try:
+        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = False
+    if usable:
+        yield
+        return
+    saved = sys.stderr
+    with open(os.devnull, "w") as null:
+        sys.stderr = null
+        try:
+            yield
+        finally:
+            sys.stderr = saved
+
+
+def parse_or_reason(data: bytes, url: str, content_type: str,
+                    parser: FeedParser | None = None) -> ParsedFeed | str:
+    """Runs in an executor: parse, or return the error text (exceptions may not pickle)."""
+    if parser is None:
+        from reader.parse import parse_feed as parser
+    try:
+        return parser(data, url, content_type)
+    except ParseError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - a hostile feed must not take the refresh down
+        return f"cannot parse: {type(exc).__name__}: {exc}"
+
+
+class ParsePool:
+    """Parses off the event loop: worker processes for many feeds, a thread for a few.
+
+    Worker processes that cannot be started (or that die) never fail a feed: the pool falls
+    back to threads and the feed is parsed there."""
+
+    def __init__(self, feed_count: int, parser: FeedParser | None = None) -> None:
+        self._executor: Executor | None = None
+        self._parser = parser
+        self._use_processes = (parser is None and feed_count >= PROCESS_POOL_MIN_FEEDS
+                               and (os.cpu_count() or 1) > 1)
+
+    def _get(self) -> Executor:
+        if self._executor is None and self._use_processes:
+            try:
+                self._executor = start_process_pool()
+            except (OSError, ValueError, RuntimeError):
+                self._use_processes = False
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(max_workers=2)
+        return self._executor
+
+    async def parse(self, data: bytes, url: str, content_type: str) -> ParsedFeed | str:
+        """The parsed feed, or why it could not be parsed."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        loop = asyncio.get_running_loop()
+        args = (data, url, content_type) + ((self._parser,) if self._parser else ())
+        try:
+            return await loop.run_in_executor(self._get(), parse_or_reason, *args)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): go on in threads
+            if self._use_processes:
+                self._use_processes = False
+                broken, self._executor = self._executor, None
+                if broken is not None:
+                    broken.shutdown(wait=False, cancel_futures=True)
+            return await loop.run_in_executor(self._get(), parse_or_reason, *args)
+
+    def shutdown(self) -> None:
+        """Stop the workers (waiting for running parses)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

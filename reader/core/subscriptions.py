@@ -1,0 +1,226 @@
+"""Subscriptions: the feed list in the user's order, and each feed's refresh status.
+
+A feed's status (last check, last error, failures...) lives on its `Feed` only; status.json
+is written from the feeds, beside the cache summaries the session keeps."""
+
+from __future__ import annotations
+
+import secrets
+import time
+import urllib.parse
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reader.core.session import Session
+from reader.errors import LibraryError
+from reader.models import Feed
+from reader.opml import ImportedList, Subscription, read_subscriptions, write_opml
+from reader.textutil import one_line
+
+SEED_FILES = ("amn.xml", "atom.xml", "summary.xml", "jsonfeed.json")
+SEED_TAG = "samples"
+STATUS_FIELDS = ("last_checked", "last_success", "last_error", "last_warning", "retry_after",
+                 "failures", "failing_since", "gone")
+"""What status.json keeps of a feed (the subscription list keeps the rest)."""
+SUBSCRIPTION_FIELDS = ("key", "url", "custom_title", "feed_title", "site_url", "tags",
+                       "added_at")
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    kind: str
+    added: list[Feed] = field(default_factory=list)
+    updated: list[Feed] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def normalise_feed_url(url: str) -> str:
+    """Clean a feed location given by a user: URLs kept, local paths made absolute file paths."""
+    url = one_line(url)
+    if not url:
+        raise LibraryError("empty feed URL")
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme in ("http", "https"):
+        return url
+    if scheme == "file":
+        return url
+    if scheme == "feed":  # feed://example.com/rss -> https://example.com/rss
+        rest = url.split(":", 1)[1].lstrip("/")
+        return rest if rest.startswith(("http://", "https://")) else "https://" + rest
+    if scheme and len(scheme) > 1:
+        raise LibraryError(f"{url}: unsupported URL scheme {scheme!r} (use http, https or a file)")
+    return str(Path(url).expanduser().resolve())
+
+
+def clean_tags(tags: Iterable[str]) -> list[str]:
+    """Tags as stored: one line each, no commas (OPML `category` separates with them), unique."""
+    out: list[str] = []
+    for tag in tags:
+        tag = one_line(tag.replace(",", " ")).strip("/")
+        if tag and tag not in out:
+            out.append(tag)
+    return out
+
+
+def seed_dir() -> Path:
+    """Folder holding the bundled sample feeds: the installed `reader.seeds`, or `seeds/`
+    beside `reader/` when Python imports the package from a source checkout (`python3 -m
+    reader` run from the checkout's root imports the `reader/` there, which has no `seeds`)."""
+    try:
+        import reader.seeds
+    except ModuleNotFoundError:
+        checkout = Path(__file__).resolve().parents[2] / "seeds"
+        if not (checkout / SEED_FILES[0]).is_file():
+            raise LibraryError("the sample feeds are missing from this installation of reader; "
+                               "reinstall it (pip install .)") from None
+        return checkout
+    return Path(reader.seeds.__file__).parent
+
+
+def _new_feed(url: str, title: str = "", tags: Iterable[str] = (), site_url: str = "") -> Feed:
+    return Feed(key=secrets.token_hex(6), url=url, custom_title=one_line(title),
+                tags=clean_tags(tags), site_url=site_url, added_at=time.time())
+
+
+class Subscriptions:
+    """The feeds the user subscribed to; every change is written before it shows."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        store = session.store
+        self._feeds: list[Feed] = [Feed.from_dict(d) for d in store.load_feeds()]
+        status = store.load_status()
+        for feed in self._feeds:
+            saved = status.get(feed.key, {})
+            for name in STATUS_FIELDS:
+                if name in saved:
+                    setattr(feed, name, saved[name])
+            if isinstance(saved.get("cache"), dict):
+                session.summaries[feed.key] = saved["cache"]
+        self.dirty = False
+        """A refresh changed a feed's title or URL; saved once at the end of the refresh."""
+
+    def feeds(self) -> list[Feed]:
+        """Subscriptions in the user's order."""
+        return list(self._feeds)
+
+    def keys(self) -> set[str]:
+        """Keys of every subscribed feed."""
+        return {f.key for f in self._feeds}
+
+    def feed_of(self, feed_key: str) -> Feed | None:
+        """The subscribed feed with this key, if there is one."""
+        return next((f for f in self._feeds if f.key == feed_key), None)
+
+    def find(self, ref: str) -> Feed:
+        """A feed by URL, key, or (unique) title; LibraryError if none or ambiguous."""
+        ref = ref.strip()
+        for feed in self._feeds:
+            if ref in (feed.url, feed.key):
+                return feed
+        try:
+            norm = normalise_feed_url(ref)
+        except LibraryError:
+            norm = ref
+        for feed in self._feeds:
+            if feed.url == norm:
+                return feed
+        by_title = [f for f in self._feeds if f.title.casefold() == ref.casefold()]
+        if len(by_title) == 1:
+            return by_title[0]
+        if len(by_title) > 1:
+            raise LibraryError(f"{ref}: several feeds have this title; use the URL")
+        raise LibraryError(f"{ref}: no such feed (see `reader feeds`)")
+
+    def save(self, feeds: list[Feed] | None = None) -> None:
+        """Write the subscription list (`feeds`, else the current one); the list in memory
+        becomes `feeds` only once it is written (a failed write changes nothing)."""
+        self._session.need_lock()
+        feeds = self._feeds if feeds is None else feeds
+        self._session.store.save_feeds([{k: getattr(f, k) for k in SUBSCRIPTION_FIELDS}
+                                        for f in feeds])
+        self._feeds = feeds
+        self.dirty = False
+
+    def save_status(self) -> None:
+        """Write status.json: each feed's refresh status and its cache summary."""
+        summaries = self._session.summaries
+        self._session.store.save_status({
+            f.key: {k: getattr(f, k) for k in STATUS_FIELDS}
+            | ({"cache": summaries[f.key]} if f.key in summaries else {})
+            for f in self._feeds})
+
+    def add(self, url: str, title: str = "", tags: Iterable[str] = ()) -> Feed:
+        """Subscribe. LibraryError if already subscribed or the URL is unusable."""
+        self._session.need_lock()
+        url = normalise_feed_url(url)
+        if any(f.url == url for f in self._feeds):
+            raise LibraryError(f"{url}: already subscribed")
+        feed = _new_feed(url, title, tags)
+        self.save([*self._feeds, feed])
+        return feed
+
+    def edit(self, ref: str, *, title: str | None = None, tags: Iterable[str] | None = None
+             ) -> Feed:
+        """Change a feed's custom title and/or tags."""
+        self._session.need_lock()
+        feed = self.find(ref)
+        if title is not None:
+            feed.custom_title = one_line(title)
+        if tags is not None:
+            feed.tags = clean_tags(tags)
+        self.save()
+        return feed
+
+    def remove(self, feed: Feed) -> None:
+        """Drop a feed from the list (its files are the caller's to delete)."""
+        self.save([f for f in self._feeds if f.key != feed.key])
+
+    def export_opml(self) -> str:
+        """All subscriptions as OPML 2.0 (tags as `category`)."""
+        return write_opml(
+            [Subscription(f.url, f.custom_title, list(f.tags), f.site_url) for f in self._feeds]
+        )
+
+    def import_list(self, data: bytes, name: str = "") -> ImportReport:
+        """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title."""
+        self._session.need_lock()
+        listing: ImportedList = read_subscriptions(data, name)  # raises SubscriptionListError
+        report = ImportReport(listing.kind, warnings=list(listing.warnings))
+        by_url = {f.url: f for f in self._feeds}
+        added: list[Feed] = []
+        for sub in listing.subscriptions:
+            try:
+                url = normalise_feed_url(sub.url)
+            except LibraryError as exc:
+                report.warnings.append(str(exc))
+                continue
+            title = "" if sub.title == sub.url else sub.title
+            existing = by_url.get(url)
+            if existing is not None:
+                merged = clean_tags(list(existing.tags) + list(sub.tags))
+                if merged != existing.tags or (title and title != existing.custom_title):
+                    existing.tags = merged
+                    existing.custom_title = title or existing.custom_title
+                    report.updated.append(existing)
+                continue
+            feed = _new_feed(url, title, sub.tags, sub.site_url)
+            added.append(feed)
+            by_url[url] = feed
+            report.added.append(feed)
+        if report.added or report.updated:
+            self.save([*self._feeds, *added])
+        return report
+
+    def seed_if_new(self) -> bool:
+        """First run (no subscription file yet): subscribe to the bundled sample feeds."""
+        if self._session.store.exists or self._feeds:
+            return False
+        self._session.need_lock()
+        folder = seed_dir()
+        self.save([Feed(key=secrets.token_hex(6), url=str(folder / name), tags=[SEED_TAG],
+                        added_at=time.time()) for name in SEED_FILES if (folder / name).exists()])
+        return True
