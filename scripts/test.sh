@@ -19,4 +19,7 @@ fi
 "$PYTHON" -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
 "$PYTHON" -m ruff check reader tests bench
+# lint-imports: the import contracts in pyproject.toml ([tool.importlinter]), run with $PYTHON.
+"$PYTHON" -c 'import sys; from importlinter.cli import lint_imports_command as lint
+sys.argv[0] = "lint-imports"; sys.exit(lint())'
 exec "$PYTHON" -m pytest -q -p no:cacheprovider "$@"
