@@ -19,7 +19,6 @@ tree is iterative (no recursion on nesting depth).
 
 from __future__ import annotations
 
-import codecs
 import logging
 import re
 from dataclasses import dataclass
@@ -28,8 +27,8 @@ from typing import Any
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
-from reader.content.convert import _LEGACY_LATIN
-from reader.content.convert import _ascii_lower as _lower
+from reader.content.decode import ascii_lower as _lower
+from reader.content.decode import decode_html
 from reader.errors import ExtractError
 from reader.textutil import one_line
 
@@ -71,9 +70,6 @@ _HTML_TYPES = frozenset({"", "text/html", "application/xhtml+xml", "application/
                          "application/x-httpd-php", "text/x-server-parsed-html"})
 _HTML_START = re.compile(r"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|article|main|"
                          r"section|h[1-6]|link|script|style|!--)[\s>/]", re.I)
-_CT_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.I)
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""",
-                           re.I)
 
 
 def _not_html(data: bytes, content_type: str) -> str | None:
@@ -100,49 +96,6 @@ def _not_markup(text: str) -> str | None:
     if not _HTML_START.search(head):
         return "not an HTML page (no HTML markup at the start of the body)"
     return None
-
-
-def _charset(name: str) -> str | None:
-    name = name.lower()
-    name = "cp1252" if name in _LEGACY_LATIN else name
-    try:
-        info = codecs.lookup(name)
-    except LookupError:
-        return None
-    return info.name if getattr(info, "_is_text_encoding", True) else None
-
-
-def _decode(data: bytes, content_type: str) -> str:
-    """Bytes to text: BOM, header charset, <meta> charset, else UTF-8 (bad bytes: U+FFFD).
-
-    Not reader.convert's decoder: the HTTP header comes first here, and a UTF-16 declaration on
-    bytes without a BOM is ignored (as browsers do), where convert would decode ASCII as UTF-16.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", "replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", "replace")
-    names = []
-    match = _CT_CHARSET.search(content_type or "")
-    if match:
-        names.append(match.group(1))
-    match = _META_CHARSET.search(data[:4096])
-    if match:
-        names.append(match.group(1).decode("ascii"))
-    for name in names:
-        codec = _charset(name)
-        if codec is None or codec in ("utf-16", "utf-16-le", "utf-16-be", "utf-32"):
-            continue  # a declared UTF-16 without a BOM is a lie on an ASCII-looking page
-        if codec != "utf-8" and not data.isascii():
-            try:  # a legacy declaration over valid, non-ASCII UTF-8 is wrong
-                return data.decode("utf-8")
-            except UnicodeDecodeError:
-                pass
-        try:
-            return data.decode(codec, "replace")
-        except (UnicodeError, LookupError, TypeError):
-            continue
-    return data.decode("utf-8", "replace")
 
 
 # --- bounding ---------------------------------------------------------------------------------
@@ -558,7 +511,7 @@ def _extract(data: bytes, url: str, content_type: str) -> Extracted:
     why = _not_html(data, content_type or "")
     if why:
         raise ExtractError(why)
-    text = _decode(data, content_type or "")
+    text = decode_html(data, content_type or "")
     why = _not_markup(text)
     if why:
         raise ExtractError(why)

@@ -33,7 +33,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reader import export
-from reader.content.convert import _ALLOWED_SCHEMES, Converted, convert
+from reader.content.clean import _ALLOWED_SCHEMES
+from reader.content.convert import Converted, convert
 from reader.models import Article, Note, ParsedFeed
 from reader.opml import ImportedList, SubscriptionListError, read_subscriptions
 from reader.parse import ParseError, parse_feed

@@ -168,7 +168,7 @@ def test_load_rules_reports_bad_user_rules_without_raising() -> None:
 
 
 def test_shipped_rules_load_cleanly_and_use_fast_selectors() -> None:
-    from reader.content.convert import _parse_simple
+    from reader.content.siterules import _parse_simple
 
     rules = load_rules()
     assert rules.problems == ()

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+import reader.content.clean as clean_module
 import reader.content.convert as convert_module
 from reader.content.convert import SUMMARY_NOTE, TRUNCATED_NOTE, Converted, convert
 
@@ -107,7 +108,7 @@ def test_deep_nesting_of_each_kind(tag: str) -> None:
 
 
 def test_recursion_error_falls_back_to_plain_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(convert_module, "MAX_DEPTH", 100_000)
+    monkeypatch.setattr(clean_module, "MAX_DEPTH", 100_000)
     result = timed("<div>" * 5000 + "<p>still *here*</p>", 20)
     assert result.markdown == "still \\*here\\*\n"
     assert result.links == []
@@ -117,7 +118,7 @@ def test_any_internal_error_falls_back_to_plain_text(monkeypatch: pytest.MonkeyP
     def boom(*args, **kwargs):
         raise ValueError("bug")
 
-    monkeypatch.setattr(convert_module, "_Cleaner", boom)
+    monkeypatch.setattr(convert_module, "Cleaner", boom)
     result = convert("<p>Hello <b>world</b> &amp; more</p><p>Two</p>", summary_only=True)
     assert result.markdown == f"{SUMMARY_NOTE}\n\nHello world & more Two\n"
     assert result.summary_only
