@@ -231,6 +231,11 @@ class Library:
         "auto" or "full"), else the feed's own text (`prefer` "feed"), as Markdown."""
         return self._reading.text(article, prefer=prefer, defer_save=defer_save)
 
+    def warm_up(self) -> None:
+        """Import what reading an article needs (the converter), so the first article
+        opens as fast as the next; call it from a thread at start-up."""
+        self._reading.warm_up()
+
     def save_conversions(self) -> None:
         """Write converted Markdown still held in memory (one rewrite per feed touched)."""
         self._reading.save_conversions()

@@ -32,6 +32,10 @@ class Reading:
         self._articles = articles
         self._full_memo: dict[str, tuple[str, Any]] = {}  # article id -> (key, Converted)
 
+    def warm_up(self) -> None:
+        """Import the converter and its parser (a first conversion pays ~100 ms for them)."""
+        from reader.content import convert  # noqa: F401
+
     def _rules(self) -> list[dict[str, Any]] | None:
         return self._session.settings.site_rules or None
 

@@ -14,6 +14,16 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 
+QUOTE_MARK = "▌ "
+"""The bar drawn before every line of a quoted passage (block quotes, notes' quotes)."""
+
+
+def passage_text(shown: str) -> str:
+    """Text copied from the rendered article, as one clean passage: the quote bars the
+    renderer drew are not part of it, lines are joined."""
+    lines = [line.removeprefix(QUOTE_MARK).strip() for line in shown.splitlines()]
+    return " ".join(line for line in lines if line)
+
 HEADING = [Style(bold=True, underline=True), Style(bold=True), Style(bold=True, italic=True)]
 QUOTE = Style(italic=True)
 QUOTE_BAR = Style(dim=True)
@@ -145,7 +155,7 @@ def blocks(markdown: str) -> list[Block]:
             for part in " \n".join(quote).split("\n \n") if quote else []:
                 text = " ".join(p.strip() for p in part.split("\n") if p.strip())
                 if text:
-                    bar = Text("▌ ", QUOTE_BAR)
+                    bar = Text(QUOTE_MARK, QUOTE_BAR)
                     out.append(Block(inline(text, QUOTE), bar, bar.copy(),
                                      paragraph=paragraph_no))
                     paragraph_no += 1

@@ -6,17 +6,20 @@ Only visible lines are turned into strips (a ScrollView), so a 100 KiB article s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 
-from reader.ui.render import Block, blocks, layout
+from reader.ui import messages
+from reader.ui.render import Block, blocks, layout, passage_text
 
 HEAD_BYTES = 6000
 """Markdown laid out at once when an article opens; the rest follows from a thread."""
@@ -53,24 +56,48 @@ def _head(markdown: str, size: int) -> tuple[str, bool]:
 
 
 ARTICLE_ACTIONS = (
-    Binding("m", "app.toggle_read", "Read/unread", id="toggle_read"),
-    Binding("b", "app.toggle_bookmark", "Bookmark", id="toggle_bookmark"),
-    Binding("a", "app.annotate", "Note", id="annotate"),
-    Binding("o", "app.open_in_browser", "Browser", id="open_in_browser"),
-    Binding("f", "app.fetch_full", "Full text", id="fetch_full"),
-    Binding("t", "app.toggle_text", "Full/feed text", show=False, id="toggle_text"),
+    Binding("m", "toggle_read", "Read/unread", id="toggle_read"),
+    Binding("b", "toggle_bookmark", "Bookmark", id="toggle_bookmark"),
+    Binding("a", "annotate", "Note", id="annotate"),
+    Binding("o", "open_in_browser", "Browser", id="open_in_browser"),
+    Binding("f", "fetch_full", "Full text", id="fetch_full"),
+    Binding("t", "toggle_text", "Full/feed text", show=False, id="toggle_text"),
 )
 """Keys that act on an article, the same in the article list and the article view."""
 
 
-class ArticleView(ScrollView, can_focus=True):
+class ArticleKeys:
+    """The ARTICLE_ACTIONS of a widget (mixed into a Widget): each posts its message."""
+
+    post_message: Callable[[Message], bool]
+
+    def action_toggle_read(self) -> None:
+        self.post_message(messages.ToggleRead())
+
+    def action_toggle_bookmark(self) -> None:
+        self.post_message(messages.ToggleBookmark())
+
+    def action_annotate(self) -> None:
+        self.post_message(messages.Annotate())
+
+    def action_open_in_browser(self) -> None:
+        self.post_message(messages.OpenInBrowser())
+
+    def action_fetch_full(self) -> None:
+        self.post_message(messages.FetchFull())
+
+    def action_toggle_text(self) -> None:
+        self.post_message(messages.ToggleText())
+
+
+class ArticleView(ArticleKeys, ScrollView, can_focus=True):
     """Shows one article; scrolls with j/k, space, page keys, g/G."""
 
     ALLOW_SELECT = True
     BINDINGS = [
         *ARTICLE_ACTIONS,
-        Binding("J", "app.next_article", "Next", id="next_article"),
-        Binding("K", "app.previous_article", "Previous", id="previous_article"),
+        Binding("J", "step(1)", "Next", id="next_article"),
+        Binding("K", "step(-1)", "Previous", id="previous_article"),
     ]
     DEFAULT_CSS = """
     ArticleView { overflow-y: auto; overflow-x: hidden; scrollbar-gutter: stable; }
@@ -91,6 +118,16 @@ class ArticleView(ScrollView, can_focus=True):
         self.quotes: list[str] = []
         """Passages highlighted (quoted by notes)."""
         self._shown: tuple[list[tuple[str, str]], str] = ([], "")
+
+    def action_step(self, step: int) -> None:
+        self.post_message(messages.StepArticle(step))
+
+    def selected_passage(self, selection: Selection | None) -> str:
+        """The text the user selected (mouse), as one clean passage; "" when none."""
+        if selection is None:
+            return ""
+        extracted = self.get_selection(selection)
+        return passage_text(extracted[0]) if extracted else ""
 
     # -- content ----------------------------------------------------------------------------
     def show_message(self, message: str) -> None:

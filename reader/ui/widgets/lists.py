@@ -15,7 +15,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from reader.models import Article, Feed, View
-from reader.ui.widgets.article_view import ARTICLE_ACTIONS
+from reader.ui import messages
+from reader.ui.widgets.article_view import ARTICLE_ACTIONS, ArticleKeys
 
 UNREAD = Style(bold=True)
 ERROR = Style(color="red", bold=True)
@@ -29,10 +30,10 @@ class FeedList(OptionList):
     """Virtual feeds, tag folders (collapsible) and feeds with unread counts and errors."""
 
     BINDINGS = [
-        Binding("enter,l", "app.open", "Open", id="open"),
-        Binding("A", "app.mark_all_read", "All read", id="mark_all_read"),
-        Binding("D", "app.remove_feed", "Unsubscribe", id="remove_feed"),
-        Binding("plus", "app.add_feed", "Subscribe", id="add_feed"),
+        Binding("enter,l", "open", "Open", id="open"),
+        Binding("A", "mark_all_read", "All read", id="mark_all_read"),
+        Binding("D", "remove_feed", "Unsubscribe", id="remove_feed"),
+        Binding("plus", "add_feed", "Subscribe", id="add_feed"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -40,6 +41,18 @@ class FeedList(OptionList):
         self.collapsed: set[str] = set()
         """Tags whose folders are closed."""
         self._views: list[View] = []
+
+    def action_open(self) -> None:
+        self.post_message(messages.OpenHighlighted())
+
+    def action_mark_all_read(self) -> None:
+        self.post_message(messages.MarkAllRead())
+
+    def action_remove_feed(self) -> None:
+        self.post_message(messages.RemoveFeed())
+
+    def action_add_feed(self) -> None:
+        self.post_message(messages.AddFeed())
 
     def view_at(self, index: int | None) -> View | None:
         """The view the row at `index` opens."""
@@ -138,7 +151,7 @@ class FeedList(OptionList):
             self.highlighted = self._views.index(view)
 
 
-class ArticleList(ScrollView, can_focus=True):
+class ArticleList(ArticleKeys, ScrollView, can_focus=True):
     """Articles of the current view, newest first, with unread/bookmark markers.
 
     Virtualised by hand: rows are rendered only when visible and one row can be redrawn
@@ -146,9 +159,9 @@ class ArticleList(ScrollView, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("enter,l", "app.open", "Read", id="open"),
+        Binding("enter,l", "open", "Read", id="open"),
         *ARTICLE_ACTIONS,
-        Binding("A", "app.mark_all_read", "All read", id="mark_all_read"),
+        Binding("A", "mark_all_read", "All read", id="mark_all_read"),
         # ScrollView's own keys scroll; in a list they move the cursor.
         Binding("down", "cursor_down", show=False),
         Binding("up", "cursor_up", show=False),
@@ -310,6 +323,12 @@ class ArticleList(ScrollView, can_focus=True):
     def action_page_up(self) -> None:
         self._move(-max(self.scrollable_content_region.height - 1, 1))
 
+    def action_open(self) -> None:
+        self.post_message(messages.OpenHighlighted())
+
+    def action_mark_all_read(self) -> None:
+        self.post_message(messages.MarkAllRead())
+
     def action_first(self) -> None:
         self.highlighted = 0
 
@@ -322,7 +341,7 @@ class ArticleList(ScrollView, can_focus=True):
             again = index == self._highlighted
             self.highlighted = index
             if again and event.chain >= 2:
-                self.app.run_action("app.open")
+                self.post_message(messages.OpenHighlighted())
 
 
 def _one_row(text: Text) -> Text:

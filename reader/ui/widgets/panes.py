@@ -10,6 +10,9 @@ from textual.binding import Binding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from reader.ui import messages
+from reader.ui.render import QUOTE_MARK
+
 QUOTE_PREVIEW = 100
 """Characters of a quote shown in the notes pane (enter jumps to the whole passage)."""
 
@@ -21,9 +24,9 @@ class NotesPane(OptionList):
     """
 
     BINDINGS = [
-        Binding("e", "app.edit_note", "Edit note", id="edit_note"),
-        Binding("d", "app.delete_note", "Delete note", id="delete_note"),
-        Binding("enter", "app.jump_to_quote", "Go to the quoted passage", id="jump_to_quote"),
+        Binding("e", "edit_note", "Edit note", id="edit_note"),
+        Binding("d", "delete_note", "Delete note", id="delete_note"),
+        Binding("enter", "jump_to_quote", "Go to the quoted passage", id="jump_to_quote"),
     ]
     EMPTY = ("Notes on the article you are reading appear here: each quoted passage, then "
              "your note. Press a on an article to write one.")
@@ -31,6 +34,17 @@ class NotesPane(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(markup=False, id=id)
         self.notes: list[Any] = []
+
+    def action_edit_note(self) -> None:
+        if self.current is not None:
+            self.post_message(messages.EditNote(self.current))
+
+    def action_delete_note(self) -> None:
+        if self.current is not None:
+            self.post_message(messages.DeleteNote(self.current))
+
+    def action_jump_to_quote(self) -> None:
+        self.post_message(messages.JumpToQuote(self.current))
 
     def on_mount(self) -> None:
         self.border_title = "Notes"
@@ -50,7 +64,7 @@ class NotesPane(OptionList):
                 quote = " ".join(note.quote.split())
                 if len(quote) > QUOTE_PREVIEW:
                     quote = quote[:QUOTE_PREVIEW].rsplit(" ", 1)[0] + " …"
-                prompt.append("▌ " + quote + "\n", Style(italic=True, dim=True))
+                prompt.append(QUOTE_MARK + quote + "\n", Style(italic=True, dim=True))
             prompt.append(note.text)
             options.append(Option(prompt))
         self.set_options(options)
