@@ -228,6 +228,14 @@ class Library:
         if self._lock is None:
             raise LibraryError("internal: a write was attempted without holding the lock")
 
+    def ui_state(self) -> dict[str, str]:
+        """The app's remembered choices (the palette's theme), from data/ui.json."""
+        return self.store.load_ui_state()
+
+    def save_ui_state(self, state: dict[str, str]) -> None:
+        """Remember the app's choices for the next run."""
+        self.store.save_ui_state(state)
+
     @property
     def problems(self) -> list[str]:
         """Corrupt files found and set aside (the UI/CLI shows these)."""

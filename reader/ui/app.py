@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sys
 import time
 import urllib.parse
 import webbrowser
@@ -28,7 +29,8 @@ from textual.widgets import OptionList
 
 from reader.library import Library, offline_reason
 from reader.models import Article, ArticleText, FeedResult
-from reader.textutil import shorten
+from reader.textutil import plural, shorten
+from reader.ui.render import QUOTE_MARK
 from reader.ui.screens.dialogs import HelpScreen, SearchScreen
 from reader.ui.screens.notes import AskScreen, ConfirmScreen, NoteEditor
 from reader.ui.widgets.article_view import ArticleView
@@ -82,6 +84,11 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")
+        self.call_after_refresh(self.app.keep_cursors_visible)  # type: ignore[attr-defined]
+
+    def on_screen_resume(self) -> None:
+        """Back from a dialog (the note editor, help): the focused pane's keys again."""
+        self.app._mark_active_pane()  # type: ignore[attr-defined]
 
 
 class ReaderApp(App[None]):
@@ -105,6 +112,7 @@ class ReaderApp(App[None]):
         Binding("G,end", "bottom", "Bottom", show=False, id="bottom"),
         Binding("r", "refresh_feed", "Refresh", id="refresh_feed"),
         Binding("R", "refresh_all", "Refresh all", id="refresh_all"),
+        Binding("z", "zoom", "Zoom", show=False, id="zoom"),
         Binding("slash", "search", "Search", id="search"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -128,8 +136,10 @@ class ReaderApp(App[None]):
         """Numbered links of the article being read."""
         self.counts: dict[str, tuple[int, int]] = {}
         self.refreshing = False
+        self.key_problems: list[str] = []
+        """What is wrong with config.toml's [keys] (set when the app starts)."""
         self.main_screen = MainScreen()
-        theme = library.settings.theme
+        theme = self._start_theme()
         self.theme_problem = ""
         """Set when config.toml names a theme Textual does not have."""
         if theme and theme in self.available_themes:
@@ -137,6 +147,24 @@ class ReaderApp(App[None]):
         elif theme:
             self.theme_problem = (f"unknown theme {theme!r} in config.toml; "
                                   f"themes: {', '.join(sorted(self.available_themes))}")
+
+    def _start_theme(self) -> str:
+        """The theme last chosen in the palette, unless config.toml's theme changed since."""
+        configured = self.library.settings.theme
+        try:
+            remembered = self.library.ui_state()
+        except Exception:  # noqa: BLE001 - unreadable: config.toml's theme
+            return configured
+        if remembered.get("theme") and remembered.get("config_theme") == configured:
+            return remembered["theme"]
+        return configured
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme chosen in the palette is remembered for the next run."""
+        if not self.is_running or theme == self._start_theme():
+            return
+        self._write(self.library.save_ui_state,
+                    {"theme": theme, "config_theme": self.library.settings.theme})
 
     @property
     def offline(self) -> bool:
@@ -167,15 +195,45 @@ class ReaderApp(App[None]):
     def status(self) -> StatusLine:
         return self.main_screen.query_one(StatusLine)
 
+    def keymap_problems(self) -> list[str]:
+        """What is wrong with config.toml's [keys]: unknown binding ids, and keys that two
+        actions would share where both are active (e.g. quit = "j" beside cursor_down)."""
+        keymap = self.library.settings.keys
+        scopes = [self._bindings_of(self) + self._bindings_of(self.main_screen)]
+        scopes += [scopes[0] + self._bindings_of(w) for w in
+                   (self.feed_list, self.article_list, self.article_view, self.notes_pane)]
+        known = {b.id for scope in scopes for b in scope if b.id}
+        problems = [f"[keys] {name}: no such binding id" for name in keymap if name not in known]
+        clashes: set[tuple[str, str, str]] = set()
+        for scope in scopes:
+            owner: dict[str, str] = {}
+            for binding in scope:
+                if not binding.id:
+                    continue
+                for key in keymap.get(binding.id, binding.key).split(","):
+                    key = key.strip()
+                    other = owner.setdefault(key, binding.id)
+                    if other != binding.id and (binding.id in keymap or other in keymap):
+                        clashes.add((key, *sorted((other, binding.id))))
+        problems += [f"[keys] {key!r} is bound to both {a} and {b}"
+                     for key, a, b in sorted(clashes)]
+        return problems
+
     def setup(self) -> None:
         """Fill the panes once the main screen is mounted."""
         if self.library.settings.keys:
             self.set_keymap(self.library.settings.keys)
+        self.key_problems = self.keymap_problems()
+        for problem in self.key_problems:
+            self.notify(problem, title="config.toml", severity="warning", timeout=30,
+                        markup=False)
         self.feed_list.border_title = "Feeds"
         self.article_list.border_title = "Articles"
         self.article_view.border_title = "Article"
         self.article_view.show_message("Choose an article (enter) to read it here.")
-        self.status.set(offline=self.offline, message=self.theme_problem or "? shows every key")
+        problems = [p for p in (self.theme_problem, *self.key_problems) if p]
+        self.status.set(offline=self.offline,
+                        message="; ".join(problems) or "? shows every key")
         self._shown_problems = 0
         self.report_problems()
         self.focus_pane(self.feed_list)
@@ -196,11 +254,16 @@ class ReaderApp(App[None]):
 
     def _mark_active(self, widget: Widget) -> None:
         """Flag the pane holding `widget` (narrow screens show only that one); show its keys."""
-        for pane in (self.feed_list, self.article_list, self.main_screen.query_one("#reading"),
-                     self.main_screen.query_one("#main")):
+        reading_pane = self.main_screen.query_one("#reading")
+        main = self.main_screen.query_one("#main")
+        for pane in (self.feed_list, self.article_list, reading_pane, main):
             active = pane is widget or pane in widget.ancestors
             if pane.has_class("-active") != active:
                 pane.set_class(active, "-active")
+        reading = reading_pane in widget.ancestors
+        if main.has_class("-reading") != reading:  # reading: the list shrinks to a few rows
+            main.set_class(reading, "-reading")
+            self.call_after_refresh(self.keep_cursors_visible)
         self.main_screen.query_one(KeyHints).show_hints(self.key_hints(widget))
 
     def key_hints(self, widget: Widget) -> list[tuple[str, str]]:
@@ -286,8 +349,17 @@ class ReaderApp(App[None]):
     def _show_articles(self, articles: list[Article], keep_id: str | None = None) -> None:
         lst = self.article_list
         lst.populate(articles, show_feed=self.view.kind != "feed", keep_id=keep_id)
+        self._title_article_list()
+
+    def _title_article_list(self) -> None:
+        """The view's name, how many articles it lists and how many are unread (the feed
+        list's numbers are unread counts; here both are said in words)."""
+        articles = self.article_list.articles
+        unread = sum(not a.read for a in articles)
         # Content(): a feed title is text, never markup (a str border title is parsed).
-        lst.border_title = Content(f"{self._view_title(self.view)} ({len(articles)})")
+        self.article_list.border_title = Content(
+            f"{self._view_title(self.view)} ({plural(len(articles), 'article')}, "
+            f"{unread} unread)")
 
     def open_view(self, view: View, focus: bool = True) -> None:
         """Show a view in the article list (its articles are read in a thread)."""
@@ -326,6 +398,22 @@ class ReaderApp(App[None]):
             article = self.article_list.current
             if article is not None:
                 self.open_article(article)
+
+    @on(OptionList.OptionHighlighted, "#feeds")
+    def _feed_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """A feed whose last refresh failed: the whole reason in the status line."""
+        view = self.feed_list.current_view
+        if view is None or view.kind != "feed":
+            return
+        try:
+            feed = self.library.find_feed(view.value)
+        except Exception:  # noqa: BLE001 - removed meanwhile
+            return
+        if feed.last_error or feed.gone or feed.long_failing:
+            detail = feed.last_error or "gone for good"
+            if feed.failures > 1:
+                detail += f" ({feed.failures} refreshes in a row failed)"
+            self.status.set(message=f"{feed.title}: {detail}")
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -451,7 +539,7 @@ class ReaderApp(App[None]):
         failed = sum(r.status == "error" for r in results)
         fetched = sum(r.status == "ok" for r in results)
         if fetched or failed:  # pages that could not be reached at all say nothing here
-            self.status.set(message=f"full text of {fetched} new articles fetched"
+            self.status.set(message=f"full text of {plural(fetched, 'new article')} fetched"
                             + (f", {failed} failed (f retries)" if failed else ""))
 
     # -- notes ------------------------------------------------------------------------------
@@ -463,7 +551,7 @@ class ReaderApp(App[None]):
         extracted = self.article_view.get_selection(selection)
         if not extracted:
             return ""
-        lines = [line.removeprefix("▌ ").strip() for line in extracted[0].splitlines()]
+        lines = [line.removeprefix(QUOTE_MARK).strip() for line in extracted[0].splitlines()]
         return " ".join(line for line in lines if line)
 
     def action_annotate(self) -> None:
@@ -499,7 +587,12 @@ class ReaderApp(App[None]):
             self.reading.notes = len(notes)
             self.notes_pane.show_notes(notes)
             self.article_view.set_quotes([n.quote for n in notes])
+            if not notes and self.focused is self.notes_pane:  # the pane hides: back to reading
+                self.focus_pane(self.article_view)
         self._redraw_feeds()
+        if self.view.kind == "notes":  # the Notes view lists annotated articles only
+            self._load_view(self.view, self.article_list.current.id
+                            if self.article_list.current else None)
 
     def action_edit_note(self) -> None:
         note = self.notes_pane.current
@@ -540,6 +633,12 @@ class ReaderApp(App[None]):
             return
         if self.article_view.scroll_to_quote(note.quote):
             self.focus_pane(self.article_view)
+        elif self.reading is not None and (self.library.full_text(self.reading) or {}).get(
+                "html"):  # a full text exists: the passage may be in the other version
+            shown = "full article" if self.prefer.get(self.reading.id) != "feed" \
+                else "feed's text"
+            self.status.set(message=f"the quoted passage is not in the {shown} shown; "
+                                    "t switches to the other text")
         else:
             self.status.set(message="the quoted passage is no longer in the article")
 
@@ -579,7 +678,7 @@ class ReaderApp(App[None]):
             except Exception as exc:  # noqa: BLE001
                 self.status.set(message=f"export failed: {exc}")
                 return
-            self.status.set(message=f"{len(written)} files exported to {folder}")
+            self.status.set(message=f"{plural(len(written), 'file')} exported to {folder}")
 
         self.push_screen(AskScreen("Export notes and bookmarks as Markdown files to:", default),
                          chosen)
@@ -613,6 +712,7 @@ class ReaderApp(App[None]):
             return
         article.read = read
         self.article_list.update_article(article)
+        self._title_article_list()
         unread, total = self.counts.get(article.feed_key, (0, 0))
         self.counts[article.feed_key] = (unread + (-1 if read else 1), total)
         self._redraw_feeds()
@@ -646,21 +746,36 @@ class ReaderApp(App[None]):
         self.status.set(message="bookmarked" if on_ else "bookmark removed")
 
     async def action_mark_all_read(self) -> None:
+        """Mark every article of the view read, after asking (y/n)."""
         if self.focused is self.feed_list and self.feed_list.current_view is not None:
             view = self.feed_list.current_view
             articles = await asyncio.to_thread(self._articles_for, view)
         else:
+            view = self.view
             articles = list(self.article_list.articles)
         ids = [a.id for a in articles if not a.read]
         if not ids:
             self.status.set(message="nothing unread here")
             return
-        await self.library.write(self.library.set_read, ids, True)
-        for article in articles:
-            article.read = True
-        self._show_articles(self.article_list.articles)
-        self._reload_counts()
-        self.status.set(message=f"{len(ids)} articles marked read")
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                self.status.set(message="nothing marked read")
+                return
+            try:
+                await self.library.write(self.library.set_read, ids, True)
+            except Exception as exc:  # noqa: BLE001 - say it; nothing was marked
+                self.status.set(message=f"could not mark them read: {exc}")
+                return
+            for article in articles:
+                article.read = True
+            self._show_articles(self.article_list.articles)
+            self._reload_counts()
+            self.status.set(message=f"{plural(len(ids), 'article')} marked read")
+
+        self.push_screen(ConfirmScreen(
+            f"Mark {plural(len(ids), 'unread article')} in “{self._view_title(view)}” read?"),
+            answered)
 
     # -- moving ---------------------------------------------------------------------------
     def _focused_list(self) -> OptionList | ArticleList | None:
@@ -704,7 +819,31 @@ class ReaderApp(App[None]):
             self.article_view.scroll_end(animate=False)
 
     def _panes(self) -> list[Widget]:
-        return [self.feed_list, self.article_list, self.article_view, self.notes_pane]
+        panes: list[Widget] = [self.feed_list, self.article_list, self.article_view]
+        if self.notes_pane.display:  # hidden while the article has no notes
+            panes.append(self.notes_pane)
+        return panes
+
+    def keep_cursors_visible(self) -> None:
+        """After a resize or a layout change the cursor rows stay on screen."""
+        if self.article_list.highlighted is not None:
+            self.article_list.scroll_to_row(self.article_list.highlighted)
+        if self.feed_list.highlighted is not None:
+            self.feed_list.scroll_to_highlight()
+
+    def action_zoom(self) -> None:
+        """The article alone on the screen, and back (z)."""
+        screen = self.main_screen
+        if screen.maximized is not None:
+            screen.minimize()
+            self.status.set(message="")
+            return
+        if self.reading is None:
+            self.status.set(message="open an article first")
+            return
+        self.focus_pane(self.article_view)
+        screen.maximize(self.article_view, container=False)
+        self.status.set(message="z or escape: back to the panes")
 
     def focus_pane(self, widget: Widget) -> None:
         """Focus a pane; on narrow screens it becomes the one shown."""
@@ -722,7 +861,11 @@ class ReaderApp(App[None]):
         self.focus_pane(panes[(current - 1) % len(panes)])
 
     def action_back(self) -> None:
-        if self.focused is self.article_view:
+        if self.main_screen.maximized is not None:
+            self.action_zoom()
+        elif self.focused is self.notes_pane:
+            self.focus_pane(self.article_view)
+        elif self.focused is self.article_view:
             self.focus_pane(self.article_list)
         elif self.focused is self.article_list:
             self.focus_pane(self.feed_list)
@@ -742,8 +885,39 @@ class ReaderApp(App[None]):
                     self.open_article(lst.articles[index], focus=self.focused is not lst)
                 return
             index += step
+        if unread_only and self.view.kind == "feed" and self._step_feed(step):
+            return
         self.status.set(message="no more unread articles here" if unread_only
                         else "no more articles")
+
+    def _step_feed(self, step: int) -> bool:
+        """n/p at the end of a feed: on to the next (previous) feed with unread articles, in
+        the feed list's order, as newsboat does. False when there is none."""
+        keys = self.feed_list.feed_keys() or [f.key for f in self.library.feeds()]
+        if self.view.value not in keys:
+            return False
+        here = keys.index(self.view.value)
+        order = keys[here + 1:] + keys[:here] if step > 0 else \
+            list(reversed(keys[:here])) + list(reversed(keys[here + 1:]))
+        for key in order:
+            if self.counts.get(key, (0, 0))[0] <= 0:
+                continue
+            articles = [a for a in self._articles_for(View("feed", key)) if not a.read]
+            if not articles:
+                continue
+            self.view = View("feed", key)
+            self._show_articles(self._articles_for(self.view))
+            self.feed_list.select_view(self.view)
+            target = articles[0] if step > 0 else articles[-1]
+            self.article_list.highlighted = next(
+                i for i, a in enumerate(self.article_list.articles) if a.id == target.id)
+            self.open_article(self.article_list.articles[self.article_list.highlighted],
+                              focus=self.focused is not self.article_list)
+            self.status.set(message=f"next unread: {self._view_title(self.view)}"
+                            if step > 0 else
+                            f"previous unread: {self._view_title(self.view)}")
+            return True
+        return False
 
     def action_next_article(self) -> None:
         self._step_article(1, unread_only=False)
@@ -765,11 +939,17 @@ class ReaderApp(App[None]):
             self.status.set(message="not opened: only http and https links open")
             return
         try:
-            webbrowser.open(link, new=2 if new_tab else 0)
+            opened = webbrowser.open(link, new=2 if new_tab else 0)
         except Exception as exc:  # noqa: BLE001
-            self.status.set(message=f"could not start a browser: {exc}")
+            opened, why = False, f"could not start a browser ({exc})"
+        else:
+            why = "no browser could be started (set $BROWSER)"
+        if opened:
+            self.status.set(message=f"opened {link}")
             return
-        self.status.set(message=f"opened {link}")
+        self.copy_to_clipboard(link)  # OSC 52: terminals that allow it put it on the clipboard
+        self.status.set(message=f"{why}; link copied where the terminal allows: {link}")
+        self.notify(link, title="Not opened: the link", timeout=20, markup=False)
 
     def action_open_in_browser(self) -> None:
         article = self._target_article()
@@ -833,7 +1013,8 @@ class ReaderApp(App[None]):
             message = (f"no feed server answered ({offline_reason(results)}); "
                        "showing what is cached")
         else:
-            message = f"{len(results)} feeds refreshed, {new} new articles"
+            message = (f"{plural(len(results), 'feed')} refreshed, "
+                       f"{plural(new, 'new article')}")
         if failed:
             names = ", ".join(self._feed_title(r.feed_key) for r in failed[:3])
             message += f", {len(failed)} failed ({names}{'…' if len(failed) > 3 else ''})"
@@ -897,11 +1078,28 @@ class ReaderApp(App[None]):
     def _bindings_of(node: Any) -> list[Binding]:
         return [b for b in node.BINDINGS if isinstance(b, Binding)]
 
+    def action_save_screenshot(self) -> None:
+        """An SVG of the screen in ~/Downloads, or the home folder when there is none."""
+        folder = Path.home() / "Downloads"
+        if not folder.is_dir():
+            folder = Path.home()
+        try:
+            path = self.save_screenshot(path=str(folder))
+        except OSError as exc:
+            self.status.set(message=f"screenshot not saved: {exc}")
+            return
+        self.status.set(message=f"screenshot saved: {path}")
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.binding_rows()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":  # Textual's saves to ~/Downloads, maybe missing
+                yield SystemCommand("Screenshot", "Save an SVG picture of the screen",
+                                    self.action_save_screenshot)
+            else:
+                yield command
         commands = [
             ("Refresh all feeds", "Fetch every feed now", self.action_refresh_all),
             ("Refresh this feed", "Fetch the highlighted feed", self.action_refresh_feed),
@@ -921,7 +1119,7 @@ class ReaderApp(App[None]):
             ("Show unread articles", "The Unread view", lambda: self.open_view(View("unread"))),
             ("Show bookmarks", "The Bookmarked view",
              lambda: self.open_view(View("bookmarked"))),
-            ("Keys", "Show every key", self.action_help),
+            ("Help: every key", "Every key and what it does (?)", self.action_help),
         ]
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
@@ -939,6 +1137,9 @@ def _text_hint(text: ArticleText) -> str:
 
 def run_app(library: Library, *, offline: bool) -> None:
     """Start the app (blocking until it quits)."""
-    ReaderApp(library, offline=offline).run()
+    app = ReaderApp(library, offline=offline)
+    app.run()
+    for problem in getattr(app, "key_problems", []):  # said again where it stays readable
+        print(f"reader: config.toml: {problem}", file=sys.stderr)
 
 

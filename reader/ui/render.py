@@ -17,6 +17,8 @@ from rich.text import Text
 HEADING = [Style(bold=True, underline=True), Style(bold=True), Style(bold=True, italic=True)]
 QUOTE = Style(italic=True)
 QUOTE_BAR = Style(dim=True)
+QUOTE_MARK = "▌ "
+"""What starts each line of a block quote (and of a passage a note quotes)."""
 CODE = Style(dim=False, reverse=False, bgcolor="grey15")
 LINK_TEXT = Style(underline=True)
 LINK_NUMBER = Style(dim=True, bold=True)
@@ -145,7 +147,7 @@ def blocks(markdown: str) -> list[Block]:
             for part in " \n".join(quote).split("\n \n") if quote else []:
                 text = " ".join(p.strip() for p in part.split("\n") if p.strip())
                 if text:
-                    bar = Text("▌ ", QUOTE_BAR)
+                    bar = Text(QUOTE_MARK, QUOTE_BAR)
                     out.append(Block(inline(text, QUOTE), bar, bar.copy(),
                                      paragraph=paragraph_no))
                     paragraph_no += 1

@@ -45,7 +45,7 @@ def test_read_full_articles_on_a_plane(xdg: dict[str, str], server: FeedServer) 
         for _ in range(4):  # All, Unread, Bookmarked, Notes -> the feed
             term.keys("j")
         term.keys("Enter")
-        term.wait_for("─ Summaries (1) ─")
+        term.wait_for("─ Summaries (1 article, 1 unread) ─")
         term.keys("Enter")
         screen = term.wait_for("Text: full article, fetched")
         assert "Army advances" in screen and "Teaser of" not in screen

@@ -11,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from reader.ui.render import QUOTE_MARK
+
 DIM = Style(dim=True)
 
 
@@ -107,7 +109,7 @@ class NoteEditor(ModalScreen[tuple[str, str] | None]):
     def _show_quote(self) -> None:
         quote = self.query_one("#quote", Static)
         if self.quote:
-            quote.update(literal("▌ " + self.quote, Style(italic=True)))
+            quote.update(literal(QUOTE_MARK + self.quote, Style(italic=True)))
         else:
             quote.update(literal("(no quoted passage: select text in the article before "
                                  "pressing a, or choose a paragraph with ctrl+o)", DIM))

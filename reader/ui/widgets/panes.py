@@ -10,6 +10,8 @@ from textual.binding import Binding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from reader.ui.render import QUOTE_MARK
+
 QUOTE_PREVIEW = 100
 """Characters of a quote shown in the notes pane (enter jumps to the whole passage)."""
 
@@ -24,9 +26,9 @@ class NotesPane(OptionList):
         Binding("e", "app.edit_note", "Edit note", id="edit_note"),
         Binding("d", "app.delete_note", "Delete note", id="delete_note"),
         Binding("enter", "app.jump_to_quote", "Go to the quoted passage", id="jump_to_quote"),
+        Binding("h,escape", "app.back", "Back", id="back"),  # one id: remapped together
     ]
-    EMPTY = ("Notes on the article you are reading appear here: each quoted passage, then "
-             "your note. Press a on an article to write one.")
+    """Hidden while the article has no notes: an empty pane would take rows from reading."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(markup=False, id=id)
@@ -40,8 +42,10 @@ class NotesPane(OptionList):
         """Show these notes (objects with .quote and .text), or the empty message."""
         keep = self.highlighted
         self.notes = list(notes)
+        self.display = bool(notes)
         if not notes:
-            self.set_options([Option(Text(self.EMPTY, Style(dim=True)), disabled=True)])
+            self.clear_options()
+            self.border_title = "Notes"
             return
         options = []
         for note in notes:
@@ -50,7 +54,7 @@ class NotesPane(OptionList):
                 quote = " ".join(note.quote.split())
                 if len(quote) > QUOTE_PREVIEW:
                     quote = quote[:QUOTE_PREVIEW].rsplit(" ", 1)[0] + " …"
-                prompt.append("▌ " + quote + "\n", Style(italic=True, dim=True))
+                prompt.append(QUOTE_MARK + quote + "\n", Style(italic=True, dim=True))
             prompt.append(note.text)
             options.append(Option(prompt))
         self.set_options(options)
