@@ -23,7 +23,7 @@ from reader.opml import ImportError_
 from reader.store import StoreError
 from reader.textutil import shorten
 
-EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE, EXIT_OFFLINE = 0, 1, 2, 3
 
 
 class CommandError(Exception):
@@ -310,8 +310,10 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
               + (f", {len(waiting)} waiting" if waiting else ""),
               flush=True)
         _report_full(library, _full_after_refresh(args, library, results, offline))
-    if failed or (offline and not library.offline):
+    if failed:
         return EXIT_FEEDS_FAILED
+    if offline and not library.offline:  # no feed server answered: nothing failed or changed
+        return EXIT_OFFLINE
     return EXIT_OK
 
 

@@ -501,8 +501,10 @@ class Library:
         if meta and not self.store.has_bodies(feed.key):
             meta = {}  # the bodies file was lost (corrupt, deleted): fetch in full to restore it
         fetched = await fetcher.fetch(feed.url, meta.get("etag", ""), meta.get("last_modified", ""))
-        if not fetched.network_down:
-            self._net_answers += 1
+        from reader.fetch import is_local  # loaded by the refresh already
+
+        if not fetched.network_down and not is_local(feed.url):
+            self._net_answers += 1  # a local file read says nothing about the network
         result = FeedResult(feed.key, feed.url, "unchanged")
         if fetched.moved_permanently and fetched.final_url and fetched.final_url != feed.url:
             result.new_url = fetched.final_url

@@ -35,7 +35,7 @@ def test_read_full_articles_on_a_plane(xdg: dict[str, str], server: FeedServer) 
     server.httpd.shutdown()
     server.httpd.server_close()  # the network is gone
     gone = reader("refresh")
-    assert gone.returncode == 1 and "offline: no feed server could be reached" in gone.stderr
+    assert gone.returncode == 3 and "offline: no feed server could be reached" in gone.stderr
     assert "Traceback" not in gone.stderr
 
     term = Terminal([reader_command(), "--offline"], xdg, width=120, height=40)

@@ -258,3 +258,29 @@ async def test_palette_entries_are_distinct_and_the_screenshot_is_saved(
         await pilot.pause()
         assert "screenshot saved" in visible_text(app.status)
         assert list(home.glob("*.svg"))
+
+
+async def test_no_network_with_the_samples_is_offline_in_the_app(paths: Paths) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on: refused, as with no network
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    library = make_library(paths)
+    library.seed_if_new()
+    await library.refresh()
+    for name in ("a", "b"):
+        library.add_feed(f"http://127.0.0.1:{port}/{name}.xml")
+    app = ReaderApp(library)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("R")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = visible_text(app.status)
+        assert status.startswith("offline") and "no feed server answered" in status, status
+        assert " failed (" not in status  # no feed named as failed
+        assert "!" not in visible_text(app.feed_list)
+    assert all(f.failures == 0 and not f.last_error for f in library.feeds())
+    library.release()

@@ -133,3 +133,30 @@ def test_python_dash_m_works(paths: Paths) -> None:
     done = subprocess.run([sys.executable, "-m", "reader", "--version"], capture_output=True,
                           text=True)
     assert done.returncode == 0 and done.stdout.startswith("reader ")
+
+
+def test_no_network_with_local_feeds_is_offline_not_failed(
+        paths: Paths, capsys: pytest.CaptureFixture[str]) -> None:
+    """The samples are local files: reading them is not a network answer, so a refresh whose
+    network feeds all fail to connect is 'offline' (exit 3), not '2 failed' (exit 1)."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on: refused, as with no network
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert run(capsys, "--offline", "feeds")[0] == 0  # subscribes to the samples
+    for name in ("a", "b"):
+        assert run(capsys, "add", f"http://127.0.0.1:{port}/{name}.xml")[0] == 0
+    for _ in range(2):
+        code, out, err = run(capsys, "refresh")
+        assert code == 3, (out, err)
+        assert "offline: no feed server could be reached" in err
+        assert "error:" not in err and " 0 failed" in out and "2 offline" in out
+    code, out, _ = run(capsys, "refresh", "--json")
+    data = json.loads(out)
+    assert code == 3 and data["failed"] == 0 and data["offline"] == 2
+    feeds = json.loads(run(capsys, "feeds", "--json")[1])
+    remote = [f for f in feeds if f["url"].startswith("http://127.0.0.1")]
+    assert all(f["last_error"] is None and f["failures"] == 0 and not f["long_failing"]
+               for f in remote), remote
+    assert "ERROR" not in run(capsys, "feeds")[1]
