@@ -21,7 +21,7 @@ from reader.locations import Paths
 from reader.models import Article, Feed, FeedResult, FullTextResult
 from reader.opml import ImportError_
 from reader.store import StoreError
-from reader.textutil import shorten
+from reader.textutil import one_line, shorten
 
 EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE, EXIT_OFFLINE = 0, 1, 2, 3
 
@@ -209,6 +209,8 @@ def cmd_app(args: argparse.Namespace, library: Library) -> int:
 
 def cmd_add(args: argparse.Namespace, library: Library) -> int:
     feed = library.add_feed(args.url, args.title, args.tag)
+    if feed.url == "https://" + one_line(args.url):  # example.com/feed.xml: say how it was read
+        print(f"note: {one_line(args.url)} is no file here; reading it as {feed.url}")
     print(f"added {feed.url}" + (f" [{', '.join(feed.tags)}]" if feed.tags else ""))
     return EXIT_OK
 

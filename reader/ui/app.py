@@ -695,11 +695,52 @@ class ReaderApp(App[None]):
                 self.status.set(message=f"not added: {exc}")
                 return
             self._reload_counts()
-            self.status.set(message=f"subscribed to {feed.url}")
-            self.start_refresh([feed.key])
+            self.status.set(message=f"subscribed to {feed.url}; fetching it")
+            if self.library.offline:
+                self.status.set(message=f"subscribed to {feed.url} (offline: fetched later)")
+            elif self.refreshing:
+                self.status.set(message=f"subscribed to {feed.url}; the next refresh reads it")
+            else:
+                self._first_fetch(feed.key)
 
         self.push_screen(AskScreen("Subscribe to (feed URL or file):",
                                    placeholder="https://example.com/feed.xml"), chosen)
+
+    @work(exclusive=True, group="refresh")
+    async def _first_fetch(self, key: str) -> None:
+        """Fetch a feed just added; when it fails (404, not a feed) say why and ask before
+        keeping the subscription."""
+        self.refreshing = True
+        try:
+            [result] = await self.library.refresh([key])
+        except Exception as exc:  # noqa: BLE001 - say it; the subscription stays
+            self.status.set(message=f"could not fetch the new feed: {exc}")
+            return
+        finally:
+            self.refreshing = False
+        self._after_refresh()
+        feed = self.library.find_feed(key)
+        if result.status != "error":
+            self.status.set(message=f"subscribed to {feed.title}: "
+                                    f"{plural(result.new, 'article')}")
+            return
+        self.status.set(message=f"{feed.url}: {result.error}")
+
+        async def answered(keep: bool | None) -> None:
+            if keep:
+                self.status.set(message=f"kept {feed.url}; it failed: {result.error}")
+                return
+            try:
+                await self.library.write(self.library.remove_feed, key)
+            except Exception as exc:  # noqa: BLE001
+                self.status.set(message=f"could not unsubscribe: {exc}")
+                return
+            self._reload_counts()
+            self.status.set(message=f"not subscribed to {feed.url}")
+
+        self.push_screen(ConfirmScreen(
+            f"{shorten(feed.url, 60)}: {shorten(result.error, 120)}. "
+            "Keep the subscription anyway?"), answered)
 
     # -- read state and bookmarks -----------------------------------------------------------
     def _target_article(self) -> Article | None:

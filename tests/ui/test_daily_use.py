@@ -284,3 +284,33 @@ async def test_no_network_with_the_samples_is_offline_in_the_app(paths: Paths) -
         assert "!" not in visible_text(app.feed_list)
     assert all(f.failures == 0 and not f.last_error for f in library.feeds())
     library.release()
+
+
+@pytest.mark.parametrize("keep", [False, True])
+async def test_subscribing_to_a_404_says_why_and_asks(paths: Paths, server: FeedServer,
+                                                      keep: bool) -> None:
+    server.routes["/page"] = Route(b"<html><body>no feed</body></html>",
+                                   headers={"Content-Type": "text/html"})
+    library = make_library(paths)
+    app = ReaderApp(library)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("plus", *server.url("/missing"), "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmScreen"
+        question = app.screen.question
+        assert "HTTP 404" in question and "Keep the subscription anyway?" in question
+        await pilot.press("y" if keep else "n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [f.url for f in library.feeds()] == ([server.url("/missing")] if keep else [])
+        await pilot.press("plus", *server.url("/page"), "enter")  # a web page, not a feed
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        question = app.screen.question
+        assert "not a feed" in question.lower() or "web page" in question.lower(), question
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
+        assert server.url("/page") not in [f.url for f in library.feeds()]
+    library.release()
