@@ -20,9 +20,9 @@ from reader.errors import ConfigError, ReaderError, StoreError
 from reader.library import Library, offline_reason
 from reader.locations import Paths
 from reader.models import Article, Feed, FeedResult, FullTextResult
-from reader.textutil import shorten
+from reader.textutil import one_line, shorten
 
-EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE, EXIT_OFFLINE = 0, 1, 2, 3
 
 
 class CommandError(ReaderError):
@@ -208,6 +208,8 @@ def cmd_app(args: argparse.Namespace, library: Library) -> int:
 
 def cmd_add(args: argparse.Namespace, library: Library) -> int:
     feed = library.add_feed(args.url, args.title, args.tag)
+    if feed.url == "https://" + one_line(args.url):  # example.com/feed.xml: say how it was read
+        print(f"note: {one_line(args.url)} is no file here; reading it as {feed.url}")
     print(f"added {feed.url}" + (f" [{', '.join(feed.tags)}]" if feed.tags else ""))
     return EXIT_OK
 
@@ -309,8 +311,10 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
               + (f", {len(waiting)} waiting" if waiting else ""),
               flush=True)
         _report_full(library, _full_after_refresh(args, library, results, offline))
-    if failed or (offline and not library.offline):
+    if failed:
         return EXIT_FEEDS_FAILED
+    if offline and not library.offline:  # no feed server answered: nothing failed or changed
+        return EXIT_OFFLINE
     return EXIT_OK
 
 

@@ -30,6 +30,7 @@ from reader.core.subscriptions import (
     ImportReport,
     Subscriptions,
     clean_tags,
+    new_feed_location,
     normalise_feed_url,
     seed_dir,
 )
@@ -48,8 +49,8 @@ from reader.models import (
 from reader.storage.store import Store
 
 __all__ = ["SEED_FILES", "SEED_TAG", "ImportReport", "Library", "LibraryError",
-           "ProgressCallback", "article_id", "body_hash", "clean_tags", "normalise_feed_url",
-           "offline_reason", "seed_dir"]
+           "ProgressCallback", "article_id", "body_hash", "clean_tags", "new_feed_location",
+           "normalise_feed_url", "offline_reason", "seed_dir"]
 
 T = TypeVar("T")
 
@@ -130,6 +131,14 @@ class Library:
     def writable(self) -> bool:
         """True while this library holds the lock."""
         return self._session.writable
+
+    def ui_state(self) -> dict[str, str]:
+        """The app's remembered choices (the palette's theme), from data/ui.json."""
+        return self._session.store.load_ui_state()
+
+    def save_ui_state(self, state: dict[str, str]) -> None:
+        """Remember the app's choices for the next run."""
+        self._session.store.save_ui_state(state)
 
     @property
     def problems(self) -> list[str]:

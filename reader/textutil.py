@@ -30,3 +30,8 @@ def shorten(text: str, width: int) -> str:
     """`text` as one line of at most `width` characters, cut with an ellipsis."""
     line = one_line(text)
     return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def plural(count: int, noun: str, nouns: str = "") -> str:
+    """`count` and the noun, singular for one: "1 feed", "2 feeds", "1 entry" / "2 entries"."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"

@@ -161,8 +161,10 @@ class Refresher(OverArticles):
         if meta and not store.has_bodies(feed.key):
             meta = {}  # the bodies file was lost (corrupt, deleted): fetch in full to restore it
         fetched = await fetcher.fetch(feed.url, meta.get("etag", ""), meta.get("last_modified", ""))
-        if not fetched.network_down:
-            answers[0] += 1
+        from reader.fetch import is_local  # loaded by the refresh already
+
+        if not fetched.network_down and not is_local(feed.url):
+            answers[0] += 1  # a local file read says nothing about the network
         result = FeedResult(feed.key, feed.url, "unchanged")
         if fetched.moved_permanently and fetched.final_url and fetched.final_url != feed.url:
             result.new_url = fetched.final_url

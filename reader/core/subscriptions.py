@@ -5,9 +5,11 @@ is written from the feeds, beside the cache summaries the session keeps."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 import urllib.parse
+import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +55,38 @@ def normalise_feed_url(url: str) -> str:
     if scheme and len(scheme) > 1:
         raise LibraryError(f"{url}: unsupported URL scheme {scheme!r} (use http, https or a file)")
     return str(Path(url).expanduser().resolve())
+
+
+_HOST_PATH_RE = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?(/|$)")
+
+
+def new_feed_location(url: str) -> str:
+    """A location the user typed to subscribe to, checked and normalised: an http(s) URL with
+    a host, or an existing file (path or file: URL). `example.com/feed.xml` that is no file
+    here is read as https://example.com/feed.xml. LibraryError, one line, for anything else."""
+    typed = one_line(url)
+    try:
+        located = normalise_feed_url(typed)
+        parts = urllib.parse.urlsplit(located)
+    except ValueError as exc:  # "http://[::1"
+        raise LibraryError(f"{typed}: not a valid URL ({exc})") from None
+    if parts.scheme in ("http", "https"):
+        if not parts.hostname:
+            raise LibraryError(f"{typed}: not a valid URL (no host name)")
+        return located
+    path = Path(urllib.request.url2pathname(parts.path)) if parts.scheme == "file" \
+        else Path(located)
+    try:
+        exists = path.is_file()
+    except OSError:  # a symlink loop, a name too long
+        exists = False
+    if exists:
+        return located
+    if not parts.scheme and _HOST_PATH_RE.match(typed):
+        return "https://" + typed
+    if parts.scheme == "file" or "/" in typed or typed.startswith(("~", ".")):
+        raise LibraryError(f"{typed}: no such file")
+    raise LibraryError(f"{typed}: not a feed URL (http://, https://) nor an existing file")
 
 
 def clean_tags(tags: Iterable[str]) -> list[str]:
@@ -156,7 +190,7 @@ class Subscriptions:
     def add(self, url: str, title: str = "", tags: Iterable[str] = ()) -> Feed:
         """Subscribe. LibraryError if already subscribed or the URL is unusable."""
         self._session.need_lock()
-        url = normalise_feed_url(url)
+        url = new_feed_location(url)
         if any(f.url == url for f in self._feeds):
             raise LibraryError(f"{url}: already subscribed")
         feed = _new_feed(url, title, tags)

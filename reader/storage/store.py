@@ -267,6 +267,17 @@ class Store:
         self._read_dbs: dict[str, TinyDB] = {}
         self._read_sets: dict[str, set[str]] = {}
 
+    # -- the app's remembered choices (data/ui.json: {"theme": ..., ...}) -----------------
+    def load_ui_state(self) -> dict[str, Any]:
+        """What the app remembers between runs (e.g. the theme chosen in the palette)."""
+        data = load_json_file(self.data_dir / "ui.json", self._corrupt,
+                              lambda d: all(isinstance(v, str) for v in d.values()))
+        return data or {}
+
+    def save_ui_state(self, state: dict[str, str]) -> None:
+        write_or_explain(self.data_dir / "ui.json",
+                         json.dumps(state, sort_keys=True).encode("utf-8"))
+
     # -- helpers ---------------------------------------------------------------------------
     def _corrupt(self, path: Path, moved: Path) -> None:
         self.problems.append(f"{path} was corrupt; it was moved to {moved} and left untouched")

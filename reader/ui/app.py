@@ -9,7 +9,9 @@ storing happen in the library's executors, writes on the library's writer thread
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from textual.app import App, SystemCommand
@@ -50,7 +52,9 @@ class ReaderApp(App[None]):
             library.offline = True
         self.main_screen = MainScreen(library)
         """The panes (the app's one screen below any dialog)."""
-        theme = library.settings.theme
+        self.key_problems: list[str] = []
+        """What is wrong with config.toml's [keys] (set when the app starts)."""
+        theme = self._start_theme()
         self.theme_problem = ""
         """Set when config.toml names a theme Textual does not have."""
         if theme and theme in self.available_themes:
@@ -62,9 +66,24 @@ class ReaderApp(App[None]):
     def get_default_screen(self) -> Screen[Any]:
         return self.main_screen
 
-    def on_mount(self) -> None:
-        if self.library.settings.keys:
-            self.set_keymap(self.library.settings.keys)
+    def _start_theme(self) -> str:
+        """The theme last chosen in the palette, unless config.toml's theme changed since."""
+        configured = self.library.settings.theme
+        try:
+            remembered = self.library.ui_state()
+        except Exception:  # noqa: BLE001 - unreadable: config.toml's theme
+            return configured
+        if remembered.get("theme") and remembered.get("config_theme") == configured:
+            return remembered["theme"]
+        return configured
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme chosen in the palette is remembered for the next run."""
+        if not self.is_running or theme == self._start_theme():
+            return
+        self.main_screen.save_in_background(
+            self.library.save_ui_state,
+            {"theme": theme, "config_theme": self.library.settings.theme})
 
     def on_descendant_focus(self) -> None:
         self.main_screen.mark_active_pane()
@@ -114,6 +133,42 @@ class ReaderApp(App[None]):
         self.main_screen.focus_pane(widget)
 
     # -- keys --------------------------------------------------------------------------------
+    def apply_keymap(self) -> list[str]:
+        """Bind config.toml's [keys]; returns (and notifies) what is wrong with them."""
+        if self.library.settings.keys:
+            self.set_keymap(self.library.settings.keys)
+        self.key_problems = self.keymap_problems()
+        for problem in self.key_problems:
+            self.notify(problem, title="config.toml", severity="warning", timeout=30,
+                        markup=False)
+        return self.key_problems
+
+    def keymap_problems(self) -> list[str]:
+        """What is wrong with config.toml's [keys]: unknown binding ids, and keys that two
+        actions would share where both are active (e.g. quit = "j" beside cursor_down)."""
+        keymap = self.library.settings.keys
+        screen = self.main_screen
+        scopes = [self._bindings_of(self) + self._bindings_of(screen)]
+        scopes += [scopes[0] + self._bindings_of(w) for w in
+                   (screen.feed_list, screen.article_list, screen.article_view,
+                    screen.notes_pane)]
+        known = {b.id for scope in scopes for b in scope if b.id}
+        problems = [f"[keys] {name}: no such binding id" for name in keymap if name not in known]
+        clashes: set[tuple[str, str, str]] = set()
+        for scope in scopes:
+            owner: dict[str, str] = {}
+            for binding in scope:
+                if not binding.id:
+                    continue
+                for key in keymap.get(binding.id, binding.key).split(","):
+                    key = key.strip()
+                    other = owner.setdefault(key, binding.id)
+                    if other != binding.id and (binding.id in keymap or other in keymap):
+                        clashes.add((key, *sorted((other, binding.id))))
+        problems += [f"[keys] {key!r} is bound to both {a} and {b}"
+                     for key, a, b in sorted(clashes)]
+        return problems
+
     def key_hints(self, widget: Widget) -> list[tuple[str, str]]:
         """(keys, description) of the shown bindings of `widget`, then the screen's, as the
         user's key map has them."""
@@ -152,9 +207,26 @@ class ReaderApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.binding_rows()))
 
+    def action_save_screenshot(self) -> None:
+        """An SVG of the screen in ~/Downloads, or the home folder when there is none."""
+        folder = Path.home() / "Downloads"
+        if not folder.is_dir():
+            folder = Path.home()
+        try:
+            path = self.save_screenshot(path=str(folder))
+        except OSError as exc:
+            self.status.set(message=f"screenshot not saved: {exc}")
+            return
+        self.status.set(message=f"screenshot saved: {path}")
+
     # -- the command palette -------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":  # Textual's saves to ~/Downloads, maybe missing
+                yield SystemCommand("Screenshot", "Save an SVG picture of the screen",
+                                    self.action_save_screenshot)
+            else:
+                yield command
         main = self.main_screen
 
         def post(message: Callable[[], Any]) -> Callable[[], None]:
@@ -180,7 +252,7 @@ class ReaderApp(App[None]):
             ("Show unread articles", "The Unread view", lambda: self.open_view(View("unread"))),
             ("Show bookmarks", "The Bookmarked view",
              lambda: self.open_view(View("bookmarked"))),
-            ("Keys", "Show every key", self.action_help),
+            ("Help: every key", "Every key and what it does (?)", self.action_help),
         ]
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
@@ -188,4 +260,7 @@ class ReaderApp(App[None]):
 
 def run_app(library: Library, *, offline: bool) -> None:
     """Start the app (blocking until it quits)."""
-    ReaderApp(library, offline=offline).run()
+    app = ReaderApp(library, offline=offline)
+    app.run()
+    for problem in app.key_problems:  # said again where it stays readable
+        print(f"reader: config.toml: {problem}", file=sys.stderr)

@@ -27,6 +27,8 @@ def passage_text(shown: str) -> str:
 HEADING = [Style(bold=True, underline=True), Style(bold=True), Style(bold=True, italic=True)]
 QUOTE = Style(italic=True)
 QUOTE_BAR = Style(dim=True)
+QUOTE_MARK = "▌ "
+"""What starts each line of a block quote (and of a passage a note quotes)."""
 CODE = Style(dim=False, reverse=False, bgcolor="grey15")
 LINK_TEXT = Style(underline=True)
 LINK_NUMBER = Style(dim=True, bold=True)

@@ -35,7 +35,7 @@ def test_read_full_articles_on_a_plane(xdg: dict[str, str], server: FeedServer) 
     server.httpd.shutdown()
     server.httpd.server_close()  # the network is gone
     gone = reader("refresh")
-    assert gone.returncode == 1 and "offline: no feed server could be reached" in gone.stderr
+    assert gone.returncode == 3 and "offline: no feed server could be reached" in gone.stderr
     assert "Traceback" not in gone.stderr
 
     term = Terminal([reader_command(), "--offline"], xdg, width=120, height=40)
@@ -45,7 +45,7 @@ def test_read_full_articles_on_a_plane(xdg: dict[str, str], server: FeedServer) 
         for _ in range(4):  # All, Unread, Bookmarked, Notes -> the feed
             term.keys("j")
         term.keys("Enter")
-        term.wait_for("─ Summaries (1) ─")
+        term.wait_for("─ Summaries (1 article, 1 unread) ─")
         term.keys("Enter")
         screen = term.wait_for("Text: full article, fetched")
         assert "Army advances" in screen and "Teaser of" not in screen

@@ -141,7 +141,7 @@ async def test_a_failed_mark_all_read_leaves_the_articles_unread_and_says_why(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await open_feed(pilot, app, "Terminal Notes")
-        status = await press_on_a_full_disk(app, pilot, full_disk, "A")
+        status = await press_on_a_full_disk(app, pilot, full_disk, "A", "y")
         assert NO_SPACE in status and "marked read" not in status
         assert not any(a.read for a in app.article_list.articles)
         feed = next(f for f in sample_library.feeds() if f.title == "Terminal Notes")

@@ -8,7 +8,6 @@ from textual.widgets import TextArea
 
 from reader.library import Library
 from reader.ui.app import ReaderApp
-from reader.ui.messages import NotesChanged
 from reader.ui.widgets.lists import View
 from tests.ui.test_app import SIZE, open_feed, visible_text
 
@@ -75,7 +74,7 @@ async def test_edit_delete_and_jump_in_the_notes_pane(sample_library: Library) -
         article = app.reading
         quote = "It also states that Russia"
         sample_library.add_note(article, "first thought", quote)
-        app.main_screen.post_message(NotesChanged(article))
+        app.main_screen.notes_changed(article)
         await pilot.pause()
         app.focus_pane(app.notes_pane)
         await pilot.press("e")
@@ -104,7 +103,9 @@ async def test_edit_delete_and_jump_in_the_notes_pane(sample_library: Library) -
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert sample_library.notes(article.id) == []
-        assert "a on an article" in visible_text(app.notes_pane)
+        # no notes left: the pane hides (it took rows from reading) and its count is gone
+        assert not app.notes_pane.display and app.notes_pane.border_title == "Notes"
+        assert app.focused is app.article_view
 
 
 async def test_cancel_asks_before_losing_changes(sample_library: Library) -> None:
@@ -134,7 +135,7 @@ async def test_notes_view_and_search_over_notes(sample_library: Library) -> None
         await pilot.pause()
         await read_mattis(pilot, app)
         sample_library.add_note(app.reading, "zebra crossing idea", "")
-        app.main_screen.post_message(NotesChanged(app.reading))
+        app.main_screen.notes_changed(app.reading)
         app.open_view(View("notes"))
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -153,7 +154,7 @@ async def test_note_text_is_shown_literally(sample_library: Library) -> None:
         await pilot.pause()
         await read_mattis(pilot, app)
         sample_library.add_note(app.reading, "[@click=app.quit]x[/] [bold]", "[/bold]")
-        app.main_screen.post_message(NotesChanged(app.reading))
+        app.main_screen.notes_changed(app.reading)
         await pilot.pause()
         assert "[@click=app.quit]x[/] [bold]" in visible_text(app.notes_pane)
         await pilot.click(app.notes_pane, offset=(5, 1))

@@ -133,3 +133,62 @@ def test_python_dash_m_works(paths: Paths) -> None:
     done = subprocess.run([sys.executable, "-m", "reader", "--version"], capture_output=True,
                           text=True)
     assert done.returncode == 0 and done.stdout.startswith("reader ")
+
+
+def test_no_network_with_local_feeds_is_offline_not_failed(
+        paths: Paths, capsys: pytest.CaptureFixture[str]) -> None:
+    """The samples are local files: reading them is not a network answer, so a refresh whose
+    network feeds all fail to connect is 'offline' (exit 3), not '2 failed' (exit 1)."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on: refused, as with no network
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert run(capsys, "--offline", "feeds")[0] == 0  # subscribes to the samples
+    for name in ("a", "b"):
+        assert run(capsys, "add", f"http://127.0.0.1:{port}/{name}.xml")[0] == 0
+    for _ in range(2):
+        code, out, err = run(capsys, "refresh")
+        assert code == 3, (out, err)
+        assert "offline: no feed server could be reached" in err
+        assert "error:" not in err and " 0 failed" in out and "2 offline" in out
+    code, out, _ = run(capsys, "refresh", "--json")
+    data = json.loads(out)
+    assert code == 3 and data["failed"] == 0 and data["offline"] == 2
+    feeds = json.loads(run(capsys, "feeds", "--json")[1])
+    remote = [f for f in feeds if f["url"].startswith("http://127.0.0.1")]
+    assert all(f["last_error"] is None and f["failures"] == 0 and not f["long_failing"]
+               for f in remote), remote
+    assert "ERROR" not in run(capsys, "feeds")[1]
+
+
+@pytest.mark.parametrize(("typed", "why"), [
+    ("not a url", "not a feed URL (http://, https://) nor an existing file"),
+    ("/nonexistent/feed.xml", "no such file"),
+    ("file:///nonexistent/feed.xml", "no such file"),
+    ("./missing.xml", "no such file"),
+    ("http://", "no host name"),
+    ("http://[::1", "not a valid URL"),
+    ("gopher://example.com/feed", "unsupported URL scheme"),
+])
+def test_add_refuses_what_is_neither_a_url_nor_a_file(
+        paths: Paths, capsys: pytest.CaptureFixture[str], typed: str, why: str) -> None:
+    run(capsys, "--offline", "feeds")
+    code, out, err = run(capsys, "add", typed)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and why in err and "Traceback" not in err
+    feeds = json.loads(run(capsys, "feeds", "--json")[1])
+    assert all(typed not in f["url"] for f in feeds)
+
+
+def test_add_reads_a_host_and_path_as_https_and_says_so(
+        paths: Paths, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no file called example.com here
+    code, out, err = run(capsys, "add", "example.com/feed.xml")
+    assert code == 0, err
+    assert "reading it as https://example.com/feed.xml" in out
+    feed = tmp_path / "mine.xml"
+    feed.write_bytes(rss("Mine", [("1", "one")]))
+    code, out, _ = run(capsys, "add", "mine.xml")  # an existing file is a file
+    assert code == 0 and f"added {feed}" in out and "note:" not in out

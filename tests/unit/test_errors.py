@@ -36,7 +36,7 @@ def test_a_failed_subscription_write_changes_nothing_in_memory(
         paths: Paths, tmp_path, monkeypatch: pytest.MonkeyPatch, change: str) -> None:  # noqa: ANN001
     library = Library(paths, Settings())
     library.acquire()
-    feed = library.add_feed(str(tmp_path / "a.xml"))
+    feed = library.add_feed("https://a.example/feed.xml")
 
     def no_space(fd: int, *args: object, **kwargs: object) -> object:
         os.close(fd)
@@ -45,7 +45,7 @@ def test_a_failed_subscription_write_changes_nothing_in_memory(
     monkeypatch.setattr(store_module.os, "fdopen", no_space)
     with pytest.raises(errors.StoreError, match="No space left on device"):
         if change == "add":
-            library.add_feed(str(tmp_path / "b.xml"))
+            library.add_feed("https://b.example/feed.xml")
         else:
             library.remove_feed(feed.key)
     monkeypatch.undo()

@@ -28,7 +28,7 @@ async def test_ok_sends_user_agent_and_keeps_validators(server: FeedServer) -> N
     assert result.status == "ok" and result.body == FEED
     assert result.etag == '"v1"' and result.last_modified.startswith("Mon, 01 Jan 2024")
     hit = server.hits_for("/f")[0]
-    assert hit.headers["user-agent"].startswith(f"reader/{__version__}")
+    assert hit.headers["user-agent"].startswith(f"reader-tui/{__version__}")
     assert "if-none-match" not in hit.headers
 
 

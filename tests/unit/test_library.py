@@ -146,7 +146,11 @@ def test_remove_feed_keeps_bookmarked_articles(paths: Paths, server: FeedServer)
     assert [a.id for a in Library(paths, Settings()).articles()] == [one.id]
 
 
-def test_add_rejects_duplicates_and_bad_schemes(paths: Paths) -> None:
+def test_add_rejects_duplicates_and_bad_schemes(paths: Paths, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "relative").mkdir()
+    (tmp_path / "relative" / "feed.xml").write_text("<rss/>")
     lib = open_library(paths)
     lib.add_feed("https://x.example/rss")
     with pytest.raises(LibraryError, match="already subscribed"):
@@ -155,6 +159,8 @@ def test_add_rejects_duplicates_and_bad_schemes(paths: Paths) -> None:
         lib.add_feed("javascript:alert(1)")
     assert lib.add_feed("feed://y.example/rss").url == "https://y.example/rss"
     assert lib.add_feed("relative/feed.xml").url == str(Path("relative/feed.xml").resolve())
+    with pytest.raises(LibraryError, match="no such file"):  # a file must exist
+        lib.add_feed("relative/missing.xml")
 
 
 def test_edit_feed_and_tags_without_commas(paths: Paths) -> None:

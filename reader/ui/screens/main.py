@@ -26,10 +26,13 @@ from textual.widgets import OptionList
 from reader.errors import ReaderError
 from reader.library import Library
 from reader.models import Article, ArticleText, View
+from reader.textutil import plural
 from reader.ui import messages
 from reader.ui.screens.dialogs import SearchScreen
 from reader.ui.screens.main_feeds import FeedActions
+from reader.ui.screens.main_moving import Moving
 from reader.ui.screens.main_notes import NoteActions
+from reader.ui.screens.notes import ConfirmScreen
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.lists import ArticleList, FeedList
 from reader.ui.widgets.panes import KeyHints, NotesPane, StatusLine
@@ -59,7 +62,7 @@ def _text_hint(text: ArticleText) -> str:
     return "  (f: fetch the full article)"
 
 
-class MainScreen(NoteActions, FeedActions, Screen[None]):
+class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
     """The panes. tab/shift+tab here move between panes (not Textual's focus chain)."""
 
     BINDINGS = [
@@ -76,6 +79,7 @@ class MainScreen(NoteActions, FeedActions, Screen[None]):
         Binding("G,end", "bottom", "Bottom", show=False, id="bottom"),
         Binding("r", "refresh_feed", "Refresh", id="refresh_feed"),
         Binding("R", "refresh_all", "Refresh all", id="refresh_all"),
+        Binding("z", "zoom", "Zoom", show=False, id="zoom"),
         Binding("slash", "search", "Search", id="search"),
         Binding("question_mark", "app.help", "Help", id="help"),
         Binding("q", "app.quit", "Quit", id="quit"),
@@ -122,6 +126,11 @@ class MainScreen(NoteActions, FeedActions, Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")
+        self.call_after_refresh(self.keep_cursors_visible)
+
+    def on_screen_resume(self) -> None:
+        """Back from a dialog (the note editor, help): the focused pane's keys again."""
+        self.mark_active_pane()
 
     @property
     def offline(self) -> bool:
@@ -154,7 +163,10 @@ class MainScreen(NoteActions, FeedActions, Screen[None]):
         self.article_list.border_title = "Articles"
         self.article_view.border_title = "Article"
         self.article_view.show_message("Choose an article (enter) to read it here.")
-        self.status.set(offline=self.offline, message=self.app.theme_problem or "? shows every key")
+        key_problems = self.app.apply_keymap()
+        problems = [p for p in (self.app.theme_problem, *key_problems) if p]
+        self.status.set(offline=self.offline,
+                        message="; ".join(problems) or "? shows every key")
         self._shown_problems = 0
         self.report_problems()
         self.focus_pane(self.feed_list)
@@ -184,11 +196,16 @@ class MainScreen(NoteActions, FeedActions, Screen[None]):
 
     def _mark_active(self, widget: Widget) -> None:
         """Flag the pane holding `widget` (narrow screens show only that one); show its keys."""
-        for pane in (self.feed_list, self.article_list, self.query_one("#reading"),
-                     self.query_one("#main")):
+        reading_pane = self.query_one("#reading")
+        main = self.query_one("#main")
+        for pane in (self.feed_list, self.article_list, reading_pane, main):
             active = pane is widget or pane in widget.ancestors
             if pane.has_class("-active") != active:
                 pane.set_class(active, "-active")
+        reading = reading_pane in widget.ancestors
+        if main.has_class("-reading") != reading:  # reading: the list shrinks to a few rows
+            main.set_class(reading, "-reading")
+            self.call_after_refresh(self.keep_cursors_visible)
         self.query_one(KeyHints).show_hints(self.app.key_hints(widget))
 
     def report_problems(self) -> None:
@@ -229,6 +246,22 @@ class MainScreen(NoteActions, FeedActions, Screen[None]):
             if article is not None:
                 self.open_article(article)
 
+    @on(OptionList.OptionHighlighted, "#feeds")
+    def _feed_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """A feed whose last refresh failed: the whole reason in the status line."""
+        view = self.feed_list.current_view
+        if view is None or view.kind != "feed":
+            return
+        try:
+            feed = self.library.find_feed(view.value)
+        except ReaderError:  # removed meanwhile
+            return
+        if feed.last_error or feed.gone or feed.long_failing:
+            detail = feed.last_error or "gone for good"
+            if feed.failures > 1:
+                detail += f" ({feed.failures} refreshes in a row failed)"
+            self.status.set(message=f"{feed.title}: {detail}")
+
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -250,8 +283,17 @@ class MainScreen(NoteActions, FeedActions, Screen[None]):
     def _show_articles(self, articles: list[Article], keep_id: str | None = None) -> None:
         lst = self.article_list
         lst.populate(articles, show_feed=self.view.kind != "feed", keep_id=keep_id)
+        self._title_article_list()
+
+    def _title_article_list(self) -> None:
+        """The view's name, how many articles it lists and how many are unread (the feed
+        list's numbers are unread counts; here both are said in words)."""
+        articles = self.article_list.articles
+        unread = sum(not a.read for a in articles)
         # Content(): a feed title is text, never markup (a str border title is parsed).
-        lst.border_title = Content(f"{self._view_title(self.view)} ({len(articles)})")
+        self.article_list.border_title = Content(
+            f"{self._view_title(self.view)} ({plural(len(articles), 'article')}, "
+            f"{unread} unread)")
 
     def open_view(self, view: View, focus: bool = True) -> None:
         """Show a view in the article list (its articles are read in a thread)."""
@@ -338,13 +380,15 @@ class MainScreen(NoteActions, FeedActions, Screen[None]):
             return
         article.read = read
         self.article_list.update_article(article)
+        self._title_article_list()
         unread, total = self.counts.get(article.feed_key, (0, 0))
         self.counts[article.feed_key] = (unread + (-1 if read else 1), total)
         self._redraw_feeds()
-        self._write(self.library.mark_read, article, read)
+        self.save_in_background(self.library.mark_read, article, read)
 
     @work(group="write")
-    async def _write(self, fn: Any, *args: Any) -> None:
+    async def save_in_background(self, fn: Any, *args: Any) -> None:
+        """`save` in a worker: for writes nothing waits on (read marks, the theme)."""
         await self.save("could not save", fn, *args)
 
     async def save(self, failure: str, fn: Callable[..., Any], *args: Any) -> str:
@@ -386,120 +430,34 @@ class MainScreen(NoteActions, FeedActions, Screen[None]):
         self._redraw_feeds()
         self.status.set(message="bookmarked" if on_ else "bookmark removed")
 
-    async def on_mark_all_read(self, _: messages.MarkAllRead) -> None:
+    async def on_mark_all_read(self, _: messages.MarkAllRead | None = None) -> None:
+        """Mark every article of the view read, after asking (y/n)."""
         if self.focused is self.feed_list and self.feed_list.current_view is not None:
             view = self.feed_list.current_view
             articles = await asyncio.to_thread(self.library.view_articles, view)
         else:
+            view = self.view
             articles = list(self.article_list.articles)
         ids = [a.id for a in articles if not a.read]
         if not ids:
             self.status.set(message="nothing unread here")
             return
-        if await self.save("could not mark them read", self.library.set_read, ids, True):
-            return
-        for article in articles:
-            article.read = True
-        self._show_articles(self.article_list.articles)
-        self._reload_counts()
-        self.status.set(message=f"{len(ids)} articles marked read")
 
-    def _focused_list(self) -> OptionList | ArticleList | None:
-        focused = self.focused
-        return focused if isinstance(focused, (OptionList, ArticleList)) else None
-
-    def action_cursor_down(self) -> None:
-        if (lst := self._focused_list()) is not None:
-            lst.action_cursor_down()
-        elif self.focused is self.article_view:
-            self.article_view.scroll_down(animate=False)
-
-    def action_cursor_up(self) -> None:
-        if (lst := self._focused_list()) is not None:
-            lst.action_cursor_up()
-        elif self.focused is self.article_view:
-            self.article_view.scroll_up(animate=False)
-
-    def action_page_down(self) -> None:
-        if (lst := self._focused_list()) is not None:
-            lst.action_page_down()
-        elif self.focused is self.article_view:
-            self.article_view.page_down()
-
-    def action_page_up(self) -> None:
-        if (lst := self._focused_list()) is not None:
-            lst.action_page_up()
-        elif self.focused is self.article_view:
-            self.article_view.page_up()
-
-    def action_top(self) -> None:
-        if (lst := self._focused_list()) is not None:
-            lst.action_first()
-        elif self.focused is self.article_view:
-            self.article_view.scroll_home(animate=False)
-
-    def action_bottom(self) -> None:
-        if (lst := self._focused_list()) is not None:
-            lst.action_last()
-        elif self.focused is self.article_view:
-            self.article_view.scroll_end(animate=False)
-
-    def _panes(self) -> list[Widget]:
-        return [self.feed_list, self.article_list, self.article_view, self.notes_pane]
-
-    def focus_pane(self, widget: Widget) -> None:
-        """Focus a pane; on narrow screens it becomes the one shown."""
-        self._mark_active(widget)
-        widget.focus()
-
-    def action_next_pane(self) -> None:
-        panes = self._panes()
-        current = panes.index(self.focused) if self.focused in panes else -1
-        self.focus_pane(panes[(current + 1) % len(panes)])
-
-    def action_previous_pane(self) -> None:
-        panes = self._panes()
-        current = panes.index(self.focused) if self.focused in panes else 0
-        self.focus_pane(panes[(current - 1) % len(panes)])
-
-    def action_back(self) -> None:
-        if self.focused is self.article_view:
-            self.focus_pane(self.article_list)
-        elif self.focused is self.article_list:
-            self.focus_pane(self.feed_list)
-
-    def _step_article(self, step: int, unread_only: bool) -> None:
-        lst = self.article_list
-        if not lst.articles:
-            return
-        current = lst.highlighted if lst.highlighted is not None else -step
-        if self.reading is not None and self.reading.id in [a.id for a in lst.articles]:
-            current = [a.id for a in lst.articles].index(self.reading.id)
-        index = current + step
-        while 0 <= index < len(lst.articles):
-            if not unread_only or not lst.articles[index].read:
-                lst.highlighted = index
-                if self.focused is self.article_view or unread_only:
-                    self.open_article(lst.articles[index], focus=self.focused is not lst)
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                self.status.set(message="nothing marked read")
                 return
-            index += step
-        self.status.set(message="no more unread articles here" if unread_only
-                        else "no more articles")
+            if await self.save("could not mark them read", self.library.set_read, ids, True):
+                return
+            for article in articles:
+                article.read = True
+            self._show_articles(self.article_list.articles)
+            self._reload_counts()
+            self.status.set(message=f"{plural(len(ids), 'article')} marked read")
 
-    def on_step_article(self, message: messages.StepArticle) -> None:
-        self._step_article(message.step, unread_only=False)
-
-    def action_next_article(self) -> None:
-        self._step_article(1, unread_only=False)
-
-    def action_previous_article(self) -> None:
-        self._step_article(-1, unread_only=False)
-
-    def action_next_unread(self) -> None:
-        self._step_article(1, unread_only=True)
-
-    def action_previous_unread(self) -> None:
-        self._step_article(-1, unread_only=True)
+        self.app.push_screen(ConfirmScreen(
+            f"Mark {plural(len(ids), 'unread article')} in “{self._view_title(view)}” read?"),
+            answered)
 
     def open_url(self, url: str, *, new_tab: bool = True) -> None:
         """Open http(s) links in the browser ($BROWSER honoured), never through a shell."""
@@ -508,11 +466,17 @@ class MainScreen(NoteActions, FeedActions, Screen[None]):
             self.status.set(message="not opened: only http and https links open")
             return
         try:
-            webbrowser.open(link, new=2 if new_tab else 0)
+            opened = webbrowser.open(link, new=2 if new_tab else 0)
         except Exception as exc:  # noqa: BLE001
-            self.status.set(message=f"could not start a browser: {exc}")
+            opened, why = False, f"could not start a browser ({exc})"
+        else:
+            why = "no browser could be started (set $BROWSER)"
+        if opened:
+            self.status.set(message=f"opened {link}")
             return
-        self.status.set(message=f"opened {link}")
+        self.app.copy_to_clipboard(link)  # OSC 52: terminals that allow it put it there
+        self.status.set(message=f"{why}; link copied where the terminal allows: {link}")
+        self.notify(link, title="Not opened: the link", timeout=20, markup=False)
 
     def on_open_in_browser(self, _: messages.OpenInBrowser | None = None) -> None:
         article = self._target_article()

@@ -10,7 +10,7 @@ from textual import work
 
 from reader.library import offline_reason
 from reader.models import Article, Feed, FeedResult, View
-from reader.textutil import shorten
+from reader.textutil import plural, shorten
 from reader.ui import messages
 from reader.ui.screens.notes import AskScreen, ConfirmScreen
 
@@ -83,7 +83,7 @@ class FeedActions:
         failed = sum(r.status == "error" for r in results)
         fetched = sum(r.status == "ok" for r in results)
         if fetched or failed:  # pages that could not be reached at all say nothing here
-            self.status.set(message=f"full text of {fetched} new articles fetched"
+            self.status.set(message=f"full text of {plural(fetched, 'new article')} fetched"
                             + (f", {failed} failed (f retries)" if failed else ""))
 
     def on_remove_feed(self, _: messages.RemoveFeed | None = None) -> None:
@@ -121,11 +121,49 @@ class FeedActions:
                 return  # e.g. already subscribed, a bad scheme
             feed = added[0]
             self._reload_counts()
-            self.status.set(message=f"subscribed to {feed.url}")
-            self.start_refresh([feed.key])
+            self.status.set(message=f"subscribed to {feed.url}; fetching it")
+            if self.library.offline:
+                self.status.set(message=f"subscribed to {feed.url} (offline: fetched later)")
+            elif self.refreshing:
+                self.status.set(message=f"subscribed to {feed.url}; the next refresh reads it")
+            else:
+                self._first_fetch(feed.key)
 
         self.app.push_screen(AskScreen("Subscribe to (feed URL or file):",
-                                   placeholder="https://example.com/feed.xml"), chosen)
+                                       placeholder="https://example.com/feed.xml"), chosen)
+
+    @work(exclusive=True, group="refresh")
+    async def _first_fetch(self, key: str) -> None:
+        """Fetch a feed just added; when it fails (404, not a feed) say why and ask before
+        keeping the subscription."""
+        self.refreshing = True
+        try:
+            [result] = await self.library.refresh([key])
+        except Exception as exc:  # noqa: BLE001 - say it; the subscription stays
+            self.status.set(message=f"could not fetch the new feed: {exc}")
+            return
+        finally:
+            self.refreshing = False
+        self._after_refresh()
+        feed = self.library.find_feed(key)
+        if result.status != "error":
+            self.status.set(message=f"subscribed to {feed.title}: "
+                                    f"{plural(result.new, 'article')}")
+            return
+        self.status.set(message=f"{feed.url}: {result.error}")
+
+        async def answered(keep: bool | None) -> None:
+            if keep:
+                self.status.set(message=f"kept {feed.url}; it failed: {result.error}")
+                return
+            if await self.save("could not unsubscribe", self.library.remove_feed, key):
+                return
+            self._reload_counts()
+            self.status.set(message=f"not subscribed to {feed.url}")
+
+        self.app.push_screen(ConfirmScreen(
+            f"{shorten(feed.url, 60)}: {shorten(result.error, 120)}. "
+            "Keep the subscription anyway?"), answered)
 
     def action_refresh_feed(self) -> None:
         view = self.feed_list.current_view if self.focused is self.feed_list else self.view
@@ -170,7 +208,8 @@ class FeedActions:
             message = (f"no feed server answered ({offline_reason(results)}); "
                        "showing what is cached")
         else:
-            message = f"{len(results)} feeds refreshed, {new} new articles"
+            message = (f"{plural(len(results), 'feed')} refreshed, "
+                       f"{plural(new, 'new article')}")
         if failed:
             names = ", ".join(self._feed_title(r.feed_key) for r in failed[:3])
             message += f", {len(failed)} failed ({names}{'…' if len(failed) > 3 else ''})"

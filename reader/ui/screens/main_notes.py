@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reader.models import Article
+from reader.textutil import plural
 from reader.ui import messages
 from reader.ui.screens.notes import AskScreen, ConfirmScreen, NoteEditor
 
@@ -49,7 +50,12 @@ class NoteActions:
             self.reading.notes = len(notes)
             self.notes_pane.show_notes(notes)
             self.article_view.set_quotes([n.quote for n in notes])
+            if not notes and self.focused is self.notes_pane:  # the pane hides: back to reading
+                self.focus_pane(self.article_view)
         self._redraw_feeds()
+        if self.view.kind == "notes":  # the Notes view lists annotated articles only
+            self._load_view(self.view, self.article_list.current.id
+                            if self.article_list.current else None)
 
     def on_edit_note(self, message: messages.EditNote) -> None:
         note = message.note
@@ -91,6 +97,12 @@ class NoteActions:
             return
         if self.article_view.scroll_to_quote(note.quote):
             self.focus_pane(self.article_view)
+        elif self.reading is not None and (self.library.full_text(self.reading) or {}).get(
+                "html"):  # a full text exists: the passage may be in the other version
+            shown = "full article" if self.prefer.get(self.reading.id) != "feed" \
+                else "feed's text"
+            self.status.set(message=f"the quoted passage is not in the {shown} shown; "
+                                    "t switches to the other text")
         else:
             self.status.set(message="the quoted passage is no longer in the article")
 
@@ -104,7 +116,7 @@ class NoteActions:
             written: list[Path] = []
             if not await self.save("export failed", lambda: written.extend(
                     self.library.export_notes(Path(folder).expanduser()))):
-                self.status.set(message=f"{len(written)} files exported to {folder}")
+                self.status.set(message=f"{plural(len(written), 'file')} exported to {folder}")
 
         self.app.push_screen(AskScreen("Export notes and bookmarks as Markdown files to:",
                                        default), chosen)

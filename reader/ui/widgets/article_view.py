@@ -5,6 +5,7 @@ Only visible lines are turned into strips (a ScrollView), so a 100 KiB article s
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 
@@ -19,7 +20,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from reader.ui import messages
-from reader.ui.render import Block, blocks, layout, passage_text
+from reader.ui.render import QUOTE_MARK, Block, blocks, layout, passage_text
 
 HEAD_BYTES = 6000
 """Markdown laid out at once when an article opens; the rest follows from a thread."""
@@ -220,20 +221,26 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
                 if b.paragraph >= 0 and b.text.plain and not _IMAGE_ONLY.match(b.text.plain)]
 
     def scroll_to_quote(self, quote: str) -> bool:
-        """Scroll so the quoted passage is at the top; False if it is not found."""
-        words = " ".join(quote.split()[:4])
-        if not words:
+        """Scroll so the quoted passage is at the top; False if it is not in the text shown.
+
+        The passage's first words are looked for across line breaks (a wrapped paragraph);
+        no looser match, which once landed on another paragraph that shared a first word."""
+        needle = " ".join(quote.split()[:8])
+        if not needle:
             return False
-        for index, line in enumerate(self._lines):
-            if words in " ".join(line.plain.split()):
-                self.scroll_to(y=index, animate=False)
-                return True
-        head = quote.split()[0]
-        for index, line in enumerate(self._lines):
-            if head in line.plain:
-                self.scroll_to(y=index, animate=False)
-                return True
-        return False
+        starts: list[int] = []
+        flat: list[str] = []
+        position = 0
+        for line in self._lines:
+            text = " ".join(line.plain.removeprefix(QUOTE_MARK).split())
+            starts.append(position)
+            flat.append(text)
+            position += len(text) + 1
+        found = " ".join(flat).find(needle)
+        if found < 0:
+            return False
+        self.scroll_to(y=bisect.bisect_right(starts, found) - 1, animate=False)
+        return True
 
     @property
     def text(self) -> str:

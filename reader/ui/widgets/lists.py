@@ -41,6 +41,16 @@ class FeedList(OptionList):
         self.collapsed: set[str] = set()
         """Tags whose folders are closed."""
         self._views: list[View] = []
+        self._last: tuple[list[Feed], dict[str, tuple[int, int]], int, int] | None = None
+
+    def on_resize(self) -> None:
+        """Titles are cut to the pane's width (so counts stay visible): redo the rows."""
+        if self._last is not None:
+            self.populate(*self._last)
+
+    def feed_keys(self) -> list[str]:
+        """Keys of the feeds listed, top to bottom (feeds in closed folders are not listed)."""
+        return [v.value for v in self._views if v.kind == "feed"]
 
     def action_open(self) -> None:
         self.post_message(messages.OpenHighlighted())
@@ -72,6 +82,7 @@ class FeedList(OptionList):
         When the same rows are listed (only counts or errors changed), only the rows whose
         text changed are redrawn: a full rebuild costs ~50 ms with 200 feeds.
         """
+        self._last = (feeds, counts, bookmarked, annotated)
         views, options = self._rows(feeds, counts, bookmarked, annotated)
         if views == self._views:
             for index, option in enumerate(options):
@@ -89,6 +100,7 @@ class FeedList(OptionList):
     def _rows(self, feeds: list[Feed], counts: dict[str, tuple[int, int]],
               bookmarked: int, annotated: int) -> tuple[list[View], list[Option]]:
         total_unread = sum(u for u, _ in counts.values())
+        width = self.scrollable_content_region.width
         options: list[Option] = []
         views: list[View] = []
 
@@ -119,13 +131,16 @@ class FeedList(OptionList):
             add(View("tag", tag), row)
             if not closed:
                 for feed in members:
-                    add(View("feed", feed.key), self._feed_row(feed, counts, indent="  "))
+                    add(View("feed", feed.key), self._feed_row(feed, counts, "  ", width))
         for feed in loose:
-            add(View("feed", feed.key), self._feed_row(feed, counts, indent=""))
+            add(View("feed", feed.key), self._feed_row(feed, counts, "", width))
         return views, options
 
     @staticmethod
-    def _feed_row(feed: Feed, counts: dict[str, tuple[int, int]], indent: str) -> Text:
+    def _feed_row(feed: Feed, counts: dict[str, tuple[int, int]], indent: str,
+                  width: int = 0) -> Text:
+        """One feed's row; a long title is cut so that its unread count stays visible
+        within `width` columns (the reason of an error shows in the status line)."""
         unread, _ = counts.get(feed.key, (0, 0))
         row = Text(indent)
         if feed.gone:  # first, so that a narrow pane still shows it
@@ -134,9 +149,14 @@ class FeedList(OptionList):
             row.append("FAILING ", ERROR)
         elif feed.last_error:
             row.append("! ", ERROR)
-        row.append(feed.title, UNREAD if unread else Style())
-        if unread:
-            row.append(f" ({unread})", DIM)
+        count = f" ({unread})" if unread else ""
+        title = Text(feed.title, UNREAD if unread else Style())
+        room = width - row.cell_len - len(count)
+        if width and title.cell_len > room:
+            title.truncate(max(room, 2), overflow="ellipsis")
+        row.append_text(title)
+        if count:
+            row.append(count, DIM)
         if feed.gone:  # literal text, like the rest of the row
             row.append("  gone for good (D unsubscribes)", ERROR)
         elif feed.long_failing:
@@ -205,7 +225,7 @@ class ArticleList(ArticleKeys, ScrollView, can_focus=True):
                 self._cache.pop(row, None)
                 self.refresh_line(row)
         if index is not None:
-            self._scroll_to_row(index)
+            self.scroll_to_row(index)
 
     @property
     def current(self) -> Article | None:
@@ -285,6 +305,8 @@ class ArticleList(ArticleKeys, ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._cache.clear()
         self.virtual_size = Size(self.size.width, len(self.articles))
+        if self._highlighted is not None:  # the cursor row stays on screen
+            self.call_after_refresh(self.scroll_to_row, self._highlighted)
 
     def on_focus(self) -> None:
         self._repaint_cursor()
@@ -297,7 +319,8 @@ class ArticleList(ArticleKeys, ScrollView, can_focus=True):
             self._cache.pop(self._highlighted, None)
             self.refresh_line(self._highlighted)
 
-    def _scroll_to_row(self, index: int) -> None:
+    def scroll_to_row(self, index: int) -> None:
+        """Scroll so that row `index` is visible."""
         top = self.scroll_offset.y
         height = max(self.scrollable_content_region.height, 1)
         if index < top:

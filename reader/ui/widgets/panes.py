@@ -27,9 +27,9 @@ class NotesPane(OptionList):
         Binding("e", "edit_note", "Edit note", id="edit_note"),
         Binding("d", "delete_note", "Delete note", id="delete_note"),
         Binding("enter", "jump_to_quote", "Go to the quoted passage", id="jump_to_quote"),
+        Binding("h,escape", "screen.back", "Back", id="back"),  # one id: remapped together
     ]
-    EMPTY = ("Notes on the article you are reading appear here: each quoted passage, then "
-             "your note. Press a on an article to write one.")
+    """Hidden while the article has no notes: an empty pane would take rows from reading."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(markup=False, id=id)
@@ -54,8 +54,10 @@ class NotesPane(OptionList):
         """Show these notes (objects with .quote and .text), or the empty message."""
         keep = self.highlighted
         self.notes = list(notes)
+        self.display = bool(notes)
         if not notes:
-            self.set_options([Option(Text(self.EMPTY, Style(dim=True)), disabled=True)])
+            self.clear_options()
+            self.border_title = "Notes"
             return
         options = []
         for note in notes:
