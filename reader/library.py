@@ -46,6 +46,7 @@ from reader.models import (
     Note,
     View,
 )
+from reader.storage.documents import BodyDoc, FullTextDoc, KeptCopy
 from reader.storage.store import Store
 
 __all__ = ["SEED_FILES", "SEED_TAG", "ImportReport", "Library", "LibraryError",
@@ -226,7 +227,7 @@ class Library:
         """One article by id or unique id prefix (at least 4 characters)."""
         return self._views.article(ref)
 
-    def body(self, article: Article) -> dict[str, Any]:
+    def body(self, article: Article) -> BodyDoc:
         """{content_html, summary_html, base_url, ...} from the cache or the kept copy."""
         return self._articles.body(article)
 
@@ -254,7 +255,7 @@ class Library:
         return self._views.counts()
 
     # -- full text ----------------------------------------------------------------------------
-    def full_text(self, article: Article) -> dict[str, Any] | None:
+    def full_text(self, article: Article) -> FullTextDoc | None:
         """The fetched full text {url, final_url, fetched_at, html, title, error, error_at}
         from the cache, else from the article's kept copy; None when never fetched."""
         return self._articles.full_text(article)
@@ -303,7 +304,7 @@ class Library:
         return unread
 
     # -- bookmarks --------------------------------------------------------------------------
-    def bookmarks(self) -> dict[str, dict[str, Any]]:
+    def bookmarks(self) -> dict[str, KeptCopy]:
         """article id -> kept copy {id, at, article, body}."""
         return self._marks.bookmarks()
 
@@ -315,7 +316,7 @@ class Library:
         """Bookmark (keeping a full copy, safe from cache clean-up) or unbookmark."""
         return self._marks.set_bookmark(article, on, self._articles.make_copy)
 
-    def kept_copy(self, aid: str) -> dict[str, Any] | None:
+    def kept_copy(self, aid: str) -> KeptCopy | None:
         """The kept copy {id, at, article, body} of a bookmarked or annotated article."""
         return self._marks.kept_copy(aid)
 

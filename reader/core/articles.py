@@ -7,14 +7,19 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from reader.core.marks import KeptCopy, Marks
-from reader.core.merge import ArticleDoc, BodyDoc, MergeDecision, body_fields
+from reader.core.marks import Marks
+from reader.core.merge import MergeDecision, body_fields
 from reader.core.session import Session
 from reader.core.subscriptions import Subscriptions
 from reader.models import Article, Feed, ParsedFeed
-
-FullTextDoc = dict[str, Any]
-"""A fetched full text: {url, final_url, fetched_at, html, title, error, error_at}."""
+from reader.storage.documents import (
+    ArticleDoc,
+    BodyDoc,
+    CacheSummary,
+    FeedMeta,
+    FullTextDoc,
+    KeptCopy,
+)
 
 _BODIES_REMEMBERED = 3
 """Feeds whose bodies stay in memory (reading stays in a feed)."""
@@ -93,7 +98,7 @@ class Articles:
                 self._session.store.save_bodies(feed_key, bodies)
         self.unsaved.clear()
 
-    def summary(self, feed_key: str) -> dict[str, Any] | None:
+    def summary(self, feed_key: str) -> CacheSummary | None:
         """The cache summary kept in status.json (validators and article ids), if it still
         describes the feed's cache file (same mtime); saves reading 200 files per refresh."""
         summary = self._session.summaries.get(feed_key)
@@ -109,7 +114,7 @@ class Articles:
         return [d["id"] for d in self.docs(feed_key)]
 
     def to_article(self, doc: ArticleDoc, feed: Feed, read: set[str],
-                   bookmarks: dict[str, Any], annotated: dict[str, int]) -> Article:
+                   bookmarks: dict[str, KeptCopy], annotated: dict[str, int]) -> Article:
         """A cached document as an Article with the user's marks."""
         return make_article(doc, aid=doc["id"], feed_key=feed.key, feed_title=feed.title,
                             has_content=doc.get("has_content", False), read=doc["id"] in read,
@@ -168,12 +173,13 @@ class Articles:
 
     # -- writing a refresh --------------------------------------------------------------------
     def apply_merge(self, feed: Feed, parsed: ParsedFeed, decision: MergeDecision,
-                    validators: dict[str, str]) -> None:
+                    validators: FeedMeta) -> None:
         """Store what `merge.decide` decided: bodies, metadata, and the kept copies of
         changed articles."""
         if decision.rewrite_bodies:
             self.rewrite_bodies(feed.key, decision.dropped, decision.changed_bodies)
-        meta = dict(validators, title=parsed.title, site_url=parsed.site_url, kind=parsed.kind)
+        meta = FeedMeta(**validators, title=parsed.title, site_url=parsed.site_url,
+                        kind=parsed.kind)
         self.save_docs(feed.key, meta, decision.docs, decision.dropped)
         docs = {d["id"]: d for d in decision.docs}
 
@@ -195,7 +201,7 @@ class Articles:
         self._session.store.save_bodies(feed_key, bodies)
         self.unsaved.discard(feed_key)
 
-    def save_docs(self, feed_key: str, meta: dict[str, Any], ordered: list[ArticleDoc],
+    def save_docs(self, feed_key: str, meta: FeedMeta, ordered: list[ArticleDoc],
                   dropped: set[str]) -> None:
         """Write a feed's article metadata, newest first; the read marks and full texts of
         the `dropped` articles go with them."""

@@ -11,14 +11,9 @@ from typing import Any
 from reader.core.session import Session
 from reader.errors import LibraryError
 from reader.models import Article, Note
+from reader.storage.documents import KeptCopy, NoteDoc
 from reader.textutil import strip_control
 
-KeptCopy = dict[str, Any]
-"""A kept copy of an article: {id, at, article: {... to_json, fetched_at, feed_tags}, body:
-{content_html, summary_html, base_url, and full_html, full_url, full_fetched_at when a full
-text was fetched}}."""
-NoteDoc = dict[str, Any]
-"""A stored note: {id, article_id, text, quote, created, edited}."""
 MakeCopy = Callable[[Article], KeptCopy]
 """Builds an article's kept copy (the articles service knows its bodies)."""
 

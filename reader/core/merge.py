@@ -9,16 +9,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
 
 from reader.models import ParsedFeed
-
-ArticleDoc = dict[str, Any]
-"""An article's metadata as cached: id, guid, title, link, author, published, updated,
-fetched_at, has_content, body_hash, in_feed."""
-BodyDoc = dict[str, Any]
-"""An article's bodies as cached: id, content_html, summary_html, base_url (and the
-converted Markdown: md_key, markdown, links)."""
+from reader.storage.documents import ArticleDoc, BodyDoc
 
 _BODY_FIELDS = ("content_html", "summary_html", "base_url")
 
@@ -80,7 +73,7 @@ def decide(feed_key: str, parsed: ParsedFeed, existing: list[ArticleDoc], *, had
             continue
         old = known.get(aid)
         bhash = body_hash(entry.content_html, entry.summary_html)
-        doc = {
+        doc: ArticleDoc = {
             "id": aid, "guid": entry.guid, "title": entry.title, "link": entry.link,
             "author": entry.author, "published": entry.published, "updated": entry.updated,
             "fetched_at": old["fetched_at"] if old else now,

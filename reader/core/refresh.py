@@ -23,6 +23,7 @@ from reader.core.session import Session
 from reader.core.subscriptions import Subscriptions
 from reader.errors import StoreError
 from reader.models import Feed, FeedResult, ParsedFeed
+from reader.storage.documents import CacheSummary, FeedMeta
 from reader.textutil import one_line
 
 ProgressCallback = Callable[[int, int, FeedResult], None]
@@ -194,15 +195,15 @@ class Refresher(OverArticles):
             digest = hashlib.sha1(fetched.body).hexdigest()
             result.new_url = feed.url
         result.warning = parsed.warning
-        validators = {"etag": fetched.etag, "last_modified": fetched.last_modified,
-                      "content_hash": digest}
+        validators = FeedMeta(etag=fetched.etag, last_modified=fetched.last_modified,
+                              content_hash=digest)
         new_ids, updated = await self._session.write(self.store_parsed, feed, parsed, validators)
         result.status, result.new, result.updated = "new", len(new_ids), updated
         result.new_ids = new_ids
         return result
 
-    async def _discover(self, feed: Feed, fetched: Any, meta: dict[str, Any], fetcher: Any,
-                        pool: ParsePool) -> tuple[Any, ParsedFeed] | None:
+    async def _discover(self, feed: Feed, fetched: Any, meta: FeedMeta | CacheSummary,
+                        fetcher: Any, pool: ParsePool) -> tuple[Any, ParsedFeed] | None:
         """A feed never fetched before that turns out to be a web page linking to a feed
         (`<link rel="alternate">`): subscribe to the first linked feed that parses instead,
         as feed readers do (the result says it moved). None when there is none."""
@@ -224,7 +225,7 @@ class Refresher(OverArticles):
                 return found, parsed
         return None
 
-    def store_parsed(self, feed: Feed, parsed: ParsedFeed, validators: dict[str, str]
+    def store_parsed(self, feed: Feed, parsed: ParsedFeed, validators: FeedMeta
                      ) -> tuple[list[str], int]:
         """Store a parsed feed (writer thread): new articles added, changed ones updated, user
         state kept. Returns (new article ids, how many were updated)."""

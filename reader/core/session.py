@@ -13,6 +13,7 @@ from reader.core.merge import Limits
 from reader.errors import LibraryError
 from reader.locations import Paths
 from reader.models import Feed
+from reader.storage.documents import CacheSummary
 from reader.storage.store import InstanceLock, Store
 
 T = TypeVar("T")
@@ -33,7 +34,7 @@ class Session:
         """An httpx transport for the fetcher (tests hand in their own); None: the network."""
         self.offline_flag = offline
         """`--offline` was given (the config's `offline` counts too: see `offline`)."""
-        self.summaries: dict[str, dict[str, Any]] = {}
+        self.summaries: dict[str, CacheSummary] = {}
         """feed key -> the summary of its cache file kept in status.json (validators, ids)."""
         self._lock: InstanceLock | None = None
         self._writer: Executor | None = None

@@ -14,11 +14,12 @@ from reader.core.marks import Marks
 from reader.core.subscriptions import Subscriptions
 from reader.errors import LibraryError
 from reader.models import Article, View
+from reader.storage.documents import BodyDoc
 
 _TAG_RE = re.compile(r"<[^>]*>")
 
 
-def _plain_text(body: dict[str, Any]) -> str:
+def _plain_text(body: BodyDoc | dict[str, Any]) -> str:
     raw = (body.get("content_html") or "") + " " + (body.get("summary_html") or "")
     return html_lib.unescape(_TAG_RE.sub(" ", raw))
 
@@ -77,7 +78,7 @@ class Views:
     def _search(self, articles: list[Article], text: str) -> list[Article]:
         needle = text.casefold()
         hits = []
-        current: tuple[str, dict[str, dict[str, Any]]] = ("", {})  # one feed at a time
+        current: tuple[str, dict[str, BodyDoc]] = ("", {})  # one feed at a time
         noted: dict[str, str] = {}  # article id -> its notes and quotes, folded
         for note in self._marks.note_docs().values():
             noted[note["article_id"]] = "\n".join(
