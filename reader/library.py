@@ -96,6 +96,11 @@ class Library:
         off the event loop); the app uses this for every change it makes."""
         return await self._session.write(fn, *args)
 
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking library call that only reads (an article's text) off the event
+        loop; it waits for the write under way, never behind a refresh's queue of writes."""
+        return await self._session.read(fn, *args)
+
     # -- lifecycle ------------------------------------------------------------------------
     def acquire(self) -> None:
         """Become the one writer; raises LockedError when another reader runs."""
@@ -103,6 +108,7 @@ class Library:
 
     def release(self) -> None:
         """Stop being the writer (after finishing queued writes)."""
+        self._session.drain()
         if self._session.writable and self._articles.unsaved:
             try:
                 self._reading.save_conversions()

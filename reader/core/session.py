@@ -4,6 +4,7 @@ one writer thread. Services share it instead of reaching into each other."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
@@ -17,6 +18,30 @@ from reader.storage.documents import CacheSummary
 from reader.storage.store import InstanceLock, Store
 
 T = TypeVar("T")
+
+
+class _Turns:
+    """One call at a time on the library's state, a waiting read before the next write."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._busy = False
+        self._reads_waiting = 0
+
+    def take(self, read: bool, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(*args)` in this thread when it is its turn."""
+        with self._cond:
+            self._reads_waiting += read
+            while self._busy or (not read and self._reads_waiting):
+                self._cond.wait()
+            self._reads_waiting -= read
+            self._busy = True
+        try:
+            return fn(*args)
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
 
 
 class Session:
@@ -38,6 +63,8 @@ class Session:
         """feed key -> the summary of its cache file kept in status.json (validators, ids)."""
         self._lock: InstanceLock | None = None
         self._writer: Executor | None = None
+        self._reader: Executor | None = None
+        self._turns = _Turns()
 
     @property
     def offline(self) -> bool:
@@ -60,11 +87,16 @@ class Session:
             lock.acquire()
             self._lock = lock
 
+    def drain(self) -> None:
+        """Finish the queued reads and writes."""
+        for pool in (self._reader, self._writer):
+            if pool is not None:
+                pool.shutdown(wait=True)
+        self._reader = self._writer = None
+
     def release(self) -> None:
         """Finish queued writes and stop being the writer."""
-        if self._writer is not None:
-            self._writer.shutdown(wait=True)
-            self._writer = None
+        self.drain()
         if self._lock is not None:
             self._lock.release()
             self._lock = None
@@ -79,15 +111,27 @@ class Session:
         if self._lock is None:
             raise LibraryError("internal: a write was attempted without holding the lock")
 
-    # -- the writer thread -------------------------------------------------------------------
+    # -- the writer thread and reads beside it ------------------------------------------------
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a blocking call on the one writer thread (keeps writes in order and off the
-        event loop)."""
+        """Run a blocking call that changes the library on the one writer thread (keeps
+        writes in order and off the event loop)."""
         if self._writer is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-writer")
-        return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._writer, self._turns.take, False, fn, *args)
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking call that reads the library (an article's text) off the event loop,
+        between two writes: it waits for the write under way, not for the queue of writes
+        behind it (a refresh queues one per feed)."""
+        if self._reader is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-read")
+        return await asyncio.get_running_loop().run_in_executor(
+            self._reader, self._turns.take, True, fn, *args)
 
     def fetcher(self, concurrency: int) -> Any:
         """A Fetcher with the configured timeouts and size cap."""

@@ -3,13 +3,19 @@ conversion cache key, the views the CLI and the app share."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from reader.config import Settings
 from reader.core.merge import Limits, article_id, decide
 from reader.library import Library
 from reader.locations import Paths
 from reader.models import ParsedFeed, View
+from reader.storage.store import Store
 from tests.fakeparser import FakeParser, entry
 
 DAY = 86400.0
@@ -98,4 +104,39 @@ def test_the_views_of_the_app_list_bookmarks_by_when_they_were_bookmarked(
     assert [a.id for a in library.view_articles(View("notes"))] == [middle.id, oldest.id]
     assert [a.id for a in library.view_articles(View("unread"))] == [
         newest.id, middle.id, oldest.id]
+    library.release()
+
+
+async def test_reading_an_article_waits_for_one_write_not_the_refresh_queue(
+        paths: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refresh queues one write per feed on the writer thread; opening an article in the
+    app used to queue behind all of them. A read now waits for the write under way only."""
+    parser = FakeParser()
+    library = fake_library(paths, parser)
+    urls = [parser.feed(tmp_path, f"f{n}", f"F{n}", [entry(n)]) for n in range(8)]
+    for url in urls:
+        library.add_feed(url)
+    await library.refresh()
+    article = library.articles()[0]
+    for n in range(len(urls)):  # every feed changed: the next refresh writes each
+        parser.feed(tmp_path, f"f{n}", f"F{n}", [entry(n), entry(100 + n)])
+    started = threading.Event()
+    saved: list[object] = []
+    save = Store.save_feed_cache
+
+    def slow_save(store: Store, *args: object) -> None:
+        started.set()
+        time.sleep(0.25)
+        save(store, *args)
+        saved.append(args[0])
+
+    monkeypatch.setattr(Store, "save_feed_cache", slow_save)
+    refresh = asyncio.ensure_future(library.refresh())
+    while not started.is_set():
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)  # the other feeds' writes are queued by now
+    text = await library.read(library.text, article)
+    assert "Body of entry" in text.markdown
+    assert len(saved) <= 2  # it waited for the write under way, not for the 8 queued
+    assert [r.status for r in await refresh] == ["new"] * 8
     library.release()

@@ -346,7 +346,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
     @work(exclusive=True, group="convert")
     async def _convert(self, article: Article, keep_place: bool = False) -> None:
         # The Markdown cache is written when the app quits, not while the reader waits.
-        text = await self.library.write(functools.partial(
+        text = await self.library.read(functools.partial(
             self.library.text, prefer=self.prefer.get(article.id, "auto"), defer_save=True),
             article)
         if self.reading is None or self.reading.id != article.id:

@@ -67,7 +67,7 @@ class FeedActions:
     @work(exclusive=True, group="fulltext")
     async def _fetch_new_full_texts(self, new_ids: list[str]) -> None:
         """After a refresh: full text of new articles of full-text feeds, in the background."""
-        targets = await self.library.write(self.library.full_text_targets, new_ids)
+        targets = await self.library.read(self.library.full_text_targets, new_ids)
         if not targets or self.library.offline:
             return
 
