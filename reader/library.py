@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
-import html as html_lib
 import os
 import re
 import secrets
@@ -32,7 +32,6 @@ from reader.textutil import one_line, strip_control
 
 SEED_FILES = ("amn.xml", "atom.xml", "summary.xml", "jsonfeed.json")
 SEED_TAG = "samples"
-_TAG_RE = re.compile(r"<[^>]*>")
 
 ProgressCallback = Callable[[int, int, FeedResult], None]
 
@@ -144,11 +143,25 @@ def _start_process_pool() -> Executor:
     with _stderr_with_descriptor():
         executor = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=ctx)
         try:
-            executor.submit(int)  # starts the tracker, the fork server and every worker
+            # starts the tracker, the fork server and a first worker; later workers (started
+            # one per submission) find the tracker and the fork server running
+            executor.submit(int)
         except BaseException:
-            executor.shutdown(wait=False, cancel_futures=True)
+            _stop_pool(executor)
             raise
     return executor
+
+
+def _stop_pool(executor: Executor) -> None:
+    """Shut a broken process pool down without waiting: its remaining workers are killed
+    (Python 3.11 leaves them waiting for work, and the interpreter then hangs at exit
+    joining them)."""
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    executor.shutdown(wait=False, cancel_futures=True)
 
 
 @contextlib.contextmanager
@@ -211,6 +224,8 @@ class Library:
         """The last refresh reached no network feed at all (the reader is offline)."""
         self._net_answers = 0
         self._full_memo: dict[str, tuple[str, Any]] = {}  # article id -> (key, Converted)
+        self._index: Any = None  # reader.search.SearchIndex, opened at the first search
+        self._copy_words: dict[str, tuple[Any, str]] = {}  # kept copy id -> (key, words)
 
     async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a blocking library call on the one writer thread (keeps writes in order and
@@ -239,6 +254,9 @@ class Library:
         if self._writer is not None:
             self._writer.shutdown(wait=True)
             self._writer = None
+        if self._index is not None:
+            self._index.close()
+            self._index = None
         if self._lock is not None:
             self._lock.release()
             self._lock = None
@@ -825,10 +843,13 @@ class Library:
         feeds = [self.find_feed(feed)] if feed else self._feeds
         bookmarks = self.bookmarks()
         counts = self.annotated()
+        wanted = self._search_ids(search) if search else None
         out: list[Article] = []
         for f in feeds:
             read = self.store.read_ids(f.key)
             for doc in self._feed_docs(f.key):
+                if wanted is not None and doc["id"] not in wanted:
+                    continue
                 if unread and doc["id"] in read:
                     continue
                 if bookmarked and doc["id"] not in bookmarks:
@@ -840,6 +861,8 @@ class Library:
         cached: dict[str, set[str]] = {}  # feed key -> ids in its cache, for feeds with copies
         for aid, copy in self._copies().items():
             if unread and not (bookmarked or annotated):
+                continue
+            if wanted is not None and aid not in wanted:
                 continue
             if (bookmarked and aid not in bookmarks) or (annotated and aid not in counts):
                 continue
@@ -853,31 +876,113 @@ class Library:
                     continue
             out.append(_article_from_copy(copy, bookmarked=aid in bookmarks,
                                           notes=counts.get(aid, 0)))
-        if search:
-            out = self._search(out, search)
         out.sort(key=lambda a: a.date, reverse=True)
         return out
 
-    def _search(self, articles: list[Article], text: str) -> list[Article]:
-        needle = text.casefold()
-        hits = []
-        current: tuple[str, dict[str, dict[str, Any]]] = ("", {})  # one feed at a time
-        noted: dict[str, str] = {}  # article id -> its notes and quotes, folded
+    def _search_ids(self, query: str) -> set[str]:
+        """Ids of the articles whose shown text, title, author, notes or quotes have every
+        word of `query` (each word the start of a word there). Cached articles come from the
+        search index, brought up to date first; notes and kept copies are read directly."""
+        from reader.search import has_words, query_words
+
+        words = query_words(query)
+        if not words:
+            return set()
+        found = set(self._current_index().search(query))
+        noted: dict[str, list[str]] = {}
         for note in self._note_docs().values():
-            noted[note["article_id"]] = "\n".join(
-                (noted.get(note["article_id"], ""), note["text"], note["quote"])).casefold()
-        for article in articles:
-            if (needle in article.title.casefold() or needle in article.author.casefold()
-                    or needle in noted.get(article.id, "")):
-                hits.append(article)
+            noted.setdefault(note["article_id"], []).extend((note["text"], note["quote"]))
+        found.update(aid for aid, texts in noted.items()
+                     if has_words("\n".join(texts), words))
+        subscribed = {f.key for f in self._feeds}
+        cached: dict[str, set[str]] = {}
+        for aid, copy in self._copies().items():
+            key = copy["article"].get("feed_key", "")
+            if key in subscribed and key not in cached:
+                cached[key] = {d["id"] for d in self._feed_docs(key)}
+            if aid in found or aid in cached.get(key, ()):
+                continue  # indexed with its feed
+            if has_words(self._copy_search_text(aid, copy), words):
+                found.add(aid)
+        return found
+
+    def _copy_search_text(self, aid: str, copy: dict[str, Any]) -> str:
+        """A kept copy's words (its feed is gone or no longer holds it), remembered."""
+        memo = self._copy_words.get(aid)
+        body = copy.get("body") or {}
+        key = (body.get("full_fetched_at"), copy["article"].get("title"))
+        if memo is None or memo[0] != key:
+            from reader import convert
+
+            article = copy["article"]
+            html = body.get("full_html") or body.get("content_html") or body.get(
+                "summary_html", "")
+            text = convert.search_text(html, base_url=body.get("full_url") or body.get(
+                "base_url") or article.get("link", ""),
+                extra_rules=self.settings.site_rules or None)
+            memo = self._copy_words[aid] = (key, "\n".join(
+                (article.get("title", ""), article.get("author", ""), text)))
+        return memo[1]
+
+    def _current_index(self) -> Any:
+        """The search index, with every feed whose cache files changed indexed again (only
+        its articles whose words may have changed are read and converted to words)."""
+        from reader import convert
+        from reader.search import SearchIndex
+
+        if self._index is None:
+            self._index = SearchIndex(self.paths.cache_dir / "search.sqlite")
+        index = self._index
+        rules = self.settings.site_rules or None
+        # what turns HTML into words: a new rule or converter indexes every article again
+        words_from = (f"{hashlib.sha1(repr(rules).encode()).hexdigest()[:12]}."
+                      f"{convert.CONVERTER_VERSION}")
+        indexed = index.feed_signatures()
+        written = 0
+        for feed in self._feeds:
+            signature = f"{self.store.feed_files_signature(feed.key)}:{words_from}"
+            if indexed.get(feed.key) == signature:
                 continue
-            if article.feed_key != current[0]:
-                current = (article.feed_key, self._bodies_memo.get(article.feed_key)
-                           or self.store.load_bodies(article.feed_key))
-            body = current[1].get(article.id) or self._copy_body(article.id)
-            if body and needle in _plain_text(body).casefold():
-                hits.append(article)
-        return hits
+            written += index.update_feed(feed.key, signature,
+                                         self._index_items(feed.key, rules, words_from))
+        if indexed.keys() - {f.key for f in self._feeds}:
+            index.forget_feeds({f.key for f in self._feeds})
+            written += 1
+        if written and index.compact():  # emptied to drop stale words: index everything again
+            return self._current_index()
+        return index
+
+    def _index_items(self, feed_key: str, rules: list[dict[str, Any]] | None, words_from: str
+                     ) -> Iterator[tuple[str, str, Callable[[], Any]]]:
+        """(article id, signature of its words' sources, maker of its IndexDoc) for each
+        article the feed's cache holds: the full text's words when one was fetched, else the
+        feed's text (content, or the summary), as the converter would show them."""
+        from reader import convert
+        from reader.search import IndexDoc
+
+        full_ids = self.store.full_ids(feed_key)
+        bodies: dict[str, dict[str, Any]] = {}
+
+        def make(doc: dict[str, Any], full: dict[str, Any] | None) -> IndexDoc:
+            if full is not None:
+                html, base = full["html"], full.get("final_url") or full.get("url", "")
+            else:
+                if not bodies:
+                    bodies.update(self._bodies_of(feed_key))
+                body = bodies.get(doc["id"]) or {}
+                html = body.get("content_html", "")
+                if not html.strip():
+                    html = body.get("summary_html", "")
+                base = body.get("base_url") or doc.get("link", "")
+            return IndexDoc(doc["id"], doc.get("title", ""), doc.get("author", ""),
+                            convert.search_text(html, base_url=base, extra_rules=rules))
+
+        for doc in self._feed_docs(feed_key):
+            full = self.store.load_full(feed_key, doc["id"]) if doc["id"] in full_ids else None
+            full = full if full and full.get("html") else None
+            sig = "|".join((words_from, doc.get("body_hash", ""), doc.get("title", ""),
+                            doc.get("author", ""), str(full["fetched_at"]) if full else ""))
+            yield doc["id"], sig, functools.partial(make, doc, full)
 
     def article(self, ref: str) -> Article:
         """One article by id or unique id prefix (at least 4 characters)."""
@@ -1460,11 +1565,6 @@ def _doc_date(doc: dict[str, Any]) -> float:
     return doc.get("published") or doc.get("updated") or doc.get("fetched_at") or 0.0
 
 
-def _plain_text(body: dict[str, Any]) -> str:
-    raw = (body.get("content_html") or "") + " " + (body.get("summary_html") or "")
-    return html_lib.unescape(_TAG_RE.sub(" ", raw))
-
-
 def _note_text(text: str) -> str:
     """The user's text as stored: exactly as given, less control characters (tab and newline
     stay; a carriage return becomes a newline)."""
@@ -1524,7 +1624,7 @@ class _ParsePool:
                 self._use_processes = False
                 broken, self._executor = self._executor, None
                 if broken is not None:
-                    broken.shutdown(wait=False, cancel_futures=True)
+                    _stop_pool(broken)
             return await loop.run_in_executor(self._get(), _parse_in_worker, data, url,
                                               content_type)
 

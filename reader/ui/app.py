@@ -348,7 +348,8 @@ class ReaderApp(App[None]):
 
     def _show_articles(self, articles: list[Article], keep_id: str | None = None) -> None:
         lst = self.article_list
-        lst.populate(articles, show_feed=self.view.kind != "feed", keep_id=keep_id)
+        lst.populate(articles, show_feed=self.view.kind != "feed", keep_id=keep_id,
+                     search=self.view.value if self.view.kind == "search" else "")
         self._title_article_list()
 
     def _title_article_list(self) -> None:
@@ -431,6 +432,7 @@ class ReaderApp(App[None]):
         """Show an article (then mark it read). Nothing else is redrawn before it shows."""
         self.reading = article
         self.article_view.border_title = Content(article.feed_title or "Article")
+        self.article_view.set_search(self.view.value if self.view.kind == "search" else "")
         self._convert(article)
         self.set_timer(0.15, lambda: self._still_loading(article.id))
         if focus:

@@ -314,3 +314,34 @@ async def test_subscribing_to_a_404_says_why_and_asks(paths: Paths, server: Feed
         await app.workers.wait_for_complete()
         assert server.url("/page") not in [f.url for f in library.feeds()]
     library.release()
+
+
+async def test_search_matches_are_highlighted_in_the_list_and_the_article(
+        sample_library: Library) -> None:
+    from reader.ui.widgets.article_view import MATCH
+
+    app = ReaderApp(sample_library, offline=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"mosul", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        lst = app.article_list
+        row = lst.row(lst.articles[0])
+        marked = [row.plain[s.start:s.end] for s in row.spans if s.style == MATCH]
+        assert marked and all(m.casefold().startswith("mosul") for m in marked)
+        assert app.focused is lst
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.article_view.search == "mosul"
+        strips = [app.article_view.render_line(y) for y in range(app.article_view.size.height)]
+        hits = [seg.text for strip in strips for seg in strip
+                if seg.style is not None and seg.style.reverse and seg.style.bold]
+        assert hits and all(h.casefold().startswith("mosul") for h in hits), hits
+        app.open_view(View("all"))  # outside a search nothing is marked
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        assert app.article_view.search == ""
