@@ -298,6 +298,9 @@ _STRUCTURE = frozenset({"figure", "pre", "blockquote", "table", "ul", "ol", "dl"
 """Siblings that readability-lxml leaves out from between the paragraphs it keeps."""
 _MAX_CLUTTER_SHARE = 0.3
 _NARROW_SHARE = 0.6
+_MAX_MAIN_LINKS = 0.4
+_RUNNER_UP_SHARE = 0.75
+_RUNNERS_UP = 3
 _PROSE_ITEM_CHARS = 60
 _MAX_LIST_LINKS = 0.5
 
@@ -363,6 +366,55 @@ class _Document(Document):
                 allowed.update((inner, True) for inner in element.iter("ul", "ol", "div",
                                                                         "table", "section"))
         return allowed
+
+    def select_best_candidate(self, candidates: Any) -> Any:
+        # Readability.js's two steps that readability-lxml lacks, so that an article split
+        # into several blocks (steps, a "read more" box) comes out whole:
+        # - when three of the close runners-up sit in one ancestor of the winner, it wins;
+        # - walking up, a parent that scores higher than its child wins (unless the scores
+        #   fall below a third of the winner's on the way).
+        best = super().select_best_candidate(candidates)
+        if best is None:
+            return best
+        elem, top = best["elem"], best["content_score"]
+        close = [c["elem"] for c in candidates.values() if c["elem"] is not elem
+                 and c["content_score"] >= _RUNNER_UP_SHARE * top]
+        if len(close) >= _RUNNERS_UP:
+            for ancestor in elem.iterancestors():
+                if ancestor.tag in ("body", "html"):
+                    break
+                inside = sum(1 for c in close if ancestor in c.iterancestors())
+                if inside >= _RUNNERS_UP:
+                    if ancestor not in candidates:
+                        candidates[ancestor] = self.score_node(ancestor)
+                    return candidates[ancestor]
+        last, floor = top, top / 3
+        for ancestor in elem.iterancestors():
+            if ancestor.tag in ("body", "html"):
+                break
+            if ancestor not in candidates:
+                continue
+            score = candidates[ancestor]["content_score"]
+            if score < floor:
+                break
+            if score > last:
+                return candidates[ancestor]
+            last = score
+        return best
+
+    def get_semantic_main_candidate(self, candidates: Any, best_candidate: Any) -> Any:
+        # A data table inside the article (its cells score as paragraphs) is not the article:
+        # take the page's <main> when it holds twice the text and is not a link list.
+        chosen = super().get_semantic_main_candidate(candidates, best_candidate)
+        best = chosen["elem"]
+        if chosen is not best_candidate or best.tag not in ("table", "tbody", "thead", "tr"):
+            return chosen
+        main = next((elem for elem in best.iterancestors() if elem.tag == "main"), None)
+        if main is None or len(main.text_content()) < 2 * len(best.text_content()) or \
+                self.get_link_density(main) > _MAX_MAIN_LINKS:
+            return chosen
+        candidates[main] = self.score_node(main)
+        return candidates[main]
 
     def get_article(self, candidates: Any, best_candidate: Any, html_partial: bool = False
                     ) -> Any:
