@@ -448,11 +448,25 @@ class _Document(Document):
 
 def _engine(doc: Any, url: str) -> str:
     """The article of the page as an HTML fragment ("" when none): readability-lxml."""
+    # readability-lxml logs a traceback at ERROR level before raising Unparseable; with no
+    # handler configured, Python would print it over the terminal UI
+    logging.getLogger("readability").setLevel(logging.CRITICAL)
     try:
         html = _Document(doc, url=url or None).summary(html_partial=True)
     except Unparseable:
         return ""
     return html.replace("\\x00", "")
+
+
+def _fragment(html: str) -> Any | None:
+    """The engine's HTML as a tree to measure, or None when it holds no body (readability-lxml
+    returns the whole document, head only, when the page has no <body>)."""
+    if not html:
+        return None
+    try:
+        return lxml.html.fragment_fromstring(html, create_parent="div")
+    except (AssertionError, IndexError, etree.ParserError):
+        return None
 
 
 def _main_block(doc: Any) -> Any | None:
@@ -514,18 +528,20 @@ def _extract(data: bytes, url: str, content_type: str) -> Extracted:
     text = _bounded(_CONTROL.sub("", text))
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True,
                                   default_doctype=False)
-    doc = lxml.html.document_fromstring(text, parser=parser)
+    try:
+        doc = lxml.html.document_fromstring(text, parser=parser)
+    except etree.ParserError:  # nothing but comments, a doctype or white space
+        raise _no_article("the page shows no text") from None
     page = _page(doc, parser.error_log)
     _prepare(doc)
     html = _engine(doc, url)
-    fragment = lxml.html.fragment_fromstring(html, create_parent="div") if html else None
+    fragment = _fragment(html)
     article = _text_of(fragment) if fragment is not None else ""
     chars = len(article)
     if chars < MIN_TEXT_CHARS:
         main = _main_block(doc)
         if main is not None:
-            html = lxml.html.tostring(main, encoding="unicode")
-            fragment = lxml.html.fragment_fromstring(html, create_parent="div")
+            html, fragment = lxml.html.tostring(main, encoding="unicode"), main
             article = _text_of(fragment)
             chars = len(article)
     # A short extraction is an article only when it is (nearly) all the page says.

@@ -384,3 +384,13 @@ def test_nesting_past_the_parsers_limit_is_refused_with_that_reason() -> None:
     result = guarded(data)
     assert isinstance(result, ExtractError)
     assert "nested deeper than 255 levels" in str(result)
+
+
+@pytest.mark.parametrize("data", [b"<html></html>", b"<!-- only a comment -->", b"<!doctype html>",
+                                  b"<html><head><title>Title only</title></head></html>",
+                                  b"<p>", b"<div>   </div>"])
+def test_a_page_without_text_says_so(data: bytes, capfd: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(ExtractError) as info:
+        extract(data, "https://example.com/a", "text/html")
+    assert str(info.value) == "no article text found on the page (the page shows no text)"
+    assert capfd.readouterr().err == ""  # nothing printed over the terminal UI
