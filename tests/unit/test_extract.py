@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from bench.bench_extract import (
     MIN_ARTICLE_WORDS,
+    MIN_MEAN_F1,
     PAGE_URL,
     Score,
     expected_tokens,
@@ -302,9 +303,6 @@ def test_random_html_ish_bytes_either_extract_or_raise_extract_error(
 
 
 # --- Mozilla Readability's 130 real pages (issue 15) -----------------------------------------
-
-MIN_MEAN_F1 = 0.97
-
 
 @pytest.fixture(scope="module")
 def corpus_scores() -> dict[str, tuple[Score, int, str]]:
