@@ -216,8 +216,7 @@ _CONSENT = re.compile(r"cookie|consent|accept all|reject all|privacy settings|"
                       r"personali[sz]ed (?:ads|content|advertising)|before you continue|"
                       r"manage (?:your )?(?:preferences|options|settings)|our partners|"
                       r"\bpartners\b", re.I)
-_LOGIN = re.compile(r"\b(?:sign|log)\s*in\b|\bregister\b|create (?:a )?(?:free )?account|"
-                    r"subscribe to (?:continue|read)|password", re.I)
+
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -296,7 +295,8 @@ _WORDS = re.compile(r"[\s_-]+")
 _STRUCTURE = frozenset({"figure", "pre", "blockquote", "table", "ul", "ol", "dl", "h2", "h3",
                         "h4"})
 """Siblings that readability-lxml leaves out from between the paragraphs it keeps."""
-_MAX_CLUTTER_SHARE = 0.3
+_MAX_CLUTTER_SHARE = 0.3  # of the page's text: a box holding more may be the article
+_MAX_CLUTTER_CHARS = 1500
 _NARROW_SHARE = 0.6
 _MAX_MAIN_LINKS = 0.4
 _RUNNER_UP_SHARE = 0.75
@@ -319,9 +319,10 @@ def _prepare(doc: Any) -> None:
 
     - `<a href="javascript:...">` around text becomes a <span> (Readability.js does the same):
       the text is not a link, and would count as one.
-    - Share bars, signup cards, newsletter boxes and promos are dropped (by class or id) when
-      they hold less than a third of the page's text (and under 1,500 characters), and so are
-      short paragraphs that are one promotional link ("Join our Telegram channel")."""
+    - Share bars, signup cards, newsletter boxes and promos (by class or id) and what is hidden
+      from screen readers (aria-hidden) are dropped when they hold less than a third of the
+      page's text (and under 1,500 characters), and so are short paragraphs that are one
+      promotional link ("Join our Telegram channel")."""
     for link in doc.iter("a"):
         if link.get("href", "").strip().lower().startswith("javascript:"):
             link.tag = "span"
@@ -334,8 +335,9 @@ def _prepare(doc: Any) -> None:
                                                                 "main"):
             continue
         words = _WORDS.split(_names(element).lower())
-        if any(_CLUTTER.fullmatch(word) for word in words) and \
-                len(element.text_content()) < min(_MAX_CLUTTER_SHARE * total, 1500):
+        small = len(element.text_content()) < min(_MAX_CLUTTER_SHARE * total, _MAX_CLUTTER_CHARS)
+        if small and (any(_CLUTTER.fullmatch(word) for word in words)
+                      or element.get("aria-hidden", "").strip().lower() == "true"):
             doomed.append(element)
     for element in doc.iter("p", "div"):
         text = " ".join(element.text_content().split())
