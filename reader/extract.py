@@ -159,40 +159,42 @@ def _decode(data: bytes, content_type: str) -> str:
 
 # --- bounding ---------------------------------------------------------------------------------
 
+_BLOCK_START = re.compile(r"<!--|<(script|style|template|svg)(?=[ \t\r\n\f/>]|$)")
+
+
 def _drop_blocks(text: str) -> tuple[str, int]:
     """Remove comments and <script>/<style>/<template>/<svg> blocks, in linear time.
 
+    One pass from the left, as a browser reads: a "<!--" inside a script's text is not a
+    comment, and a "<script" inside a comment is not a script (a pass per kind would let one
+    swallow the page up to a far-away closer of the other).
     Returns the rest and the number of characters of script that were removed."""
     low = _lower(text)
     script_chars = 0
-    for opener, closer in (("<!--", "-->"), ("<script", "</script"), ("<style", "</style"),
-                           ("<template", "</template"), ("<svg", "</svg")):
-        if opener not in low:
-            continue
-        out: list[str] = []
-        start = i = 0
-        while True:
-            i = low.find(opener, i)
-            if i < 0:
-                break
-            after = low[i + len(opener):i + len(opener) + 1]
-            if opener != "<!--" and after and after not in " \t\r\n\f/>":
-                i += len(opener)  # <scripts>, <svgfoo>: not this element
-                continue
-            end = low.find(closer, i + len(opener))
-            if end < 0:
-                end = len(low)
+    out: list[str] = []
+    start = 0
+    while True:
+        match = _BLOCK_START.search(low, start)
+        if match is None:
+            break
+        name = match.group(1)
+        if name is None:
+            end = low.find("-->", match.end())
+            end = len(low) if end < 0 else end + 3
+        else:
+            gt = low.find(">", match.end())
+            if name == "svg" and gt > 0 and low[gt - 1] == "/":
+                end = gt + 1  # <svg .../>: empty (foreign elements may close themselves)
             else:
-                gt = low.find(">", end)
+                close = low.find("</" + name, match.end())
+                gt = low.find(">", close) if close >= 0 else -1
                 end = len(low) if gt < 0 else gt + 1
-            if opener == "<script":
-                script_chars += end - i
-            out.append(text[start:i])
-            start = i = end
-        out.append(text[start:])
-        text = "".join(out)
-        low = _lower(text)
-    return text, script_chars
+            if name == "script":
+                script_chars += end - match.start()
+        out.append(text[start:match.start()])
+        start = end
+    out.append(text[start:])
+    return "".join(out), script_chars
 
 
 def _bounded(text: str) -> str:
@@ -284,10 +286,14 @@ def _page(doc: Any, parser_log: Any) -> _Page:
 
 
 _CLUTTER = re.compile(
-    r"share|sharing|social|signup|newsletter|subscribe|promo|paywall|cookie|consent|gdpr|"
+    r"share|sharing|social|signup|newsletter|subscribe|promo|cookie|consent|gdpr|"
     r"outbrain|taboola|telegram|related|relatedposts|sharedaddy|likes")
 """Words in the class or id of the clutter that sites put inside the article (dropped before
-the engine): share-tools, kg-signup-card, newsletter_form."""
+the engine): share-tools, kg-signup-card, newsletter_form. Not "paywall": Condé Nast marks every
+paragraph of the article p.paywall."""
+_BOXES = frozenset({"div", "section", "aside", "ul", "ol", "form", "header", "footer", "nav",
+                    "figure", "table"})
+"""What a clutter box is made of; a paragraph or heading is text whatever its class says."""
 _PROMO_LINE = re.compile(r"telegram|whatsapp|newsletter|subscribe|sign up|follow us|join our|"
                          r"download our app|read more|read also|see also|related:", re.I)
 """A short paragraph that is all link and says this is a promotion, not the article."""
@@ -336,7 +342,7 @@ def _prepare(doc: Any) -> None:
             continue
         words = _WORDS.split(_names(element).lower())
         small = len(element.text_content()) < min(_MAX_CLUTTER_SHARE * total, _MAX_CLUTTER_CHARS)
-        if small and (any(_CLUTTER.fullmatch(word) for word in words)
+        if small and ((element.tag in _BOXES and any(_CLUTTER.fullmatch(w) for w in words))
                       or element.get("aria-hidden", "").strip().lower() == "true"):
             doomed.append(element)
     for element in doc.iter("p", "div"):
@@ -528,10 +534,12 @@ def _extract(data: bytes, url: str, content_type: str) -> Extracted:
         raise ExtractError(why)
     text, script_chars = _drop_blocks(text)
     text = _bounded(_CONTROL.sub("", text))
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True,
+    # bytes with the encoding given: lxml refuses text that starts with an XML declaration
+    # naming an encoding (XHTML pages), and would obey a <meta charset> we already decoded
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
                                   default_doctype=False)
     try:
-        doc = lxml.html.document_fromstring(text, parser=parser)
+        doc = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
     except etree.ParserError:  # nothing but comments, a doctype or white space
         raise _no_article("the page shows no text") from None
     page = _page(doc, parser.error_log)

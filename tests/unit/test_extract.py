@@ -392,3 +392,26 @@ def test_a_page_without_text_says_so(data: bytes, capfd: pytest.CaptureFixture[s
         extract(data, "https://example.com/a", "text/html")
     assert str(info.value) == "no article text found on the page (the page shows no text)"
     assert capfd.readouterr().err == ""  # nothing printed over the terminal UI
+
+
+def test_xhtml_with_an_xml_declaration_naming_its_encoding() -> None:
+    html = ("<?xml version='1.0' encoding='iso-8859-1'?>\n<!DOCTYPE html PUBLIC '-//W3C//DTD "
+            "XHTML 1.0 Strict//EN' 'http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd'>\n"
+            "<html xmlns='http://www.w3.org/1999/xhtml'><head><title>Caf\xe9</title></head>"
+            "<body><div class='content'>" + PARAGRAPHS + "<p>Un caf\xe9 cr\xe8me.</p></div>"
+            "</body></html>")
+    result = extract(html.encode("latin-1"), "https://example.com/a",
+                     "application/xhtml+xml; charset=iso-8859-1")
+    assert "Un café crème." in result.html and result.title == "Café"
+
+
+def test_script_text_and_self_closing_svg_do_not_swallow_the_article() -> None:
+    # "<!--" inside a script is not a comment, and <svg .../> closes itself: neither may eat
+    # the page up to a far-away "-->" or "</svg>" (genius.com's menu icons did)
+    data = ("<html><head><script>var open = '<!--';</script></head><body><nav>"
+            "<a href='/f'><svg src='/facebook.svg' class='icon'/>Facebook</a></nav><article>"
+            + PARAGRAPHS + "<p>The last paragraph, after the icons.</p></article>"
+            "<!-- a comment --><footer>Footer</footer></body></html>").encode()
+    result = extract(data, "https://example.com/a", "text/html")
+    assert "Paragraph 0 of a real article" in result.html
+    assert "The last paragraph, after the icons." in result.html
