@@ -518,8 +518,8 @@ def _refusal(page: _Page, script_chars: int, chars: int) -> ExtractError:
             return _no_article("its markup is nested deeper than 255 levels, past which it "
                                "cannot be read")
         return _no_article("the page shows no text")
-    return _no_article(f"{chars} characters of text in the main part of the page, against "
-                       f"{len(page.text)} in all; the rest is menus and links")
+    return _no_article(f"{chars} characters of text in its main part, against "
+                       f"{len(page.text)} on the whole page")
 
 
 def _extract(data: bytes, url: str, content_type: str) -> Extracted:

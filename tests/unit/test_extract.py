@@ -369,7 +369,7 @@ def test_refusals_say_what_was_seen_not_a_guess(corpus_scores: dict) -> None:
     with pytest.raises(ExtractError) as info:
         extract(menus, "https://example.com/", "text/html")
     assert "?" not in str(info.value)
-    assert "only lists of links" in str(info.value) or "menus and links" in str(info.value)
+    assert "only lists of links" in str(info.value) or "on the whole page" in str(info.value)
     loading = b"<html><body><div id='app'><p>Loading\xe2\x80\xa6</p></div></body></html>"
     with pytest.raises(ExtractError, match="it only says .Loading"):
         extract(loading, "https://example.com/a", "text/html")
@@ -415,3 +415,14 @@ def test_script_text_and_self_closing_svg_do_not_swallow_the_article() -> None:
     result = extract(data, "https://example.com/a", "text/html")
     assert "Paragraph 0 of a real article" in result.html
     assert "The last paragraph, after the icons." in result.html
+
+
+def test_a_short_extraction_from_a_longer_page_is_refused_with_both_counts() -> None:
+    # the old bar (250 characters) still holds where the page says more than it gives
+    menus = "".join(f"<li><a href='/s/{i}'>Section number {i}</a></li>" for i in range(40))
+    data = (f"<html><head><title>Short</title></head><body><ul class='menu'>{menus}</ul>"
+            "<article><p>Only this, in the article.</p></article></body></html>")
+    with pytest.raises(ExtractError) as info:
+        extract(data.encode(), "https://example.com/a", "text/html")
+    assert re.fullmatch(r"no article text found on the page \(26 characters of text in its main "
+                        r"part, against \d{3} on the whole page\)", str(info.value))
