@@ -460,10 +460,9 @@ def _engine(doc: Any, url: str) -> str:
     # handler configured, Python would print it over the terminal UI
     logging.getLogger("readability").setLevel(logging.CRITICAL)
     try:
-        html = _Document(doc, url=url or None).summary(html_partial=True)
+        return _Document(doc, url=url or None).summary(html_partial=True)
     except Unparseable:
         return ""
-    return html.replace("\\x00", "")
 
 
 def _fragment(html: str) -> Any | None:

@@ -426,3 +426,9 @@ def test_a_short_extraction_from_a_longer_page_is_refused_with_both_counts() -> 
         extract(data.encode(), "https://example.com/a", "text/html")
     assert re.fullmatch(r"no article text found on the page \(26 characters of text in its main "
                         r"part, against \d{3} on the whole page\)", str(info.value))
+
+
+def test_a_backslash_escape_in_the_article_text_stays() -> None:
+    data = article("<p>In C, the string ends at '\\x00' and a newline is '\\n'.</p>", PARAGRAPHS)
+    result = extract(data, "https://example.com/a", "text/html")
+    assert "ends at '\\x00' and a newline is '\\n'." in result.html
