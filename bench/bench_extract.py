@@ -2,6 +2,7 @@
 
     python bench/bench_extract.py [--readability PYTHON] [--trafilatura PYTHON] [--repeat N]
                                   [--pages NAME,...] [--worst N]
+    python bench/bench_extract.py --held-out DIR [--readability PYTHON]
 
 Every candidate gets each page's `source.html` (bytes, as fetched) and returns an HTML fragment
 or refuses. The fragment's visible text is split into word tokens (Unicode `\\w+`, lower case)
@@ -150,11 +151,11 @@ print(json.dumps({"import_ms": import_ms, "pages": results}))
 '''
 
 
-def run_candidate(candidate: str, python: str, paths: list[Path], repeat: int,
+def run_candidate(candidate: str, python: str, files: list[Path], repeat: int,
                   timed: list[Path]) -> dict:
-    job = json.dumps({"candidate": candidate, "pages": [str(p / "source.html") for p in paths],
-                      "timed": [str(p / "source.html") for p in timed], "repeat": repeat,
-                      "url": PAGE_URL})
+    """Run one candidate on HTML files; results keyed by str(file)."""
+    job = json.dumps({"candidate": candidate, "pages": [str(f) for f in files],
+                      "timed": [str(f) for f in timed], "repeat": repeat, "url": PAGE_URL})
     proc = subprocess.run([python, "-c", WORKER], input=job, capture_output=True, text=True,
                           cwd=ROOT, timeout=1800)
     if proc.returncode != 0:
@@ -172,6 +173,29 @@ def site_packages_mb(python: str) -> float | None:
     return int(out[0]) / 1024 if out else None
 
 
+def held_out(folder: Path, readability: str | None) -> None:
+    """Pages with no expected text (e.g. Postlight Parser's fixtures/): which ones ours refuses
+    and why, and where it returns under half or over twice readability-lxml's text."""
+    files = sorted(folder.glob("*.html"))
+    ours = run_candidate("ours", sys.executable, files, 1, [])["pages"]
+    theirs = run_candidate("readability-lxml", readability, files, 1, [])["pages"] \
+        if readability else {}
+
+    def chars(row: dict | None) -> int:
+        return len(" ".join(visible_text(row["html"]).split())) if row and row["html"] else 0
+
+    refused = [(f.name, ours[str(f)]["error"]) for f in files if not ours[str(f)]["html"]]
+    print(f"{len(files)} pages in {folder}; ours refused {len(refused)}; slowest "
+          f"{max(r['ms'] for r in ours.values()):.0f} ms")
+    for name, error in refused:
+        print(f"  refused {name}: {error}")
+    if theirs:
+        for f in files:
+            a, b = chars(ours[str(f)]), chars(theirs.get(str(f)))
+            if a and b and not 0.5 <= a / b <= 2:
+                print(f"  {f.name}: ours {a} characters, readability-lxml {b}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--readability", metavar="PYTHON", help="interpreter with readability-lxml")
@@ -179,7 +203,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of the largest page")
     parser.add_argument("--pages", help="comma-separated page names (default: all 130)")
     parser.add_argument("--worst", type=int, default=10, help="list the N worst pages of each")
+    parser.add_argument("--held-out", metavar="DIR", type=Path,
+                        help="instead: refusals and text length on DIR/*.html, no expected text")
     args = parser.parse_args()
+    if args.held_out:
+        held_out(args.held_out, args.readability)
+        return
     paths = pages()
     if args.pages:
         wanted = set(args.pages.split(","))
@@ -194,7 +223,8 @@ def main() -> None:
     report: dict[str, dict] = {}
     for name, python in candidates:
         started = time.perf_counter()
-        result = run_candidate(name, python, paths, args.repeat, [largest])
+        result = run_candidate(name, python, [p / "source.html" for p in paths], args.repeat,
+                               [largest / "source.html"])
         wall = time.perf_counter() - started
         rows = {}
         for p in paths:
