@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -39,6 +41,10 @@ from reader.ui.widgets.panes import KeyHints, NotesPane, StatusLine
 
 NARROW = 100
 """Below this many columns only the focused pane is shown."""
+
+TERMINAL_BROWSERS = frozenset({"lynx", "w3m", "links", "links2", "elinks", "browsh",
+                               "carbonyl", "www-browser", "cha", "netrik", "retawq"})
+"""$BROWSER commands that draw in the terminal: run with the app suspended."""
 
 
 def _key_label(key: str) -> str:
@@ -982,7 +988,7 @@ class ReaderApp(App[None]):
             self.status.set(message="not opened: only http and https links open")
             return
         try:
-            opened = webbrowser.open(link, new=2 if new_tab else 0)
+            opened = self._run_browser(link, new_tab)
         except Exception as exc:  # noqa: BLE001
             opened, why = False, f"could not start a browser ({exc})"
         else:
@@ -993,6 +999,30 @@ class ReaderApp(App[None]):
         self.copy_to_clipboard(link)  # OSC 52: terminals that allow it put it on the clipboard
         self.status.set(message=f"{why}; link copied where the terminal allows: {link}")
         self.notify(link, title="Not opened: the link", timeout=20, markup=False)
+
+    def _run_browser(self, link: str, new_tab: bool) -> bool:
+        """Start the browser on `link` (argv, never a shell). A terminal browser (lynx, w3m,
+        or any plain command without a display) gets the terminal: the app is suspended
+        until it quits. A plain command with a display runs detached; the app never waits."""
+        try:
+            controller = webbrowser.get()
+        except webbrowser.Error:
+            controller = None
+        if not isinstance(controller, webbrowser.GenericBrowser) or isinstance(
+                controller, webbrowser.BackgroundBrowser):  # GUI browsers webbrowser knows
+            return bool(webbrowser.open(link, new=2 if new_tab else 0))
+        argv = [controller.name] + [arg.replace("%s", link) for arg in controller.args]
+        display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") \
+            or sys.platform == "darwin"
+        if controller.basename in TERMINAL_BROWSERS or not display:
+            try:
+                with self.suspend():
+                    return subprocess.run(argv, check=False).returncode == 0
+            except SuspendNotSupported:  # no terminal to hand over (headless)
+                return False
+        subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+        return True
 
     def action_open_in_browser(self) -> None:
         article = self._target_article()

@@ -53,3 +53,39 @@ def test_reading_at_80x24(xdg: dict[str, str]) -> None:
         assert term.dead(), term.screen()
     finally:
         term.close()
+
+
+def test_a_terminal_browser_gets_the_terminal_and_gives_it_back(
+        xdg: dict[str, str], tmp_path) -> None:  # noqa: ANN001
+    """$BROWSER=lynx (here a stand-in named lynx) draws in the terminal: the app is suspended
+    while it runs (it once froze the app and drew over it), and comes back after."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    lynx = bin_dir / "lynx"
+    lynx.write_text('#!/bin/sh\necho "FAKE LYNX SHOWS $1"\nread answer\necho "lynx saw $answer"\n'
+                    'sleep 0.5\n')
+    lynx.chmod(0o755)
+    env = dict(xdg, BROWSER=str(lynx))
+    env.pop("DISPLAY", None)
+    term = Terminal(["env", "-u", "DISPLAY", "-u", "WAYLAND_DISPLAY", reader_command(),
+                     "--offline"], env, width=100, height=30)
+    try:
+        term.wait_for("Unread (24)", timeout=30)
+        for _ in range(5):
+            term.keys("j")
+        term.keys("Enter")
+        term.wait_for("AMN Al-Masdar News (5 articles")
+        term.keys("o")
+        screen = term.wait_for("FAKE LYNX SHOWS https://www.almasdarnews.com/", timeout=15)
+        assert "╭" not in screen  # the app is not drawn over the browser
+        term.keys("-l", "ok")
+        term.keys("Enter")
+        screen = term.wait_for("opened https://www.almasdarnews.com/", timeout=15)
+        assert "Feeds" in screen and "FAKE LYNX" not in screen
+        term.keys("q")
+        deadline = time.monotonic() + 10
+        while not term.dead() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert term.dead(), term.screen()
+    finally:
+        term.close()

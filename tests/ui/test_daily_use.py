@@ -345,3 +345,29 @@ async def test_search_matches_are_highlighted_in_the_list_and_the_article(
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         assert app.article_view.search == ""
+
+
+async def test_a_plain_browser_command_with_a_display_runs_detached(
+        sample_library: Library, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import reader.ui.app as app_module
+
+    command = tmp_path / "mybrowser"
+    command.write_text("#!/bin/sh\nexit 0\n")
+    command.chmod(0o755)
+    monkeypatch.setenv("BROWSER", str(command))
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(webbrowser, "_tryorder", None)  # read $BROWSER again
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    assert webbrowser.get().name == str(command)  # registered before Popen is watched
+    started: list[tuple[list[str], dict]] = []
+    monkeypatch.setattr(app_module.subprocess, "Popen",
+                        lambda argv, **kw: started.append((argv, kw)))
+    app = ReaderApp(sample_library, offline=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await read_first_article(pilot, app)
+        await pilot.press("o")
+        await pilot.pause()
+        assert started and started[0][0] == [str(command), app.reading.link]  # argv, no shell
+        assert started[0][1]["start_new_session"] is True  # detached: the app never waits
+        assert started[0][1]["stdout"] is app_module.subprocess.DEVNULL
+        assert "opened" in visible_text(app.status)
