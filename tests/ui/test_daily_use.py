@@ -371,3 +371,20 @@ async def test_a_plain_browser_command_with_a_display_runs_detached(
         assert started[0][1]["start_new_session"] is True  # detached: the app never waits
         assert started[0][1]["stdout"] is app_module.subprocess.DEVNULL
         assert "opened" in visible_text(app.status)
+
+
+async def test_a_huge_note_is_shown_in_part_and_its_article_opens(sample_library: Library
+                                                                  ) -> None:
+    from reader.ui.widgets.panes import NOTE_PREVIEW
+
+    app = ReaderApp(sample_library, offline=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await read_first_article(pilot, app)
+        article = app.reading
+        sample_library.add_note(article, "word " * 2_000_000, "")  # 10 MB
+        app._notes_changed(article)
+        await pilot.pause()
+        prompt = app.notes_pane.get_option_at_index(0).prompt.plain
+        assert len(prompt) < NOTE_PREVIEW + 100
+        assert prompt.endswith("(9,998,000 more characters: e shows them all)")
+        assert app.article_view.text.startswith("Mattis")
