@@ -20,7 +20,7 @@ from reader.errors import ConfigError, ReaderError, StoreError
 from reader.library import Library, offline_reason
 from reader.locations import Paths
 from reader.models import Article, Feed, FeedResult, FullTextResult
-from reader.textutil import one_line, shorten
+from reader.textutil import one_line, plural, shorten
 
 EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE, EXIT_OFFLINE = 0, 1, 2, 3
 
@@ -300,13 +300,15 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
         for r in waiting:
             _err(f"waiting: {titles.get(r.feed_key, r.url)}: {r.error}")
         if offline and library.offline:
-            _err(f"offline: {len(offline)} network feeds not refreshed")
+            _err(f"offline: {plural(len(offline), 'network feed')} not refreshed")
         elif offline:
             _err(f"offline: no feed server could be reached ({offline_reason(offline)}); "
-                 f"{len(offline)} feeds not refreshed, nothing changed")
+                 f"{plural(len(offline), 'feed')} not refreshed, nothing changed")
         unchanged = sum(r.status == "unchanged" for r in results)
-        print(f"{len(results)} feeds refreshed: {sum(r.new for r in results)} new articles, "
-              f"{sum(r.updated for r in results)} updated, {unchanged} feeds unchanged, "
+        print(f"{plural(len(results), 'feed')} refreshed: "
+              f"{plural(sum(r.new for r in results), 'new article')}, "
+              f"{sum(r.updated for r in results)} updated, "
+              f"{plural(unchanged, 'feed')} unchanged, "
               f"{len(failed)} failed" + (f", {len(offline)} offline" if offline else "")
               + (f", {len(waiting)} waiting" if waiting else ""),
               flush=True)
@@ -466,7 +468,7 @@ def cmd_notes(args: argparse.Namespace, library: Library) -> int:
     if args.notes_action == "export":
         folder = Path(args.dir).expanduser()
         written = library.export_notes(folder, with_article=args.with_article)
-        print(f"exported {len(written)} files to {folder.resolve()}")
+        print(f"exported {plural(len(written), 'file')} to {folder.resolve()}")
         return EXIT_OK
     notes = library.notes()
     if args.json:
@@ -505,7 +507,7 @@ def cmd_import(args: argparse.Namespace, library: Library) -> int:
     report = library.import_subscriptions(data, str(path))
     for warning in report.warnings:
         _err(f"warning: {warning}")
-    print(f"imported {report.kind}: {len(report.added)} feeds added, "
+    print(f"imported {report.kind}: {plural(len(report.added), 'feed')} added, "
           f"{len(report.updated)} updated")
     return EXIT_OK
 
@@ -518,11 +520,13 @@ def cmd_export(args: argparse.Namespace, library: Library) -> int:
     from reader.storage.store import atomic_write_bytes
 
     path = Path(args.file).expanduser()
+    if not path.parent.is_dir():  # a typo in the folder is not a folder to create
+        raise CommandError(f"{path.parent}: no such folder")
     try:
         atomic_write_bytes(path, text.encode("utf-8"))
     except OSError as exc:
         raise CommandError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    print(f"exported {len(library.feeds())} feeds to {path}")
+    print(f"exported {plural(len(library.feeds()), 'feed')} to {path}")
     return EXIT_OK
 
 

@@ -57,6 +57,6 @@ class ParseError(ReaderError):
 
 
 class ExtractError(ReaderError):
-    """The page has no usable article; str(exc) is the reason, in words for the user,
-    e.g. "not an HTML page (application/pdf)", "no article text found on the page
-    (a login wall or a cookie-consent page?)"."""
+    """The page has no usable article; str(exc) is the reason, in words for the user, saying
+    what was seen, e.g. "not an HTML page (application/pdf)", "no article text found on the
+    page (it asks you to sign in: a login wall)"."""

@@ -23,6 +23,7 @@ from reader.core.merge import article_id, body_hash
 from reader.core.parsepool import FeedParser
 from reader.core.reading import Reading
 from reader.core.refresh import ProgressCallback, Refresher, offline_reason
+from reader.core.searching import Searching
 from reader.core.session import Session
 from reader.core.subscriptions import (
     SEED_FILES,
@@ -69,7 +70,8 @@ class Library:
         self._subscriptions = Subscriptions(session)
         self._marks = Marks(session)
         self._articles = Articles(session, self._subscriptions, self._marks)
-        self._views = Views(self._subscriptions, self._articles, self._marks)
+        self._searching = Searching(session, self._subscriptions, self._articles, self._marks)
+        self._views = Views(self._subscriptions, self._articles, self._marks, self._searching)
         self._reading = Reading(session, self._articles)
         self._refresher = Refresher(session, self._subscriptions, self._articles, self._marks,
                                     parser)
@@ -114,6 +116,7 @@ class Library:
                 self._reading.save_conversions()
             except StoreError:
                 pass  # only a cache of converted text: it is made again when needed
+        self._searching.close()
         self._session.release()
 
     @property

@@ -192,7 +192,9 @@ def read_urls(text: str, name: str = "") -> ImportedList:
 
 
 def write_opml(subscriptions: list[Subscription], title: str = "reader subscriptions") -> str:
-    """OPML 2.0; tags go in `category` (comma-separated), so nothing is lost on re-import."""
+    """OPML 2.0 as Miniflux and FreshRSS read it: each feed's title in `text` and `title`,
+    feeds inside a folder outline named after their first tag (their category there), and
+    every tag in `category` (comma-separated) too, so nothing is lost on re-import."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<opml version="2.0">',
@@ -202,19 +204,33 @@ def write_opml(subscriptions: list[Subscription], title: str = "reader subscript
         "  </head>",
         "  <body>",
     ]
+    folders: dict[str, list[Subscription]] = {}
     for sub in subscriptions:
-        attrs = [("type", "rss"), ("text", sub.title or sub.url)]
-        if sub.title:
-            attrs.append(("title", sub.title))
-        attrs.append(("xmlUrl", sub.url))
-        if sub.site_url:
-            attrs.append(("htmlUrl", sub.site_url))
-        if sub.tags:
-            attrs.append(("category", ",".join(sub.tags)))
-        rendered = " ".join(f"{k}={quoteattr(v, _ATTR_ENTITIES)}" for k, v in attrs)
-        lines.append(f"    <outline {rendered}/>")
+        folders.setdefault(sub.tags[0] if sub.tags else "", []).append(sub)
+    for folder, subs in folders.items():
+        indent = "    "
+        if folder:
+            lines.append(f"    <outline text={_attr(folder)} title={_attr(folder)}>")
+            indent = "      "
+        for sub in subs:
+            attrs = [("type", "rss"), ("text", sub.title or sub.url)]
+            if sub.title:
+                attrs.append(("title", sub.title))
+            attrs.append(("xmlUrl", sub.url))
+            if sub.site_url:
+                attrs.append(("htmlUrl", sub.site_url))
+            if sub.tags:
+                attrs.append(("category", ",".join(sub.tags)))
+            rendered = " ".join(f"{k}={_attr(v)}" for k, v in attrs)
+            lines.append(f"{indent}<outline {rendered}/>")
+        if folder:
+            lines.append("    </outline>")
     lines += ["  </body>", "</opml>", ""]
     return "\n".join(lines)
+
+
+def _attr(value: str) -> str:
+    return quoteattr(value, _ATTR_ENTITIES)
 
 
 _ATTR_ENTITIES = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}

@@ -27,7 +27,7 @@ EMBED_ATTR = "data-reader-embed"
 FN_REF = "data-reader-fnref"
 FN_BODY = "data-reader-fnbody"
 
-_DROP_TAGS = frozenset({
+DROP_TAGS = frozenset({
     "script", "style", "noscript", "template", "head", "title", "meta", "link", "base",
     "form", "button", "input", "select", "textarea", "option", "optgroup", "datalist", "output",
     "fieldset", "nav", "svg", "canvas", "dialog", "frameset", "frame", "applet", "map", "area",
@@ -40,7 +40,7 @@ BLOCK = frozenset({
     "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "li", "main", "menu", "ol", "p", "pre",
     "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
 })
-_VOID = frozenset({"br", "hr", "img", "wbr", "col"})
+VOID = frozenset({"br", "hr", "img", "wbr", "col"})
 _LAZY_SRC = ("data-lazy-src", "data-src", "data-original", "data-orig-src")
 _LAZY_SRCSET = ("data-lazy-srcset", "data-srcset", "srcset")
 _LAYOUT_TABLE_TAGS = frozenset({"table", "tbody", "thead", "tfoot", "tr", "td", "th"})
@@ -77,7 +77,7 @@ def _largest_srcset(srcset: str) -> str:
     return best
 
 
-def _hidden(attrs: dict[str, Any]) -> bool:
+def hidden(attrs: dict[str, Any]) -> bool:
     if "hidden" in attrs:
         return True
     style = attrs.get("style")
@@ -188,7 +188,7 @@ class Cleaner:
                 keep = self.visit(child, in_link)
                 if not keep:
                     drops.append(index)
-                elif child.contents and child.name not in _VOID:
+                elif child.contents and child.name not in VOID:
                     todo.append((child, depth + 1, in_link or child.name == "a"))
             for index in reversed(drops):
                 contents[index].extract(_self_index=index)
@@ -206,10 +206,10 @@ class Cleaner:
         """Clean one element in place; False when it is to be dropped."""
         name = tag.name
         attrs = tag.attrs
-        if name in _DROP_TAGS:
+        if name in DROP_TAGS:
             return False
         if attrs:
-            if self.clutter.drops(name, attrs) or _hidden(attrs):
+            if self.clutter.drops(name, attrs) or hidden(attrs):
                 return False
             ident = attrs.get("id")
             if isinstance(ident, str) and ident not in self.ids:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import html as htmllib
+import html.parser as htmlparser
 import json
 import logging
 import re
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from reader.content.clean import Cleaner
+from reader.content.clean import BLOCK, DROP_TAGS, MAX_LINE_CHARS, VOID, Cleaner, hidden
 from reader.content.decode import (
     MAX_INPUT_BYTES,
     MAX_INPUT_CHARS,
@@ -30,7 +31,7 @@ from reader.content.decode import (
 from reader.content.htmlparse import parse_html
 from reader.content.markdown import MARKERS, MarkdownWriter, escape_text
 from reader.content.shortcodes import resolve_shortcodes
-from reader.content.siterules import load_rules
+from reader.content.siterules import Clutter, load_rules
 from reader.textutil import strip_control
 
 log = logging.getLogger(__name__)
@@ -255,3 +256,83 @@ def cache_key(html: str | bytes, *, base_url: str = "",
         digest.update(b"\x00" + json.dumps(extra_rules or [], sort_keys=True,
                                            default=str).encode("utf-8", "replace"))
     return f"v{CONVERTER_VERSION}:{digest.hexdigest()[:40]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Search text: what the converter would show, as plain words, without building a tree
+
+class _SearchText(htmlparser.HTMLParser):
+    """Streams HTML into the words a reader sees: the converter's dropped tags, hidden
+    elements and site-rule selectors are skipped whole; site-rule lines are dropped."""
+
+    def __init__(self, clutter: Clutter) -> None:
+        super().__init__(convert_charrefs=True)
+        self.clutter = clutter
+        self.skip: list[str] = []  # tags whose subtree is being skipped (their names)
+        self.blocks: list[str] = []
+        self.line: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID:
+            if tag == "img" and not self.skip:
+                alt = dict(attrs).get("alt")
+                if alt:
+                    self.line.append(f" {alt} ")
+            elif tag == "br":
+                self.line.append(" ")
+            return
+        if self.skip:
+            self.skip.append(tag)
+            return
+        values = {k: v or "" for k, v in attrs}
+        if tag in DROP_TAGS or hidden(values) or self.clutter.drops(tag, values):
+            self.skip.append(tag)
+        elif tag in BLOCK:
+            self._end_line()
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.skip:
+            if tag in self.skip:
+                del self.skip[len(self.skip) - 1 - self.skip[::-1].index(tag):]
+            return
+        if tag in BLOCK:
+            self._end_line()
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.line.append(data)
+
+    def _end_line(self) -> None:
+        text = " ".join("".join(self.line).split())
+        self.line = []
+        if not text:
+            return
+        if len(text) <= MAX_LINE_CHARS and (
+                (self.clutter.line is not None and self.clutter.line.fullmatch(text))
+                or (self.clutter.line is None and any(p.fullmatch(text)
+                                                      for p in self.clutter.lines))):
+            return
+        self.blocks.append(text)
+
+    def text(self) -> str:
+        self._end_line()
+        return "\n".join(self.blocks)
+
+
+def search_text(html: str | bytes, *, base_url: str = "",
+                extra_rules: list[dict[str, Any]] | None = None) -> str:
+    """The words `convert` would show for this HTML, one block a line, for the search index:
+    the same decoding, shortcodes, dropped tags and site rules, without Markdown (about ten
+    times faster than converting). Never raises."""
+    try:
+        text = _text_of(html)
+        text, _ = bounded(SURROGATES.sub("\ufffd", strip_control(text)))
+        clutter = load_rules(extra_rules).for_host(_host(_clean_base(base_url)))
+        parser = _SearchText(clutter)
+        parser.feed(resolve_shortcodes(text, clutter.shortcodes))
+        parser.close()
+        return strip_control(parser.text())
+    except Exception:  # noqa: BLE001 - hostile input: search falls back to the bare words
+        log.debug("search text failed; using the tag-stripped text", exc_info=True)
+        return " ".join(htmllib.unescape(re.sub(r"<[^>]*>", " ", str(html)[:MAX_INPUT_CHARS]))
+                        .split())

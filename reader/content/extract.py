@@ -1,31 +1,38 @@
 """The main content of a fetched web page: the article, without the site around it.
 
 For summary-only feeds the app fetches the article's page and hands the body here; the HTML
-fragment that comes back goes through `reader.convert.convert` like any feed content (so the
+fragment that comes back goes through `reader.content.convert.convert` like any feed content (so the
 site rules apply to it too). `extract` decodes the bytes itself, refuses what is not an article
 page with a reason in words (`ExtractError`), and never raises anything else.
 
-The extractor is our own, on BeautifulSoup's `html.parser` (already a dependency): a
-readability-style scorer. Paragraph-like elements score their parent and grandparent (by length
-and commas, weighted by the class/id of the container and scaled down by link density); the
-best container wins, is widened to its enclosing <article> when that holds most of its text,
-and is cleaned of clutter (share bars, related posts, forms, promos, link lists). Why not
-readability-lxml or trafilatura: bench/README-extract.md.
+The engine is readability-lxml (a port of the Readability algorithm, on lxml), chosen by
+measurement on Mozilla Readability's 130 test pages (bench/bench_extract.py, table and reasons in
+bench/README-extract.md). Around it, our own parts: sniffing and decoding the bytes, bounding the
+input, a few fixes before and inside the engine (`_prepare`, `_Document`: share bars and signup
+cards dropped, javascript: links unwrapped, prose lists kept, figures between kept paragraphs
+kept), a fallback to the page's <main> when the engine finds next to nothing, and the refusals
+(login walls, cookie-consent pages, soft 404s, script-only pages, placeholders), which say what
+the page showed. A short page whose text is (nearly) all in the extraction is an article, however
+short. Site rules (reader/content/site_rules.toml) apply afterwards, in reader.content.convert.
 
 Bounds: the input is cut at `MAX_CHARS` characters and `MAX_TAGS` tags after dropping scripts,
-styles and comments, so 5 MB of anything finishes in well under two seconds; every walk over the
-tree is iterative (no recursion on nesting depth).
+styles and comments, so 5 MB of anything finishes in well under two seconds; lxml's parser stops
+descending past its nesting limit (256 levels), so absurdly deep pages lose their deepest text
+instead of recursing.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
+import lxml.html
+from lxml import etree
+from readability import Document
+from readability.readability import Unparseable
 
 from reader.content.decode import ascii_lower as _lower
 from reader.content.decode import decode_html
@@ -46,7 +53,7 @@ SMALL_PAGE_CHARS = 2000
 
 @dataclass
 class Extracted:
-    html: str  # the main content as an HTML fragment (fed to reader.convert.convert)
+    html: str  # the main content as an HTML fragment (fed to reader.content.convert.convert)
     title: str  # page title if found ("" otherwise), one line, control chars stripped
     text_chars: int  # characters of visible text in `html`
 
@@ -100,40 +107,42 @@ def _not_markup(text: str) -> str | None:
 
 # --- bounding ---------------------------------------------------------------------------------
 
+_BLOCK_START = re.compile(r"<!--|<(script|style|template|svg)(?=[ \t\r\n\f/>]|$)")
+
+
 def _drop_blocks(text: str) -> tuple[str, int]:
     """Remove comments and <script>/<style>/<template>/<svg> blocks, in linear time.
 
+    One pass from the left, as a browser reads: a "<!--" inside a script's text is not a
+    comment, and a "<script" inside a comment is not a script (a pass per kind would let one
+    swallow the page up to a far-away closer of the other).
     Returns the rest and the number of characters of script that were removed."""
     low = _lower(text)
     script_chars = 0
-    for opener, closer in (("<!--", "-->"), ("<script", "</script"), ("<style", "</style"),
-                           ("<template", "</template"), ("<svg", "</svg")):
-        if opener not in low:
-            continue
-        out: list[str] = []
-        start = i = 0
-        while True:
-            i = low.find(opener, i)
-            if i < 0:
-                break
-            after = low[i + len(opener):i + len(opener) + 1]
-            if opener != "<!--" and after and after not in " \t\r\n\f/>":
-                i += len(opener)  # <scripts>, <svgfoo>: not this element
-                continue
-            end = low.find(closer, i + len(opener))
-            if end < 0:
-                end = len(low)
+    out: list[str] = []
+    start = 0
+    while True:
+        match = _BLOCK_START.search(low, start)
+        if match is None:
+            break
+        name = match.group(1)
+        if name is None:
+            end = low.find("-->", match.end())
+            end = len(low) if end < 0 else end + 3
+        else:
+            gt = low.find(">", match.end())
+            if name == "svg" and gt > 0 and low[gt - 1] == "/":
+                end = gt + 1  # <svg .../>: empty (foreign elements may close themselves)
             else:
-                gt = low.find(">", end)
+                close = low.find("</" + name, match.end())
+                gt = low.find(">", close) if close >= 0 else -1
                 end = len(low) if gt < 0 else gt + 1
-            if opener == "<script":
-                script_chars += end - i
-            out.append(text[start:i])
-            start = i = end
-        out.append(text[start:])
-        text = "".join(out)
-        low = _lower(text)
-    return text, script_chars
+            if name == "script":
+                script_chars += end - match.start()
+        out.append(text[start:match.start()])
+        start = end
+    out.append(text[start:])
+    return "".join(out), script_chars
 
 
 def _bounded(text: str) -> str:
@@ -157,352 +166,307 @@ _CONSENT = re.compile(r"cookie|consent|accept all|reject all|privacy settings|"
                       r"personali[sz]ed (?:ads|content|advertising)|before you continue|"
                       r"manage (?:your )?(?:preferences|options|settings)|our partners|"
                       r"\bpartners\b", re.I)
-_LOGIN = re.compile(r"\b(?:sign|log)\s*in\b|\bregister\b|create (?:a )?(?:free )?account|"
-                    r"subscribe to (?:continue|read)|password", re.I)
+
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Characters XML (so lxml) cannot hold; a page that has them would not parse."""
 
 
 def _no_article(reason: str) -> ExtractError:
     return ExtractError(f"no article text found on the page ({reason})")
 
 
-# --- scoring ----------------------------------------------------------------------------------
+# --- the engine and what is checked around it -------------------------------------------------
 
-_DROP_TAGS = frozenset({"script", "style", "template", "svg", "canvas", "button", "input",
-                        "select", "textarea", "option", "optgroup", "datalist", "label",
-                        "dialog", "meta", "link", "base", "head", "title", "noembed",
-                        "frameset", "frame", "map", "area", "portal", "fencedframe"})
-_DROP_UNLESS_TEXT = frozenset({"nav", "aside", "header", "footer", "form", "menu"})
-_UNLIKELY = re.compile(
-    r"-ad-|^ad-|\bads?\b|adsbygoogle|ad-slot|advert|ai2html|banner|breadcrumb|combx|comment|"
-    r"community|cover-wrap|disqus|extra|footer|gdpr|cookie|consent|header|legends|menu|related|"
-    r"remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|"
-    r"agegate|pagination|pager|popup|modal|yom-remote|share|sharing|sharedaddy|newsletter|"
-    r"subscribe|signup|sign-up|paywall|promo|ticker|trending|widget|most-read|mostread|"
-    r"read-more|readmore|author-box|tag-?cloud|telegram|outbrain|taboola|masthead|navigation|"
-    r"\bnav\b|skip-link|toolbar|print-only|screen-reader|visually-hidden|next-prev|prev-next",
-    re.I)
-_MAYBE = re.compile(r"and|article|body|column|content|main|shadow|story|entry|post-?body|"
-                    r"text|prose", re.I)
-_NEGATIVE = re.compile(
-    r"-ad-|hidden|^hid$|\bhid\b|banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|"
-    r"masthead|media|meta|outbrain|promo|related|scroll|share|sharing|shoutbox|sidebar|"
-    r"skyscraper|sponsor|shopping|tags|tool|widget|cookie|consent|newsletter|subscribe|signup|"
-    r"paywall|telegram|byline|author|breadcrumb|nav|menu|ad-slot|advert|read-more|readmore",
-    re.I)
-_POSITIVE = re.compile(r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|"
-                       r"story|prose", re.I)
-_BAD_ROLES = frozenset({"menu", "menubar", "complementary", "navigation", "alert",
-                        "alertdialog", "dialog", "banner", "contentinfo", "search"})
-_PARAGRAPHS = frozenset({"p", "pre", "td", "blockquote", "li", "dd"})
-_BLOCKS = frozenset({"address", "article", "aside", "blockquote", "dd", "div", "dl", "dt",
-                     "fieldset", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
-                     "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section",
-                     "table", "ul"})
-_CONDITIONAL = frozenset({"div", "section", "ul", "ol", "table", "form", "aside", "dl",
-                          "fieldset", "center", "span"})
-_EMBEDS = frozenset({"iframe", "embed", "object", "video", "audio"})
-_PROMO_LINE = re.compile(r"telegram|whatsapp|newsletter|subscribe|sign up|follow us|join our|"
-                         r"download our app|read more|read also|see also|related:", re.I)
-_SENTENCE_END = re.compile(r"\.( |$)")
+_PASSWORD = etree.XPath("//input[translate(@type, 'PASWOR', 'paswor') = 'password']")
+_PLACEHOLDER = re.compile(r"(?:loading|please wait|(?:please )?enable javascript|javascript is "
+                          r"(?:required|disabled)|you need to enable javascript)\b", re.I)
+_INVISIBLE = ("script", "style", "template", "noscript", "head", "title")
 
 
-class _Stats:
-    """Per-element sums over the subtree, computed bottom-up in one pass."""
-
-    __slots__ = ("text", "links", "commas", "p_text", "p", "img", "li", "inputs", "embeds",
-                 "headings", "code")
-
-    def __init__(self) -> None:
-        self.text = self.links = self.commas = self.p_text = 0
-        self.p = self.img = self.li = self.inputs = self.embeds = self.headings = self.code = 0
-
-    def add(self, other: _Stats) -> None:
-        self.text += other.text
-        self.links += other.links
-        self.commas += other.commas
-        self.p_text += other.p_text
-        self.p += other.p
-        self.img += other.img
-        self.li += other.li
-        self.inputs += other.inputs
-        self.embeds += other.embeds
-        self.headings += other.headings
-        self.code += other.code
+def _text_of(element: Any) -> str:
+    """Visible text of an lxml element, whitespace collapsed (no script, style, head)."""
+    parts = []
+    for node in element.iter():
+        if isinstance(node.tag, str) and node.tag not in _INVISIBLE:
+            if node.text:
+                parts.append(node.text)
+        if node.tail and node is not element:
+            parent = node.getparent()
+            if parent is None or parent.tag not in _INVISIBLE:
+                parts.append(node.tail)
+    return " ".join(" ".join(parts).split())
 
 
-def _stats(root: Tag) -> dict[int, _Stats]:
-    tags = [root, *root.find_all(True)]
-    table: dict[int, _Stats] = {}
-    for tag in reversed(tags):
-        s = table.get(id(tag))
-        if s is None:
-            s = table[id(tag)] = _Stats()
-        for child in tag.contents:
-            if type(child) is NavigableString:
-                text = " ".join(child.split())
-                s.text += len(text)
-                s.commas += text.count(",") + text.count("،") + text.count("，")
-        name = tag.name
-        if name == "a":
-            s.links = s.text
-        elif name in ("p", "pre"):
-            s.p += 1
-            s.p_text = s.text
-            s.code += name == "pre"
-        elif name == "code":
-            s.code += 1
-        elif name == "img":
-            s.img += 1
-        elif name == "li":
-            s.li += 1
-        elif name in ("input", "textarea", "select", "button"):
-            s.inputs += 1
-        elif name in _EMBEDS:
-            s.embeds += 1
-        elif name in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            s.headings += 1
-        if tag is not root and tag.parent is not None:
-            parent = table.get(id(tag.parent))
-            if parent is None:
-                parent = table[id(tag.parent)] = _Stats()
-            parent.add(s)
-    return table
-
-
-def _names(tag: Tag) -> str:
-    classes = tag.get("class")
-    if isinstance(classes, list):
-        classes = " ".join(classes)
-    ident = tag.get("id")
-    return f"{classes or ''} {ident or ''}".strip()
-
-
-def _weight(tag: Tag) -> int:
-    names = _names(tag)
-    if not names:
-        return 0
-    weight = 0
-    if _NEGATIVE.search(names):
-        weight -= 25
-    if _POSITIVE.search(names):
-        weight += 25
-    return weight
-
-
-def _hidden(tag: Tag) -> bool:
-    if tag.has_attr("hidden") or str(tag.get("aria-hidden", "")).lower() == "true":
-        return True
-    style = str(tag.get("style", "")).replace(" ", "").lower()
-    return "display:none" in style or "visibility:hidden" in style
-
-
-def _remove_where(root: Tag, doomed: Any) -> None:
-    """Extract every element for which doomed(tag) is true (outermost first, iteratively)."""
-    gone: set[int] = set()
-    for tag in root.find_all(True):
-        if id(tag.parent) in gone:
-            gone.add(id(tag))
-            continue
-        if doomed(tag):
-            gone.add(id(tag))
-            tag.extract()
-
-
-def _strip_page(body: Tag) -> None:
-    """Drop what is never the article: scripts, forms' controls, hidden and unlikely parts."""
-    stats = _stats(body)
-    total_p = max(stats[id(body)].p_text, 1)
-
-    def holds_article(tag: Tag) -> bool:
-        return stats[id(tag)].p_text >= 0.3 * total_p and stats[id(tag)].p_text > 200
-
-    def doomed(tag: Tag) -> bool:
-        name = tag.name
-        if name in _DROP_TAGS:
-            return True
-        if name in ("html", "body", "a", "article", "main"):
-            return False
-        if holds_article(tag):
-            return False
-        if name in _DROP_UNLESS_TEXT or _hidden(tag):
-            return True
-        if str(tag.get("role", "")).lower() in _BAD_ROLES:
-            return True
-        names = _names(tag)
-        return bool(names) and bool(_UNLIKELY.search(names)) and not _MAYBE.search(names)
-
-    _remove_where(body, doomed)
-
-
-def _initial_score(tag: Tag) -> float:
-    name = tag.name
-    score = {"div": 5, "article": 10, "main": 5, "section": 3, "pre": 3, "td": 3,
-             "blockquote": 3, "address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3,
-             "dt": -3, "li": -3, "form": -3, "th": -5, "h1": -5, "h2": -5, "h3": -5,
-             "h4": -5, "h5": -5, "h6": -5}.get(name, 0)
-    if str(tag.get("itemprop", "")).lower() == "articlebody":
-        score += 30
-    return score + _weight(tag)
-
-
-def _link_density(s: _Stats) -> float:
-    return s.links / s.text if s.text else 0.0
-
-
-def _top_candidate(body: Tag) -> tuple[Tag | None, dict[int, float], dict[int, _Stats]]:
-    stats = _stats(body)
-    scores: dict[int, float] = {}
-    nodes: dict[int, Tag] = {}
-    for tag in body.find_all(True):
-        name = tag.name
-        if name == "div":
-            if any(isinstance(c, Tag) and c.name in _BLOCKS for c in tag.contents):
-                continue  # a container, scored through its paragraphs
-        elif name not in _PARAGRAPHS:
-            continue
-        s = stats[id(tag)]
-        if s.text < 25:
-            continue
-        score = 1 + s.commas + min(s.text // 100, 3)
-        ancestor, level = tag.parent, 0
-        while ancestor is not None and level < 3 and id(ancestor) in stats:
-            key = id(ancestor)
-            if key not in scores:
-                scores[key] = _initial_score(ancestor)
-                nodes[key] = ancestor
-            scores[key] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
-            ancestor, level = ancestor.parent, level + 1
-    best: Tag | None = None
-    best_score = 0.0
-    for key, tag in nodes.items():
-        scores[key] *= 1 - _link_density(stats[key])
-        if scores[key] > best_score:
-            best, best_score = tag, scores[key]
-    return best, scores, stats
-
-
-def _widen(top: Tag, stats: dict[int, _Stats]) -> Tag:
-    """The enclosing <article> (or articleBody) when the top candidate holds most of its text."""
-    text = stats[id(top)].p_text
-    ancestor = top.parent
-    while ancestor is not None and ancestor.name not in ("body", "[document]") and id(
-            ancestor) in stats:
-        if ancestor.name == "article" or str(ancestor.get("itemprop", "")).lower() == \
-                "articlebody":
-            outer = stats[id(ancestor)]
-            if text >= 0.6 * outer.p_text:
-                return ancestor
-            break
-        ancestor = ancestor.parent
-    return top
-
-
-def _with_siblings(top: Tag, scores: dict[int, float], stats: dict[int, _Stats],
-                   soup: BeautifulSoup) -> Tag:
-    """Readability's sibling step: paragraphs and good blocks next to the winner join it."""
-    parent = top.parent
-    if parent is None or parent.name in ("[document]", "html"):
-        return top
-    top_score = scores.get(id(top), 0.0)
-    threshold = max(10.0, top_score * 0.2)
-    top_class = _names(top)
-    kept: list[Tag] = []
-    for sibling in list(parent.contents):
-        if not isinstance(sibling, Tag):
-            continue
-        if sibling is top:
-            kept.append(sibling)
-            continue
-        bonus = top_score * 0.2 if top_class and _names(sibling) == top_class else 0.0
-        if id(sibling) in scores and scores[id(sibling)] + bonus >= threshold:
-            kept.append(sibling)
-        elif sibling.name == "p":
-            s = stats[id(sibling)]
-            density = _link_density(s)
-            text = sibling.get_text(" ", strip=True)
-            if (s.text > 80 and density < 0.25) or (
-                    0 < s.text <= 80 and density == 0 and _SENTENCE_END.search(text)):
-                kept.append(sibling)
-        elif sibling.name in ("figure", "pre", "blockquote", "table", "ul", "ol", "h2", "h3"):
-            # structure between the paragraphs of the article, when the article is flat
-            if top_score and scores.get(id(parent), 0) <= top_score and len(kept) > 0:
-                kept.append(sibling)
-    if len(kept) <= 1:
-        return top
-    wrapper = soup.new_tag("div")
-    for tag in kept:
-        wrapper.append(tag.extract())
-    return wrapper
-
-
-def _is_data_table(tag: Tag) -> bool:
-    return tag.find(("th", "thead", "caption")) is not None
-
-
-def _clean(root: Tag) -> None:
-    """Readability's conditional clean-up of the chosen container, plus promo lines."""
-    stats = _stats(root)
-    total_p = max(stats[id(root)].p_text, 1)
-
-    def doomed(tag: Tag) -> bool:
-        name = tag.name
-        s = stats[id(tag)]
-        if name in ("p", "div") and s.text and s.links >= 0.9 * s.text and s.text < 200:
-            text = tag.get_text(" ", strip=True)
-            if _PROMO_LINE.search(text):
-                return True
-        if name in ("h1", "h2", "h3") and _weight(tag) < 0:
-            return True
-        if name not in _CONDITIONAL:
-            return False
-        if s.p_text >= 0.5 * total_p and s.p_text > 200:
-            return False  # the article itself, whatever its class says
-        weight = _weight(tag)
-        if weight < 0:
-            return True
-        if name == "table" and _is_data_table(tag):
-            return False
-        if s.code and s.links < 0.5 * max(s.text, 1):
-            return False
-        if name == "span" and s.text > 0:
-            return False
-        if s.commas >= 10:
-            return False
-        density = _link_density(s)
-        li = s.li - (100 if name in ("ul", "ol") else 0)
-        return bool(
-            (s.img > 1 and s.p / s.img < 0.5)
-            or (name not in ("ul", "ol") and li > s.p and s.p_text < 0.5 * s.text)
-            or (s.inputs > s.p / 3)
-            or (s.text < 25 and (s.img == 0 or s.img > 2) and s.embeds == 0)
-            or (weight < 25 and density > 0.2 and not (name in ("ul", "ol") and density < 0.5
-                                                       and s.text > 200))
-            or (weight >= 25 and density > 0.5)
-            or (s.embeds == 1 and s.text < 75 and s.img == 0 and s.p == 0 and density > 0)
-            or s.embeds > 1 and s.text < 75
-        )
-
-    _remove_where(root, doomed)
-    for node in root.find_all(string=True):
-        if isinstance(node, (Comment, Declaration, Doctype, ProcessingInstruction)):
-            node.extract()
-
-
-def _title(soup: BeautifulSoup) -> str:
-    for attrs in ({"property": "og:title"}, {"name": "twitter:title"}):
-        meta = soup.find("meta", attrs=attrs)
-        if isinstance(meta, Tag) and meta.get("content"):
-            return one_line(str(meta["content"]))[:300]
-    if soup.title is not None and soup.title.string:
-        return one_line(str(soup.title.string))[:300]
-    h1 = soup.find("h1")
-    if isinstance(h1, Tag):
-        return one_line(h1.get_text(" "))[:300]
+def _title(doc: Any) -> str:
+    for xpath in ("//meta[@property='og:title']/@content", "//meta[@name='twitter:title']/@content",
+                  "//title", "//h1"):
+        for found in doc.xpath(xpath):
+            text = one_line(found if isinstance(found, str) else found.text_content())[:300]
+            if text:
+                return text
     return ""
 
 
-def _visible_chars(tag: Tag) -> int:
-    return len(" ".join(tag.get_text(" ").split()))
+@dataclass
+class _Page:
+    """What the whole page shows, read before the engine cuts it: for the refusals."""
+
+    title: str
+    text: str  # visible text of the body
+    headline: str  # title and first <h1>
+    has_password: bool
+    is_404: bool
+    nesting_cut: bool  # the parser dropped what lies past its nesting limit
+
+
+def _page(doc: Any, parser_log: Any) -> _Page:
+    body = doc.find("body")
+    h1 = doc.find(".//h1")
+    title = _title(doc)
+    headline = " ".join((title, h1.text_content() if h1 is not None else ""))
+    body_class = body.get("class", "") if body is not None else ""
+    return _Page(title=title, text=_text_of(body if body is not None else doc),
+                 headline=headline, has_password=bool(_PASSWORD(doc)),
+                 is_404=bool(_NOT_FOUND.search(headline)) or "error404" in body_class,
+                 nesting_cut=any("depth" in entry.message.lower() for entry in parser_log))
+
+
+_CLUTTER = re.compile(
+    r"share|sharing|social|signup|newsletter|subscribe|promo|cookie|consent|gdpr|"
+    r"outbrain|taboola|telegram|related|relatedposts|sharedaddy|likes")
+"""Words in the class or id of the clutter that sites put inside the article (dropped before
+the engine): share-tools, kg-signup-card, newsletter_form. Not "paywall": Condé Nast marks every
+paragraph of the article p.paywall."""
+_BOXES = frozenset({"div", "section", "aside", "ul", "ol", "form", "header", "footer", "nav",
+                    "figure", "table"})
+"""What a clutter box is made of; a paragraph or heading is text whatever its class says."""
+_PROMO_LINE = re.compile(r"telegram|whatsapp|newsletter|subscribe|sign up|follow us|join our|"
+                         r"download our app|read more|read also|see also|related:", re.I)
+"""A short paragraph that is all link and says this is a promotion, not the article."""
+_WORDS = re.compile(r"[\s_-]+")
+_STRUCTURE = frozenset({"figure", "pre", "blockquote", "table", "ul", "ol", "dl", "h2", "h3",
+                        "h4"})
+"""Siblings that readability-lxml leaves out from between the paragraphs it keeps."""
+_MAX_CLUTTER_SHARE = 0.3  # of the page's text: a box holding more may be the article
+_MAX_CLUTTER_CHARS = 1500
+_NARROW_SHARE = 0.6
+_MAX_MAIN_LINKS = 0.4
+_RUNNER_UP_SHARE = 0.75
+_RUNNERS_UP = 3
+_TOP_CANDIDATES = 5
+_PROSE_ITEM_CHARS = 60
+_MAX_LIST_LINKS = 0.5
+
+
+def _names(element: Any) -> str:
+    return f"{element.get('class', '')} {element.get('id', '')}"
+
+
+def _link_chars(element: Any) -> int:
+    return sum(len(" ".join(a.text_content().split())) for a in element.iter("a"))
+
+
+def _prepare(doc: Any) -> None:
+    """Fix up the page where readability-lxml goes wrong, before it runs.
+
+    - `<a href="javascript:...">` around text becomes a <span> (Readability.js does the same):
+      the text is not a link, and would count as one.
+    - Share bars, signup cards, newsletter boxes and promos (by class or id) and what is hidden
+      from screen readers (aria-hidden) are dropped when they hold less than a third of the
+      page's text (and under 1,500 characters), and so are short paragraphs that are one
+      promotional link ("Join our Telegram channel")."""
+    for link in doc.iter("a"):
+        if link.get("href", "").strip().lower().startswith("javascript:"):
+            link.tag = "span"
+            link.attrib.pop("href", None)
+    body = doc.find("body")
+    total = len(body.text_content()) if body is not None else 0
+    doomed = []
+    for element in doc.iter():
+        if not isinstance(element.tag, str) or element.tag in ("html", "body", "article",
+                                                                "main"):
+            continue
+        words = _WORDS.split(_names(element).lower())
+        small = len(element.text_content()) < min(_MAX_CLUTTER_SHARE * total, _MAX_CLUTTER_CHARS)
+        if small and ((element.tag in _BOXES and any(_CLUTTER.fullmatch(w) for w in words))
+                      or element.get("aria-hidden", "").strip().lower() == "true"):
+            doomed.append(element)
+    for element in doc.iter("p", "div"):
+        text = " ".join(element.text_content().split())
+        if text and len(text) < 200 and _link_chars(element) >= 0.9 * len(text) and \
+                _PROMO_LINE.search(text):
+            doomed.append(element)
+    for element in doomed:
+        if element.getparent() is not None:
+            element.drop_tree()
+
+
+class _Document(Document):
+    """readability-lxml, on a tree we parsed and prepared, with structure between paragraphs."""
+
+    def _parse(self, source: Any) -> Any:
+        # every pass (the strict one and the lenient retry) starts from a fresh copy
+        return super()._parse(copy.deepcopy(source))
+
+    def get_link_density(self, elem: Any) -> float:
+        # the same measure as readability-lxml's, without its three regular expressions per
+        # link (they were half the time on a long Wikipedia page)
+        links = sum(len(" ".join(a.text_content().split())) for a in elem.iterdescendants("a"))
+        return links / max(len(" ".join(elem.text_content().split())), 1)
+
+    def get_preserved_elements(self, node: Any) -> dict:
+        # Lists of prose (items of a sentence or more, few links) are text, not link lists;
+        # readability-lxml drops them by link density, Readability.js keeps them.
+        allowed = super().get_preserved_elements(node)
+        for element in node.iter("ul", "ol"):
+            items = [len(" ".join(li.text_content().split())) for li in element.iter("li")]
+            text = sum(items)
+            if items and text / len(items) >= _PROSE_ITEM_CHARS and \
+                    _link_chars(element) <= _MAX_LIST_LINKS * text:
+                allowed[element] = True
+                allowed.update((inner, True) for inner in element.iter("ul", "ol", "div",
+                                                                        "table", "section"))
+        return allowed
+
+    def select_best_candidate(self, candidates: Any) -> Any:
+        # Readability.js's two steps that readability-lxml lacks, so that an article split
+        # into several blocks (steps, a "read more" box) comes out whole:
+        # - when three of the close runners-up (among the top five) sit in one ancestor of
+        #   the winner, that ancestor wins;
+        # - walking up, a parent that scores higher than its child wins (unless the scores
+        #   fall below a third of the winner's on the way).
+        best = super().select_best_candidate(candidates)
+        if best is None:
+            return best
+        elem, top = best["elem"], best["content_score"]
+        ranked = sorted(candidates.values(), key=lambda c: c["content_score"], reverse=True)
+        close = [c["elem"] for c in ranked[:_TOP_CANDIDATES] if c["elem"] is not elem
+                 and c["content_score"] >= _RUNNER_UP_SHARE * top]
+        if len(close) >= _RUNNERS_UP:
+            for ancestor in elem.iterancestors():
+                if ancestor.tag in ("body", "html"):
+                    break
+                inside = sum(1 for c in close if ancestor in c.iterancestors())
+                if inside >= _RUNNERS_UP:
+                    if ancestor not in candidates:
+                        candidates[ancestor] = self.score_node(ancestor)
+                    return candidates[ancestor]
+        last, floor = top, top / 3
+        for ancestor in elem.iterancestors():
+            if ancestor.tag in ("body", "html"):
+                break
+            if ancestor not in candidates:
+                continue
+            score = candidates[ancestor]["content_score"]
+            if score < floor:
+                break
+            if score > last:
+                return candidates[ancestor]
+            last = score
+        return best
+
+    def get_semantic_main_candidate(self, candidates: Any, best_candidate: Any) -> Any:
+        # A data table inside the article (its cells score as paragraphs) is not the article:
+        # take the page's <main> when it holds twice the text and is not a link list.
+        chosen = super().get_semantic_main_candidate(candidates, best_candidate)
+        best = chosen["elem"]
+        if chosen is not best_candidate or best.tag not in ("table", "tbody", "thead", "tr"):
+            return chosen
+        main = next((elem for elem in best.iterancestors() if elem.tag == "main"), None)
+        if main is None or len(main.text_content()) < 2 * len(best.text_content()) or \
+                self.get_link_density(main) > _MAX_MAIN_LINKS:
+            return chosen
+        candidates[main] = self.score_node(main)
+        return candidates[main]
+
+    def get_article(self, candidates: Any, best_candidate: Any, html_partial: bool = False
+                    ) -> Any:
+        parent = best_candidate["elem"].getparent()
+        siblings = list(parent) if parent is not None else []
+        output = super().get_article(candidates, best_candidate, html_partial=html_partial)
+        root = output if html_partial else output.find(".//div")
+        kept = [i for i, sibling in enumerate(siblings) if sibling.getparent() is root]
+        if len(kept) < 2:
+            return output
+        pending = []
+        for sibling in siblings[kept[0]:kept[-1] + 1]:
+            if sibling.getparent() is root:
+                for element in pending:
+                    sibling.addprevious(element)
+                pending = []
+            elif sibling.tag in _STRUCTURE and _link_chars(sibling) <= 0.2 * max(
+                    len(sibling.text_content()), 1):
+                pending.append(sibling)
+        return output
+
+
+def _engine(doc: Any, url: str) -> str:
+    """The article of the page as an HTML fragment ("" when none): readability-lxml."""
+    # readability-lxml logs a traceback at ERROR level before raising Unparseable; with no
+    # handler configured, Python would print it over the terminal UI
+    logging.getLogger("readability").setLevel(logging.CRITICAL)
+    try:
+        return _Document(doc, url=url or None).summary(html_partial=True)
+    except Unparseable:
+        return ""
+
+
+def _fragment(html: str) -> Any | None:
+    """The engine's HTML as a tree to measure, or None when it holds no body (readability-lxml
+    returns the whole document, head only, when the page has no <body>)."""
+    if not html:
+        return None
+    try:
+        return lxml.html.fragment_fromstring(html, create_parent="div")
+    except (AssertionError, IndexError, etree.ParserError):
+        return None
+
+
+def _main_block(doc: Any) -> Any | None:
+    """The fallback when the engine finds (next to) nothing: the page's <main> (or role=main),
+    narrowed to the child that holds most of its text, when that is text rather than links.
+    Index pages (a section front of teasers) have no one article for the engine to find."""
+    found = doc.xpath("//main | //*[@role='main']")
+    if not found:
+        return None
+    element = found[0]
+    while True:
+        total = len(_text_of(element))
+        children = [(len(_text_of(child)), child) for child in element
+                    if isinstance(child.tag, str)]
+        chars, child = max(children, key=lambda pair: pair[0], default=(0, None))
+        if child is None or chars < _NARROW_SHARE * total:
+            break
+        element = child
+    text = len(_text_of(element))
+    if text < MIN_TEXT_CHARS or _link_chars(element) > 0.5 * text:
+        return None
+    return element
+
+
+def _refusal(page: _Page, script_chars: int, chars: int) -> ExtractError:
+    """Why the page has no article, from what it shows."""
+    if page.has_password and len(page.text) < 3 * SMALL_PAGE_CHARS:
+        return _no_article("it asks you to sign in: a login wall")
+    if page.is_404:
+        return _no_article("it says the page was not found")
+    if len(_CONSENT.findall(page.text)) >= 3 and len(page.text) < 3 * SMALL_PAGE_CHARS:
+        return _no_article("a cookie-consent page")
+    if script_chars > 20_000 and script_chars > 10 * len(page.text):
+        return _no_article(f"it is mostly script ({script_chars // 1024} KB of JavaScript);"
+                           " it may need a web browser")
+    if page.text and _PLACEHOLDER.match(page.text) and len(page.text) < 200:
+        return _no_article(f"it only says \u201c{page.text[:60]}\u201d; it may need a web "
+                           "browser")
+    if not page.text:
+        if page.nesting_cut:
+            return _no_article("its markup is nested deeper than 255 levels, past which it "
+                               "cannot be read")
+        return _no_article("the page shows no text")
+    return _no_article(f"{chars} characters of text in its main part, against "
+                       f"{len(page.text)} on the whole page")
 
 
 def _extract(data: bytes, url: str, content_type: str) -> Extracted:
@@ -516,48 +480,37 @@ def _extract(data: bytes, url: str, content_type: str) -> Extracted:
     if why:
         raise ExtractError(why)
     text, script_chars = _drop_blocks(text)
-    text = _bounded(text.replace("\x00", ""))
-    soup = BeautifulSoup(text, "html.parser")
-    title = _title(soup)
-    body = soup.body if isinstance(soup.body, Tag) else soup
-    page_text = " ".join(body.get_text(" ").split())
-    h1 = soup.find("h1")
-    headline = " ".join((title, h1.get_text(" ") if isinstance(h1, Tag) else ""))
-    has_password = soup.find("input", attrs={"type": re.compile("^password$", re.I)}) is not None
-    body_class = body.get("class") if isinstance(body, Tag) and body is not soup else None
-    is_404 = bool(_NOT_FOUND.search(headline)) or "error404" in " ".join(body_class or [])
-
-    def refuse() -> ExtractError:
-        if has_password and len(page_text) < 3 * SMALL_PAGE_CHARS:
-            return _no_article("it asks you to sign in: a login wall")
-        if is_404:
-            return _no_article("it says the page was not found")
-        if len(_CONSENT.findall(page_text)) >= 3 and len(page_text) < 3 * SMALL_PAGE_CHARS:
-            return _no_article("a cookie-consent page")
-        if script_chars > 20_000 and script_chars > 10 * len(page_text):
-            return _no_article(f"it is mostly script ({script_chars // 1024} KB of JavaScript);"
-                               " it may need a web browser")
-        return _no_article("a login wall or a cookie-consent page?")
-
-    _strip_page(body)
-    top, scores, stats = _top_candidate(body)
-    if top is None:
-        raise refuse()
-    root = _widen(top, stats)
-    if root is top:
-        root = _with_siblings(top, scores, stats, soup)
-    _clean(root)
-    chars = _visible_chars(root)
+    text = _bounded(_CONTROL.sub("", text))
+    # bytes with the encoding given: lxml refuses text that starts with an XML declaration
+    # naming an encoding (XHTML pages), and would obey a <meta charset> we already decoded
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                                  default_doctype=False)
+    try:
+        doc = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
+    except etree.ParserError:  # nothing but comments, a doctype or white space
+        raise _no_article("the page shows no text") from None
+    page = _page(doc, parser.error_log)
+    _prepare(doc)
+    html = _engine(doc, url)
+    fragment = _fragment(html)
+    article = _text_of(fragment) if fragment is not None else ""
+    chars = len(article)
     if chars < MIN_TEXT_CHARS:
-        raise refuse()
-    article_text = " ".join(root.get_text(" ").split())
+        main = _main_block(doc)
+        if main is not None:
+            html, fragment = lxml.html.tostring(main, encoding="unicode"), main
+            article = _text_of(fragment)
+            chars = len(article)
+    # A short extraction is an article only when it is (nearly) all the page says.
+    if chars < MIN_TEXT_CHARS and (chars < 0.8 * len(page.text) or not chars):
+        raise _refusal(page, script_chars, chars)
     if chars < SMALL_PAGE_CHARS:
-        if has_password or is_404 or len(_CONSENT.findall(article_text)) >= 3:
-            raise refuse()
-    root_stats = _stats(root)[id(root)]
-    if _link_density(root_stats) > 0.5:
+        if (page.has_password or page.is_404 or len(_CONSENT.findall(article)) >= 3
+                or _PLACEHOLDER.match(article)):
+            raise _refusal(page, script_chars, chars)
+    if _link_chars(fragment) > 0.5 * chars:
         raise _no_article("only lists of links")
-    return Extracted(html=str(root), title=title, text_chars=chars)
+    return Extracted(html=html, title=page.title, text_chars=chars)
 
 
 def extract(data: bytes, url: str, content_type: str = "") -> Extracted:

@@ -37,11 +37,25 @@ def start_process_pool() -> Executor:
     with _stderr_with_descriptor():
         executor = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=ctx)
         try:
-            executor.submit(int)  # starts the tracker, the fork server and every worker
+            # starts the tracker, the fork server and a first worker; later workers (started
+            # one per submission) find the tracker and the fork server running
+            executor.submit(int)
         except BaseException:
-            executor.shutdown(wait=False, cancel_futures=True)
+            _stop_pool(executor)
             raise
     return executor
+
+
+def _stop_pool(executor: Executor) -> None:
+    """Shut a broken process pool down without waiting: its remaining workers are killed
+    (Python 3.11 leaves them waiting for work, and the interpreter then hangs at exit
+    joining them)."""
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    executor.shutdown(wait=False, cancel_futures=True)
 
 
 @contextlib.contextmanager
@@ -113,7 +127,7 @@ class ParsePool:
                 self._use_processes = False
                 broken, self._executor = self._executor, None
                 if broken is not None:
-                    broken.shutdown(wait=False, cancel_futures=True)
+                    _stop_pool(broken)
             return await loop.run_in_executor(self._get(), parse_or_reason, *args)
 
     def shutdown(self) -> None:

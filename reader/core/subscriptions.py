@@ -47,14 +47,20 @@ def normalise_feed_url(url: str) -> str:
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme in ("http", "https"):
         return url
-    if scheme == "file":
-        return url
-    if scheme == "feed":  # feed://example.com/rss -> https://example.com/rss
+    if scheme == "file":  # file:///x and /x are one feed: stored as the path
+        parts = urllib.parse.urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            raise LibraryError(f"{url}: a file URL on another host")
+        url = urllib.request.url2pathname(parts.path)
+    elif scheme == "feed":  # feed://example.com/rss -> https://example.com/rss
         rest = url.split(":", 1)[1].lstrip("/")
         return rest if rest.startswith(("http://", "https://")) else "https://" + rest
-    if scheme and len(scheme) > 1:
+    elif scheme and len(scheme) > 1:
         raise LibraryError(f"{url}: unsupported URL scheme {scheme!r} (use http, https or a file)")
-    return str(Path(url).expanduser().resolve())
+    try:
+        return str(Path(url).expanduser().resolve())
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise LibraryError(f"{url}: not a usable path ({exc})") from None
 
 
 _HOST_PATH_RE = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?(/|$)")
@@ -74,27 +80,28 @@ def new_feed_location(url: str) -> str:
         if not parts.hostname:
             raise LibraryError(f"{typed}: not a valid URL (no host name)")
         return located
-    path = Path(urllib.request.url2pathname(parts.path)) if parts.scheme == "file" \
-        else Path(located)
     try:
-        exists = path.is_file()
+        exists = Path(located).is_file()
     except OSError:  # a symlink loop, a name too long
         exists = False
     if exists:
         return located
     if not parts.scheme and _HOST_PATH_RE.match(typed):
         return "https://" + typed
-    if parts.scheme == "file" or "/" in typed or typed.startswith(("~", ".")):
+    if typed.lower().startswith("file:") or "/" in typed or typed.startswith(("~", ".")):
         raise LibraryError(f"{typed}: no such file")
     raise LibraryError(f"{typed}: not a feed URL (http://, https://) nor an existing file")
 
 
 def clean_tags(tags: Iterable[str]) -> list[str]:
-    """Tags as stored: one line each, no commas (OPML `category` separates with them), unique."""
+    """Tags as stored: one line each, no commas (OPML `category` separates with them), unique
+    regardless of case (`Tech` and `tech` are one tag: the first spelling is kept)."""
     out: list[str] = []
+    seen: set[str] = set()
     for tag in tags:
         tag = one_line(tag.replace(",", " ")).strip("/")
-        if tag and tag not in out:
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
             out.append(tag)
     return out
 
@@ -215,9 +222,8 @@ class Subscriptions:
 
     def export_opml(self) -> str:
         """All subscriptions as OPML 2.0 (tags as `category`)."""
-        return write_opml(
-            [Subscription(f.url, f.custom_title, list(f.tags), f.site_url) for f in self._feeds]
-        )
+        return write_opml([Subscription(f.url, f.custom_title or f.feed_title, list(f.tags),
+                                        f.site_url) for f in self._feeds])
 
     def import_list(self, data: bytes, name: str = "") -> ImportReport:
         """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title."""
@@ -225,6 +231,7 @@ class Subscriptions:
         listing: ImportedList = read_subscriptions(data, name)  # raises SubscriptionListError
         report = ImportReport(listing.kind, warnings=list(listing.warnings))
         by_url = {f.url: f for f in self._feeds}
+        spelled = {t.casefold(): t for f in self._feeds for t in f.tags}  # Tech = tech
         added: list[Feed] = []
         for sub in listing.subscriptions:
             try:
@@ -232,6 +239,7 @@ class Subscriptions:
             except LibraryError as exc:
                 report.warnings.append(str(exc))
                 continue
+            sub.tags = [spelled.setdefault(t.casefold(), t) for t in clean_tags(sub.tags)]
             title = "" if sub.title == sub.url else sub.title
             existing = by_url.get(url)
             if existing is not None:

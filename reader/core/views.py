@@ -5,32 +5,23 @@ each view of the app lists (bookmarks newest bookmarked first, notes newest edit
 
 from __future__ import annotations
 
-import html as html_lib
-import re
-from typing import Any
-
 from reader.core.articles import Articles, article_from_copy
 from reader.core.marks import Marks
+from reader.core.searching import Searching
 from reader.core.subscriptions import Subscriptions
 from reader.errors import LibraryError
 from reader.models import Article, View
-from reader.storage.documents import BodyDoc
-
-_TAG_RE = re.compile(r"<[^>]*>")
-
-
-def _plain_text(body: BodyDoc | dict[str, Any]) -> str:
-    raw = (body.get("content_html") or "") + " " + (body.get("summary_html") or "")
-    return html_lib.unescape(_TAG_RE.sub(" ", raw))
 
 
 class Views:
     """Listings of articles, from the cache and the kept copies."""
 
-    def __init__(self, subscriptions: Subscriptions, articles: Articles, marks: Marks) -> None:
+    def __init__(self, subscriptions: Subscriptions, articles: Articles, marks: Marks,
+                 searching: Searching) -> None:
         self._subscriptions = subscriptions
         self._articles = articles
         self._marks = marks
+        self._searching = searching
 
     def articles(self, feed: str | None = None, *, unread: bool = False,
                  bookmarked: bool = False, search: str | None = None,
@@ -42,10 +33,13 @@ class Views:
         feeds = [self._subscriptions.find(feed)] if feed else subscribed
         bookmarks = self._marks.bookmarks()
         counts = self._marks.annotated()
+        wanted = self._searching.ids(search) if search else None
         out: list[Article] = []
         for f in feeds:
             read = self._marks.read_ids(f.key)
             for doc in self._articles.docs(f.key):
+                if wanted is not None and doc["id"] not in wanted:
+                    continue
                 if unread and doc["id"] in read:
                     continue
                 if bookmarked and doc["id"] not in bookmarks:
@@ -57,6 +51,8 @@ class Views:
         cached: dict[str, set[str]] = {}  # feed key -> ids in its cache, for feeds with copies
         for aid, copy in self._marks.copies().items():
             if unread and not (bookmarked or annotated):
+                continue
+            if wanted is not None and aid not in wanted:
                 continue
             if (bookmarked and aid not in bookmarks) or (annotated and aid not in counts):
                 continue
@@ -70,31 +66,8 @@ class Views:
                     continue
             out.append(article_from_copy(copy, bookmarked=aid in bookmarks,
                                          notes=counts.get(aid, 0)))
-        if search:
-            out = self._search(out, search)
         out.sort(key=lambda a: a.date, reverse=True)
         return out
-
-    def _search(self, articles: list[Article], text: str) -> list[Article]:
-        needle = text.casefold()
-        hits = []
-        current: tuple[str, dict[str, BodyDoc]] = ("", {})  # one feed at a time
-        noted: dict[str, str] = {}  # article id -> its notes and quotes, folded
-        for note in self._marks.note_docs().values():
-            noted[note["article_id"]] = "\n".join(
-                (noted.get(note["article_id"], ""), note["text"], note["quote"])).casefold()
-        for article in articles:
-            if (needle in article.title.casefold() or needle in article.author.casefold()
-                    or needle in noted.get(article.id, "")):
-                hits.append(article)
-                continue
-            if article.feed_key != current[0]:
-                current = (article.feed_key,
-                           self._articles.remembered_bodies(article.feed_key))
-            body = current[1].get(article.id) or self._marks.copy_body(article.id)
-            if body and needle in _plain_text(body).casefold():
-                hits.append(article)
-        return hits
 
     def article(self, ref: str) -> Article:
         """One article by id or unique id prefix (at least 4 characters)."""

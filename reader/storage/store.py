@@ -418,6 +418,20 @@ class Store:
         except OSError:
             return None
 
+    def feed_files_signature(self, feed_key: str) -> str:
+        """Changes whenever the feed's cached articles, bodies or full texts change (three
+        stat calls; os.stat on strings: pathlib costs more than the calls at 1,000 feeds)."""
+        cache = os.fspath(self.cache_dir)
+        parts = []
+        for path in (f"{cache}/feeds/{feed_key}.json", f"{cache}/bodies/{feed_key}.json",
+                     f"{cache}/full/{feed_key}"):
+            try:
+                stat = os.stat(path)
+                parts.append(f"{stat.st_mtime_ns}.{stat.st_size}")
+            except OSError:
+                parts.append("-")
+        return "/".join(parts)
+
     def load_bodies(self, feed_key: str) -> dict[str, dict[str, Any]]:
         """article id -> body doc {id, content_html, summary_html, base_url, md_key, markdown}."""
         path = self.cache_dir / "bodies" / f"{feed_key}.json"

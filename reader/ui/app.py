@@ -9,12 +9,15 @@ storing happen in the library's executors, writes on the library's writer thread
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import webbrowser
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from textual.app import App, SystemCommand
+from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
@@ -29,6 +32,11 @@ from reader.ui.widgets.lists import ArticleList, FeedList
 from reader.ui.widgets.panes import NotesPane, StatusLine
 
 __all__ = ["NARROW", "ReaderApp", "run_app", "safe_link"]
+
+
+TERMINAL_BROWSERS = frozenset({"lynx", "w3m", "links", "links2", "elinks", "browsh",
+                               "carbonyl", "www-browser", "cha", "netrik", "retawq"})
+"""$BROWSER commands that draw in the terminal: run with the app suspended."""
 
 
 def _key_label(key: str) -> str:
@@ -203,6 +211,30 @@ class ReaderApp(App[None]):
     @staticmethod
     def _bindings_of(node: Any) -> list[Binding]:
         return [b for b in node.BINDINGS if isinstance(b, Binding)]
+
+    def run_browser(self, link: str, new_tab: bool = True) -> bool:
+        """Start the browser on `link` (argv, never a shell). A terminal browser (lynx, w3m,
+        or any plain command without a display) gets the terminal: the app is suspended
+        until it quits. A plain command with a display runs detached; the app never waits."""
+        try:
+            controller = webbrowser.get()
+        except webbrowser.Error:
+            controller = None
+        if not isinstance(controller, webbrowser.GenericBrowser) or isinstance(
+                controller, webbrowser.BackgroundBrowser):  # GUI browsers webbrowser knows
+            return bool(webbrowser.open(link, new=2 if new_tab else 0))
+        argv = [controller.name] + [arg.replace("%s", link) for arg in controller.args]
+        display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") \
+            or sys.platform == "darwin"
+        if controller.basename in TERMINAL_BROWSERS or not display:
+            try:
+                with self.suspend():
+                    return subprocess.run(argv, check=False).returncode == 0
+            except SuspendNotSupported:  # no terminal to hand over (headless)
+                return False
+        subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+        return True
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.binding_rows()))

@@ -177,7 +177,7 @@ def test_utf16_opml_with_and_without_bom_imports(encoding: str, world: World, tm
     path.write_bytes(OPML_ONE.format(enc="UTF-16").encode(encoding))
     code, out, err = cli(capsys, "import", str(path))
     assert code == 0, err
-    assert "1 feeds added" in out
+    assert "1 feed added" in out
     lib = Library(world.paths, Settings())
     assert [(f.url, f.title) for f in lib.feeds()][-1] == ("https://cafe.example/rss", "Café")
 
@@ -196,7 +196,7 @@ def test_urls_file_with_junk_and_newsboat_specials(world: World, tmp_path: Path,
         b'unbalanced "quote\n')
     code, out, err = cli(capsys, "import", str(path))
     assert code == 0, err
-    assert "1 feeds added" in out
+    assert "1 feed added" in out
     warnings = err.splitlines()
     assert len(warnings) == 6 and all(w.startswith(f"warning: {path}: line ") for w in warnings)
     for number, what in ((2, "query:"), (3, "exec:"), (4, "filter:")):

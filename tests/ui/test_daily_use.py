@@ -314,3 +314,77 @@ async def test_subscribing_to_a_404_says_why_and_asks(paths: Paths, server: Feed
         await app.workers.wait_for_complete()
         assert server.url("/page") not in [f.url for f in library.feeds()]
     library.release()
+
+
+async def test_search_matches_are_highlighted_in_the_list_and_the_article(
+        sample_library: Library) -> None:
+    from reader.ui.widgets.article_view import MATCH
+
+    app = ReaderApp(sample_library, offline=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"mosul", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        lst = app.article_list
+        row = lst.row(lst.articles[0])
+        marked = [row.plain[s.start:s.end] for s in row.spans if s.style == MATCH]
+        assert marked and all(m.casefold().startswith("mosul") for m in marked)
+        assert app.focused is lst
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.article_view.search == "mosul"
+        strips = [app.article_view.render_line(y) for y in range(app.article_view.size.height)]
+        hits = [seg.text for strip in strips for seg in strip
+                if seg.style is not None and seg.style.reverse and seg.style.bold]
+        assert hits and all(h.casefold().startswith("mosul") for h in hits), hits
+        app.open_view(View("all"))  # outside a search nothing is marked
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        assert app.article_view.search == ""
+
+
+async def test_a_plain_browser_command_with_a_display_runs_detached(
+        sample_library: Library, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import reader.ui.app as app_module
+
+    command = tmp_path / "mybrowser"
+    command.write_text("#!/bin/sh\nexit 0\n")
+    command.chmod(0o755)
+    monkeypatch.setenv("BROWSER", str(command))
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(webbrowser, "_tryorder", None)  # read $BROWSER again
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    assert webbrowser.get().name == str(command)  # registered before Popen is watched
+    started: list[tuple[list[str], dict]] = []
+    monkeypatch.setattr(app_module.subprocess, "Popen",
+                        lambda argv, **kw: started.append((argv, kw)))
+    app = ReaderApp(sample_library, offline=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await read_first_article(pilot, app)
+        await pilot.press("o")
+        await pilot.pause()
+        assert started and started[0][0] == [str(command), app.reading.link]  # argv, no shell
+        assert started[0][1]["start_new_session"] is True  # detached: the app never waits
+        assert started[0][1]["stdout"] is app_module.subprocess.DEVNULL
+        assert "opened" in visible_text(app.status)
+
+
+async def test_a_huge_note_is_shown_in_part_and_its_article_opens(sample_library: Library
+                                                                  ) -> None:
+    from reader.ui.widgets.panes import NOTE_PREVIEW
+
+    app = ReaderApp(sample_library, offline=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await read_first_article(pilot, app)
+        article = app.reading
+        sample_library.add_note(article, "word " * 2_000_000, "")  # 10 MB
+        app.main_screen.notes_changed(article)
+        await pilot.pause()
+        prompt = app.notes_pane.get_option_at_index(0).prompt.plain
+        assert len(prompt) < NOTE_PREVIEW + 100
+        assert prompt.endswith("(9,998,000 more characters: e shows them all)")
+        assert app.article_view.text.startswith("Mattis")

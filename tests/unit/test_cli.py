@@ -65,7 +65,7 @@ def test_failed_feed_gives_exit_1_and_names_it(paths: Paths, server: FeedServer,
     code, out, err = run(capsys, "refresh")
     assert code == 1
     assert f"error: Gone ({server.url('/missing')}): HTTP 404 Not Found" in err
-    assert "2 feeds refreshed: 1 new articles" in out and "1 failed" in out
+    assert "2 feeds refreshed: 1 new article," in out and "1 failed" in out
     assert "Traceback" not in err
     code, out, _ = run(capsys, "feeds")
     assert "ERROR: HTTP 404 Not Found" in out
@@ -88,7 +88,7 @@ def test_import_export(paths: Paths, tmp_path: Path, capsys: pytest.CaptureFixtu
     urls = tmp_path / "urls"
     urls.write_text('https://a.example/rss tech "~A"\nquery:x:y\n')
     code, out, err = run(capsys, "import", str(urls))
-    assert code == 0 and "1 feeds added" in out and "not supported" in err
+    assert code == 0 and "1 feed added" in out and "not supported" in err
     code, out, _ = run(capsys, "export")
     assert 'xmlUrl="https://a.example/rss"' in out and 'category="tech"' in out
     target = tmp_path / "out.opml"
@@ -122,7 +122,7 @@ def test_offline_refresh_skips_the_network(paths: Paths, server: FeedServer,
     server.routes["/a"] = Route(rss("A", [("1", "one")]))
     run(capsys, "add", server.url("/a"))
     code, _, err = run(capsys, "--offline", "refresh")
-    assert code == 0 and "1 network feeds not refreshed" in err
+    assert code == 0 and "1 network feed not refreshed" in err
     assert server.hits == []
 
 
@@ -192,3 +192,56 @@ def test_add_reads_a_host_and_path_as_https_and_says_so(
     feed.write_bytes(rss("Mine", [("1", "one")]))
     code, out, _ = run(capsys, "add", "mine.xml")  # an existing file is a file
     assert code == 0 and f"added {feed}" in out and "note:" not in out
+
+
+def test_opml_export_as_feed_readers_read_it(paths: Paths, server: FeedServer, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Titles in text/title (not the URL), tags as folders Miniflux and FreshRSS read as
+    categories, and a missing folder refused rather than created."""
+    import xml.etree.ElementTree as ET
+
+    server.routes["/a"] = Route(rss("Feed Title A", [("1", "one")]))
+    server.routes["/b"] = Route(rss("Feed B", [("1", "one")]))
+    run(capsys, "add", server.url("/a"), "--tag", "Tech", "--tag", "news")
+    run(capsys, "add", server.url("/b"))
+    run(capsys, "refresh")
+    code, out, _ = run(capsys, "export")
+    body = ET.fromstring(out).find("body")
+    [folder] = [o for o in body.findall("outline") if o.get("xmlUrl") is None]
+    assert folder.get("text") == folder.get("title") == "Tech"
+    [inner] = folder.findall("outline")
+    assert inner.get("xmlUrl") == server.url("/a")
+    assert inner.get("text") == inner.get("title") == "Feed Title A"
+    assert inner.get("category") == "Tech,news"
+    loose = [o for o in body.findall("outline") if o.get("xmlUrl") == server.url("/b")]
+    assert loose and loose[0].get("text") == "Feed B"
+    code, _, err = run(capsys, "export", str(tmp_path / "no-such-folder" / "subs.opml"))
+    assert code == 2 and "no such folder" in err
+    assert not (tmp_path / "no-such-folder").exists()
+    target = tmp_path / "subs.opml"
+    code, out, _ = run(capsys, "export", str(target))
+    assert code == 0 and "exported 2 feeds" in out
+    # a fresh reader importing it gets the same feeds, titles and tags back
+    run(capsys, "remove", server.url("/a"))
+    run(capsys, "remove", server.url("/b"))
+    code, out, _ = run(capsys, "import", str(target))
+    assert code == 0 and "2 feeds added" in out
+    feeds = {f["url"]: f for f in json.loads(run(capsys, "feeds", "--json")[1])}
+    assert feeds[server.url("/a")]["tags"] == ["Tech", "news"]
+
+
+def test_import_makes_one_feed_of_one_file_and_one_tag_of_one_name(
+        paths: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    feed = tmp_path / "x.xml"
+    feed.write_bytes(rss("X", [("1", "one")]))
+    urls = tmp_path / "urls"
+    urls.write_text(f"file://{feed} Tech\n{feed} tech\nhttps://b.example/rss TECH Other\n")
+    run(capsys, "--offline", "feeds")
+    code, out, err = run(capsys, "import", str(urls))
+    assert code == 0, err
+    assert "2 feeds added" in out
+    feeds = json.loads(run(capsys, "feeds", "--json")[1])
+    mine = [f for f in feeds if f["url"] in (str(feed), f"file://{feed}")]
+    assert len(mine) == 1 and mine[0]["url"] == str(feed) and mine[0]["tags"] == ["Tech"]
+    other = next(f for f in feeds if f["url"] == "https://b.example/rss")
+    assert other["tags"] == ["Tech", "Other"]  # the tag spelled as it already was

@@ -139,7 +139,7 @@ def test_offline_flag_and_setting_fetch_nothing(
         paths: Paths, amn_site: FeedServer, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "add", amn_site.url("/feed"))
     code, out, err = run(capsys, "--offline", "refresh")
-    assert code == 0 and "offline: 1 network feeds not refreshed" in err
+    assert code == 0 and "offline: 1 network feed not refreshed" in err
     assert not amn_site.hits
     paths.config_file.parent.mkdir(parents=True, exist_ok=True)
     paths.config_file.write_text("[refresh]\noffline = true\n")

@@ -279,6 +279,14 @@ def test_parse_workers_that_fail_never_fail_a_feed(paths: Paths, server: FeedSer
 
     real_start = parsepool_module.start_process_pool
     started: list[object] = []
+    seen_processes: list = []
+    real_stop = parsepool_module._stop_pool
+
+    def stop(pool):  # noqa: ANN001, ANN202 - remember every worker the pool had
+        seen_processes.extend(pool._processes.values())
+        real_stop(pool)
+
+    monkeypatch.setattr(parsepool_module, "_stop_pool", stop)
 
     def failing_start():  # noqa: ANN202
         if failure == "pool does not start":
@@ -300,3 +308,11 @@ def test_parse_workers_that_fail_never_fail_a_feed(paths: Paths, server: FeedSer
     assert [r.status for r in results] == ["new"] * 10, [r.error for r in results]
     assert len(lib.articles()) == 10
     assert bool(started) == (failure == "workers die")
+    if started:  # no worker is left waiting for work (Python then hung at exit, joining it)
+        import time
+
+        processes = [p for pool in started for p in seen_processes]
+        deadline = time.monotonic() + 10
+        while any(p.is_alive() for p in processes) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert processes and not any(p.is_alive() for p in processes)

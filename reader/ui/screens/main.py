@@ -9,7 +9,6 @@ import asyncio
 import functools
 import time
 import urllib.parse
-import webbrowser
 from collections.abc import Callable
 from typing import Any
 
@@ -282,7 +281,8 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
 
     def _show_articles(self, articles: list[Article], keep_id: str | None = None) -> None:
         lst = self.article_list
-        lst.populate(articles, show_feed=self.view.kind != "feed", keep_id=keep_id)
+        lst.populate(articles, show_feed=self.view.kind != "feed", keep_id=keep_id,
+                     search=self.view.value if self.view.kind == "search" else "")
         self._title_article_list()
 
     def _title_article_list(self) -> None:
@@ -328,6 +328,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         """Show an article (then mark it read). Nothing else is redrawn before it shows."""
         self.reading = article
         self.article_view.border_title = Content(article.feed_title or "Article")
+        self.article_view.set_search(self.view.value if self.view.kind == "search" else "")
         self._convert(article)
         self.set_timer(0.15, lambda: self._still_loading(article.id))
         if focus:
@@ -466,7 +467,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
             self.status.set(message="not opened: only http and https links open")
             return
         try:
-            opened = webbrowser.open(link, new=2 if new_tab else 0)
+            opened = self.app.run_browser(link, new_tab)
         except Exception as exc:  # noqa: BLE001
             opened, why = False, f"could not start a browser ({exc})"
         else:

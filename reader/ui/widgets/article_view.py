@@ -19,6 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 
+from reader.search import highlight_spans
 from reader.ui import messages
 from reader.ui.render import QUOTE_MARK, Block, blocks, layout, passage_text
 
@@ -32,6 +33,10 @@ _IMAGE_ONLY = re.compile(r"^(\[image: [^\]]*\]\[\d+\]\s*)+$")
 
 QUOTED = Style(bgcolor="grey23", underline=True)
 """How a passage quoted by a note is marked in the article."""
+
+
+MATCH = Style(reverse=True, bold=True)
+"""A word a search found."""
 
 
 def highlight(parts: list[Block], quotes: list[str]) -> list[Block]:
@@ -118,6 +123,8 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         """The Markdown of the article shown."""
         self.quotes: list[str] = []
         """Passages highlighted (quoted by notes)."""
+        self.search = ""
+        """The search that led here: its words are highlighted."""
         self._shown: tuple[list[tuple[str, str]], str] = ([], "")
 
     def action_step(self, step: int) -> None:
@@ -242,6 +249,13 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         self.scroll_to(y=bisect.bisect_right(starts, found) - 1, animate=False)
         return True
 
+    def set_search(self, query: str) -> None:
+        """Highlight the words of this search (\"\" for none)."""
+        if query != self.search:
+            self.search = query
+            self._cache.clear()
+            self.refresh()
+
     @property
     def text(self) -> str:
         """The laid-out text (for tests and selection)."""
@@ -260,6 +274,8 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         if strip is None:
             text = self._lines[index].copy()
             text.stylize_before(base)
+            for start, end in highlight_spans(text.plain, self.search):
+                text.stylize(MATCH, start, end)
             if selection is not None:
                 span = selection.get_span(index)
                 if span is not None:

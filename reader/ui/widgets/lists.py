@@ -15,8 +15,9 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from reader.models import Article, Feed, View
+from reader.search import highlight_spans
 from reader.ui import messages
-from reader.ui.widgets.article_view import ARTICLE_ACTIONS, ArticleKeys
+from reader.ui.widgets.article_view import ARTICLE_ACTIONS, MATCH, ArticleKeys
 
 UNREAD = Style(bold=True)
 ERROR = Style(color="red", bold=True)
@@ -204,6 +205,8 @@ class ArticleList(ArticleKeys, ScrollView, can_focus=True):
         self.articles: list[Article] = []
         self.show_feed = True
         """Show the feed column (for views spanning several feeds)."""
+        self.search = ""
+        """The search these articles answer: its words are highlighted in the titles."""
         self._highlighted: int | None = None
         self._cache: dict[int, Strip] = {}
 
@@ -236,11 +239,13 @@ class ArticleList(ArticleKeys, ScrollView, can_focus=True):
         return self.articles[index]
 
     def populate(self, articles: list[Article], show_feed: bool,
-                 keep_id: str | None = None) -> None:
-        """Show `articles`; keep the cursor on `keep_id` (or the same article) if present."""
+                 keep_id: str | None = None, search: str = "") -> None:
+        """Show `articles`; keep the cursor on `keep_id` (or the same article) if present;
+        highlight the words of `search` in titles."""
         keep_id = keep_id or (self.current.id if self.current else None)
         self.articles = articles
         self.show_feed = show_feed
+        self.search = search
         self._cache.clear()
         self.virtual_size = Size(self.size.width, len(articles))
         index = None
@@ -275,7 +280,10 @@ class ArticleList(ArticleKeys, ScrollView, can_focus=True):
         notes = getattr(article, "notes", 0)
         if notes:  # how many notes, before the title so a long title never hides it
             text.append(f"✎{notes} ", Style(color="cyan"))
+        start = len(text)
         text.append(article.title, UNREAD if not article.read else Style())
+        for begin, end in highlight_spans(article.title, self.search):
+            text.stylize(MATCH, start + begin, start + end)
         return text
 
     def refresh_line(self, index: int) -> None:

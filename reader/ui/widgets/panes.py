@@ -15,6 +15,8 @@ from reader.ui.render import QUOTE_MARK
 
 QUOTE_PREVIEW = 100
 """Characters of a quote shown in the notes pane (enter jumps to the whole passage)."""
+NOTE_PREVIEW = 2000
+"""Characters of a note shown in the notes pane (the editor has all of it)."""
 
 
 class NotesPane(OptionList):
@@ -67,7 +69,11 @@ class NotesPane(OptionList):
                 if len(quote) > QUOTE_PREVIEW:
                     quote = quote[:QUOTE_PREVIEW].rsplit(" ", 1)[0] + " …"
                 prompt.append(QUOTE_MARK + quote + "\n", Style(italic=True, dim=True))
-            prompt.append(note.text)
+            text = note.text
+            if len(text) > NOTE_PREVIEW:  # a 10 MB note once kept its article from opening
+                more = len(text) - NOTE_PREVIEW
+                text = f"{text[:NOTE_PREVIEW]} … ({more:,} more characters: e shows them all)"
+            prompt.append(text)
             options.append(Option(prompt))
         self.set_options(options)
         self.highlighted = min(keep or 0, len(notes) - 1)
