@@ -273,6 +273,7 @@ class Library:
         feed = Feed(
             key=secrets.token_hex(6),
             url=url,
+            subscribed_url=url,
             custom_title=one_line(title),
             tags=clean_tags(tags),
             added_at=time.time(),
@@ -335,7 +336,8 @@ class Library:
                     existing.custom_title = title or existing.custom_title
                     report.updated.append(existing)
                 continue
-            feed = Feed(key=secrets.token_hex(6), url=url, custom_title=one_line(title),
+            feed = Feed(key=secrets.token_hex(6), url=url, subscribed_url=url,
+                        custom_title=one_line(title),
                         tags=clean_tags(sub.tags), site_url=sub.site_url, added_at=time.time())
             self._feeds.append(feed)
             by_url[url] = feed
@@ -492,23 +494,21 @@ class Library:
             meta = (await asyncio.to_thread(self.store.load_feed_cache, feed.key))[0]
         if meta and not self.store.has_bodies(feed.key):
             meta = {}  # the bodies file was lost (corrupt, deleted): fetch in full to restore it
-        fetched = await fetcher.fetch(feed.url, meta.get("etag", ""), meta.get("last_modified", ""))
+        fetched = await fetcher.fetch(feed.url, meta.get("etag", ""), meta.get("last_modified", ""),
+                                      subscribed=feed.origin_url)
         if not fetched.network_down:
             self._net_answers += 1
         result = FeedResult(feed.key, feed.url, "unchanged")
-        if fetched.moved_permanently and fetched.final_url and fetched.final_url != feed.url:
-            result.new_url = fetched.final_url
-            feed.url = fetched.final_url
         if fetched.status == "error":
             result.status, result.error = "error", fetched.error
             result.network_down = fetched.network_down
             result.retry_after, result.gone = fetched.retry_after, fetched.http_status == 410
             return result
         if fetched.status == "not_modified":
-            return result
+            return _follow_move(feed, fetched, result)
         digest = hashlib.sha1(fetched.body).hexdigest()
         if digest == meta.get("content_hash"):
-            return result
+            return _follow_move(feed, fetched, result)
         parsed = await executor.parse(fetched.body, fetched.final_url or feed.url,
                                       fetched.content_type)
         if isinstance(parsed, str):
@@ -523,6 +523,8 @@ class Library:
             fetched, parsed = found
             digest = hashlib.sha1(fetched.body).hexdigest()
             result.new_url = feed.url
+        else:
+            _follow_move(feed, fetched, result)
         result.warning = parsed.warning
         validators = {"etag": fetched.etag, "last_modified": fetched.last_modified,
                       "content_hash": digest}
@@ -544,12 +546,12 @@ class Library:
         for link in feed_links(fetched.body, fetched.final_url or feed.url)[:2]:
             if link in taken:
                 continue
-            found = await fetcher.fetch(link)
+            found = await fetcher.fetch(link, subscribed=feed.origin_url)
             if found.status != "ok":
                 continue
             parsed = await executor.parse(found.body, found.final_url or link, found.content_type)
             if not isinstance(parsed, str):
-                feed.url = link
+                feed.subscribed_url, feed.url = feed.origin_url, link
                 self._feeds_dirty = True
                 return found, parsed
         return None
@@ -1030,7 +1032,7 @@ class Library:
 
     async def _fetch_full_one(self, article: Article, fetcher: Any, force: bool
                               ) -> FullTextResult:
-        from reader.fetch import is_local, is_private_url
+        from reader.fetch import is_private_url, is_trusted_source
 
         old = self.full_text(article) or {}
         if old.get("html") and not force:
@@ -1041,7 +1043,7 @@ class Library:
                 f"its link is not a web page ({link[:60]})"
             return FullTextResult(article.id, "error", error=reason)
         feed = self._feed_of(article.feed_key)
-        trusted = feed is not None and (is_private_url(feed.url) or is_local(feed.url))
+        trusted = feed is not None and is_trusted_source(feed.origin_url)
         if is_private_url(link) and not trusted:
             return FullTextResult(article.id, "error", error=(
                 "its link points into this computer or the local network; pages there are "
@@ -1364,8 +1366,18 @@ class Library:
 
 _STATUS_FIELDS = ("last_checked", "last_success", "last_error", "last_warning", "retry_after",
                   "failures", "failing_since", "gone")
-_SUBSCRIPTION_FIELDS = ("key", "url", "custom_title", "feed_title", "site_url", "tags",
-                        "added_at")
+_SUBSCRIPTION_FIELDS = ("key", "url", "subscribed_url", "custom_title", "feed_title", "site_url",
+                        "tags", "added_at")
+
+
+def _follow_move(feed: Feed, fetched: Any, result: FeedResult) -> FeedResult:
+    """A feed that answered well after permanent redirects (301/308 only) is stored at its new
+    URL; an error answer, or a body that is no feed, moves nothing. The URL the user
+    subscribed to is kept: it alone says whether the feed is local (`Feed.origin_url`)."""
+    if fetched.moved_permanently and fetched.final_url and fetched.final_url != feed.url:
+        result.new_url = fetched.final_url
+        feed.subscribed_url, feed.url = feed.origin_url, fetched.final_url
+    return result
 
 
 def clean_tags(tags: Iterable[str]) -> list[str]:
