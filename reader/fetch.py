@@ -37,7 +37,7 @@ PUBLIC_ONLY = "reader.public_only"
 """Request extension: refuse any hop into this computer or the local network (but to
 TRUSTED_ORIGIN)."""
 TRUSTED_ORIGIN = "reader.trusted_origin"
-"""Request extension: the origin (`origin_of`) of the URL the user subscribed to, which may
+"""Request extension: host:port (`origin_of`) of the URL the user subscribed to, which may
 resolve anywhere: the user chose it. Every other hop of a PUBLIC_ONLY request is guarded."""
 MAX_RETRY_AFTER_S = 24 * 3600
 """A Retry-After further away than this is taken as this (a server cannot mute a feed)."""
@@ -252,22 +252,28 @@ def is_trusted_source(url: str) -> bool:
 
 
 def origin_of(url: str | httpx.URL) -> str:
-    """scheme://host:port of a URL (default ports filled in), "" when it has none."""
+    """host:port of a URL (the scheme's default port filled in), "" when it has none."""
     try:
         parsed = httpx.URL(str(url))
     except (httpx.InvalidURL, ValueError, TypeError):
         return ""
     port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme, 0)
-    return f"{parsed.scheme}://{parsed.host.rstrip('.').lower()}:{port}"
+    return f"{parsed.host.rstrip('.').lower()}:{port}" if parsed.host else ""
 
 
 def _guarded_hop(request: httpx.Request) -> bool:
     """True when this request (one hop) may only reach public addresses: PUBLIC_ONLY is set and
-    it does not go to the origin the user subscribed to (TRUSTED_ORIGIN)."""
+    it does not go to the host the user subscribed to (TRUSTED_ORIGIN), on its port or the
+    web's own (an http -> https upgrade of an intranet feed still works; another port of a
+    host whose name now points at this computer does not)."""
     if not request.extensions.get(PUBLIC_ONLY):
         return False
     trusted = request.extensions.get(TRUSTED_ORIGIN, "")
-    return not trusted or origin_of(request.url) != trusted
+    hop = origin_of(request.url)
+    if not trusted or not hop:
+        return True
+    host, port = hop.rsplit(":", 1)
+    return host != trusted.rsplit(":", 1)[0] or (hop != trusted and port not in ("80", "443"))
 
 
 async def _check_address(request: httpx.Request) -> None:
@@ -577,7 +583,10 @@ class Fetcher:
                 result = self._read_file(url)
             except Exception as exc:  # noqa: BLE001 - handed to the waiting refresh
                 result = FetchResult(url, "error", error=f"cannot read: {exc}")
-            loop.call_soon_threadsafe(lambda: done.done() or done.set_result(result))
+            try:
+                loop.call_soon_threadsafe(lambda: done.done() or done.set_result(result))
+            except RuntimeError:  # the refresh gave up on this read and its loop has ended
+                pass
 
         threading.Thread(target=work, name="reader-local-feed", daemon=True).start()
         try:

@@ -65,7 +65,10 @@ def normalise_feed_url(url: str) -> str:
     url = one_line(url)
     if not url:
         raise LibraryError("empty feed URL")
-    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    try:
+        scheme = urllib.parse.urlsplit(url).scheme.lower()
+    except ValueError as exc:  # "http://[::1" (an unclosed IPv6 address) and the like
+        raise LibraryError(f"{url}: not a valid URL ({exc})") from None
     if scheme in ("http", "https"):
         return url
     if scheme == "file":
@@ -75,7 +78,10 @@ def normalise_feed_url(url: str) -> str:
         return rest if rest.startswith(("http://", "https://")) else "https://" + rest
     if scheme and len(scheme) > 1:
         raise LibraryError(f"{url}: unsupported URL scheme {scheme!r} (use http, https or a file)")
-    return str(Path(url).expanduser().resolve())
+    try:
+        return str(Path(url).expanduser().resolve())
+    except (OSError, RuntimeError) as exc:  # a symlink loop: RuntimeError before Python 3.13
+        raise LibraryError(f"{url}: cannot use this path ({exc})") from None
 
 
 def seed_dir() -> Path:
@@ -315,8 +321,13 @@ class Library:
             [Subscription(f.url, f.custom_title, list(f.tags), f.site_url) for f in self._feeds]
         )
 
-    def import_subscriptions(self, data: bytes, name: str = "") -> ImportReport:
-        """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title."""
+    def import_subscriptions(self, data: bytes, name: str = "", *,
+                             allow_local_files: bool = False) -> ImportReport:
+        """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title.
+        Local files in the list (a shared list may name ~/.ssh/id_rsa) are skipped with a
+        warning each unless `allow_local_files`."""
+        from reader.fetch import is_local
+
         self._need_lock()
         listing: ImportedList = read_subscriptions(data, name)  # raises opml.ImportError_
         report = ImportReport(listing.kind, warnings=list(listing.warnings))
@@ -326,6 +337,10 @@ class Library:
                 url = normalise_feed_url(sub.url)
             except LibraryError as exc:
                 report.warnings.append(str(exc))
+                continue
+            if is_local(url) and not allow_local_files:
+                report.warnings.append(f"{url}: skipped, a local file (import with "
+                                       "--allow-local-files to subscribe to local files)")
                 continue
             title = "" if sub.title == sub.url else sub.title
             existing = by_url.get(url)

@@ -168,3 +168,23 @@ def test_feeds_the_user_subscribed_on_the_local_network_still_work() -> None:
     assert run["private_hits"]["127.0.0.1"] == ["/local-feed", "/page"]
     assert run["private_hits"]["10.0.0.1"] == ["/feed"]
     assert run["public_hits"] == ["/page"]
+
+
+@pytest.mark.parametrize("hop,guarded", [
+    ("http://intranet.example/feed", False),  # the subscribed host: the user chose it
+    ("https://intranet.example/feed", False),  # its https upgrade
+    ("http://INTRANET.example./other", False),
+    ("http://intranet.example:6379/", True),  # another port of it: guarded
+    ("http://elsewhere.example/feed", True),
+    ("http://127.0.0.1/feed", True),
+])
+def test_only_the_subscribed_host_is_exempt_from_the_guard(hop: str, guarded: bool) -> None:
+    import httpx
+
+    from reader.fetch import PUBLIC_ONLY, TRUSTED_ORIGIN, _guarded_hop, origin_of
+
+    trusted = origin_of("http://intranet.example/feed")
+    request = httpx.Request("GET", hop, extensions={PUBLIC_ONLY: True, TRUSTED_ORIGIN: trusted})
+    assert _guarded_hop(request) is guarded
+    assert _guarded_hop(httpx.Request("GET", hop, extensions={PUBLIC_ONLY: True}))
+    assert not _guarded_hop(httpx.Request("GET", hop))
