@@ -453,8 +453,23 @@ class _Inflater:
         return b"".join(self.parts)
 
 
+def _tls_failure(exc: BaseException) -> BaseException | None:
+    """The TLS error (a certificate not valid for the name ...) behind a connect error."""
+    import ssl
+
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None or isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def is_network_down(exc: Exception) -> bool:
-    """True for failures that say nothing answered: refused, DNS, unreachable, timeouts."""
+    """True for failures that say nothing answered: refused, DNS, unreachable, timeouts (a
+    server that answered with a certificate that is not valid did answer)."""
+    if isinstance(exc, httpx.ConnectError) and _tls_failure(exc) is not None:
+        return False
     return isinstance(exc, (httpx.ConnectError, httpx.TimeoutException))
 
 
@@ -473,6 +488,9 @@ def describe_http_error(exc: Exception) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.ConnectError):
+        tls = _tls_failure(exc)
+        if tls is not None:
+            return f"secure connection failed: {getattr(tls, 'verify_message', '') or tls}"
         reason = str(exc) or "connection failed"
         return f"cannot connect: {reason}"
     if isinstance(exc, httpx.RemoteProtocolError):

@@ -54,10 +54,12 @@ Answer = tuple[int, dict[str, str], bytes]
 class Site:
     """One HTTP server on (address, 80): routes by path, every request recorded."""
 
-    def __init__(self, address: str):
+    def __init__(self, address: str, tls: Any = None, port: int = 80):
         self.address = address
         self.routes: dict[str, Answer] = {}
         self.hits: list[str] = []
+        self.server_names: list[str] = []
+        """The names TLS clients asked for (SNI)."""
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -85,7 +87,10 @@ class Site:
             address_family = family
             daemon_threads = True
 
-        self.server = Server((address, 80), Handler)
+        self.server = Server((address, port), Handler)
+        if tls is not None:
+            tls.sni_callback = lambda sock, name, ctx: self.server_names.append(name or "")
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def feed(self, path: str, body: bytes) -> None:
@@ -192,10 +197,53 @@ def run(name: str) -> dict[str, Any]:
     private = {address: Site(address) for address in PRIVATE}
     dns = Dns({"rebind.test": lambda n: PUBLIC if n == 1 else "127.0.0.1",
                "public.test": lambda n: PUBLIC,
-               "intranet.test": lambda n: "10.0.0.1"})
+               "intranet.test": lambda n: "10.0.0.1", "wrong.test": lambda n: PUBLIC})
     steps = SCENARIOS[name](public, private)
     return {"steps": steps, "public_hits": public.hits,
             "private_hits": {a: s.hits for a, s in private.items()}, "dns": dns.asked}
+
+
+def tls_for(names: list[str]) -> tuple[Any, str]:
+    """A server SSLContext with a certificate for `names` from a throwaway CA, and the CA file
+    (which this process then trusts in place of certifi's bundle)."""
+    import ssl
+
+    folder = Path(tempfile.mkdtemp())
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+            "ca.pem", "-days", "2", "-subj", "/CN=netns test CA",
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr",
+            "-subj", f"/CN={names[0]}")
+    (folder / "ext").write_text("subjectAltName=" + ",".join(f"DNS:{n}" for n in names)
+                                + "\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "leaf.pem", "-days", "2", "-extfile", "ext")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "leaf.pem", folder / "leaf.key")
+    return context, str(folder / "ca.pem")
+
+
+def tls_by_name(public: Site, private: dict[str, Site]) -> list[dict[str, Any]]:
+    """A guarded https page is fetched from the checked address with TLS for the name: SNI
+    says public.test and the certificate is verified for it; a name the certificate does not
+    cover still fails verification though it resolves to the same address."""
+    import certifi
+
+    context, ca = tls_for(["public.test"])
+    certifi.where = lambda: ca  # this process trusts the test CA (httpx reads certifi)
+    secure = Site(PUBLIC, tls=context, port=443)
+    secure.html("/page", page("Secure public page"))
+    secure.html("/other", page("Wrong name"))
+    public.feed("/feed", rss([("t", "https://public.test/page"),
+                              ("w", "https://wrong.test/other")]))
+    steps = [reader("add", f"http://{PUBLIC}/feed"), reader("refresh", "--full-text")]
+    steps.append({"secure_hits": secure.hits, "server_names": secure.server_names})
+    return steps
 
 
 def redirect_then_full_text(public: Site, private: dict[str, Site]) -> list[dict[str, Any]]:
@@ -275,7 +323,7 @@ def local_feeds_still_work(public: Site, private: dict[str, Site]) -> list[dict[
 SCENARIOS: dict[str, Callable[[Site, dict[str, Site]], list[dict[str, Any]]]] = {
     f.__name__: f for f in (redirect_then_full_text, redirect_error_keeps_url,
                             redirect_to_metadata, direct_links, mapped_public, discovery,
-                            rebinding, local_feeds_still_work)}
+                            rebinding, local_feeds_still_work, tls_by_name)}
 
 if __name__ == "__main__":
     result = run(sys.argv[1])

@@ -170,6 +170,19 @@ def test_feeds_the_user_subscribed_on_the_local_network_still_work() -> None:
     assert run["public_hits"] == ["/page"]
 
 
+def test_a_pinned_https_page_keeps_tls_for_its_name() -> None:
+    """The page is fetched from the checked address, with SNI and certificate checks for the
+    name; a certificate not valid for the name is an error that says so (not "offline")."""
+    if not shutil.which("openssl"):
+        pytest.skip("needs openssl to make a test certificate")
+    run = scenario("tls_by_name")
+    refresh, seen = run["steps"][1], run["steps"][2]
+    assert seen == {"secure_hits": ["/page"], "server_names": ["public.test", "wrong.test"]}
+    assert "full text: 1 fetched, 1 failed" in refresh["out"]
+    assert "secure connection failed" in refresh["err"] and "wrong.test" in refresh["err"]
+    assert private_hits(run) == {}
+
+
 @pytest.mark.parametrize("hop,guarded", [
     ("http://intranet.example/feed", False),  # the subscribed host: the user chose it
     ("https://intranet.example/feed", False),  # its https upgrade
