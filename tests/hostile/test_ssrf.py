@@ -147,6 +147,20 @@ def test_an_internet_page_cannot_point_discovery_at_a_local_feed() -> None:
     run = scenario("discovery")
     assert private_hits(run) == {}  # before: the local feed, then every private server
     assert run["steps"][2]["feeds"][0]["url"] == "http://1.2.3.4/"
+    refresh = run["steps"][1]
+    assert "it links to no feed" in refresh["err"] and "127.0.0.1" not in refresh["err"]
+
+
+def test_discovery_offers_local_feeds_only_from_local_pages() -> None:
+    from reader.discover import feed_links
+
+    page = (b'<html><head><link rel="alternate" type="application/rss+xml" href="/rss">'
+            b'<link rel="alternate" type="application/atom+xml" href="http://127.1/atom">'
+            b'<link rel="alternate" type="application/rss+xml" href="http://[::1]:8080/x">'
+            b"</head></html>")
+    assert feed_links(page, "https://example.com/") == ["https://example.com/rss"]
+    assert feed_links(page, "http://192.168.1.5/") == [
+        "http://192.168.1.5/rss", "http://127.1/atom", "http://[::1]:8080/x"]
 
 
 def test_dns_rebinding_connects_to_the_address_that_was_checked() -> None:
