@@ -67,6 +67,32 @@ def test_a_fifo_feed_does_not_hang_refresh(paths: Paths, tmp_path: Path,
     assert fifo.exists() and not fifo.is_file()
 
 
+def test_dev_tty_as_a_feed_does_not_wait_for_the_user(paths: Paths, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Under a terminal (script(1) gives the refresh one, its input left open and silent),
+    reading /dev/tty waited for the user to type. Before: killed at the timeout."""
+    if not shutil.which("script"):
+        pytest.skip("needs script(1) (util-linux) for a terminal")
+    assert cli(capsys, "add", "/dev/tty")[0] == 0
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    command = f"{sys.executable} -m reader refresh --no-full-text"
+    output = tmp_path / "output"
+    with open(output, "wb") as sink:
+        proc = subprocess.Popen(["script", "-qec", command, "/dev/null"], env=env,
+                                stdin=subprocess.PIPE, stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            code = proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            pytest.fail("reader refresh waited on /dev/tty")
+        finally:
+            assert proc.stdin is not None
+            proc.stdin.close()
+    assert code == 1
+    assert b"not a regular file" in output.read_bytes()
+
+
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/tty", "/dev/null"])
 def test_a_device_is_never_read_as_a_feed(device: str, tmp_path: Path) -> None:
     """/dev/zero was read up to the size cap; /dev/tty waited for the user's typing."""
