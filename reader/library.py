@@ -65,7 +65,10 @@ def normalise_feed_url(url: str) -> str:
     url = one_line(url)
     if not url:
         raise LibraryError("empty feed URL")
-    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    try:
+        scheme = urllib.parse.urlsplit(url).scheme.lower()
+    except ValueError as exc:  # "http://[::1" (an unclosed IPv6 address) and the like
+        raise LibraryError(f"{url}: not a valid URL ({exc})") from None
     if scheme in ("http", "https"):
         return url
     if scheme == "file":  # file:///x and /x are one feed: stored as the path
@@ -80,8 +83,8 @@ def normalise_feed_url(url: str) -> str:
         raise LibraryError(f"{url}: unsupported URL scheme {scheme!r} (use http, https or a file)")
     try:
         return str(Path(url).expanduser().resolve())
-    except (OSError, RuntimeError) as exc:  # a symlink loop
-        raise LibraryError(f"{url}: not a usable path ({exc})") from None
+    except (OSError, RuntimeError) as exc:  # a symlink loop: RuntimeError before Python 3.13
+        raise LibraryError(f"{url}: cannot use this path ({exc})") from None
 
 
 _HOST_PATH_RE = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?(/|$)")
@@ -102,11 +105,15 @@ def new_feed_location(url: str) -> str:
             raise LibraryError(f"{typed}: not a valid URL (no host name)")
         return located
     try:
-        exists = Path(located).is_file()
+        exists = Path(located).exists()
+        regular = Path(located).is_file()
     except OSError:  # a symlink loop, a name too long
-        exists = False
-    if exists:
+        exists = regular = False
+    if regular:
         return located
+    if exists:
+        raise LibraryError(f"{typed}: not a regular file (a pipe, device, socket or folder "
+                           "is never read as a feed)")
     if not parts.scheme and _HOST_PATH_RE.match(typed):
         return "https://" + typed
     if typed.lower().startswith("file:") or "/" in typed or typed.startswith(("~", ".")):
@@ -336,6 +343,7 @@ class Library:
         feed = Feed(
             key=secrets.token_hex(6),
             url=url,
+            subscribed_url=url,
             custom_title=one_line(title),
             tags=clean_tags(tags),
             added_at=time.time(),
@@ -376,8 +384,13 @@ class Library:
         return write_opml([Subscription(f.url, f.custom_title or f.feed_title, list(f.tags),
                                         f.site_url) for f in self._feeds])
 
-    def import_subscriptions(self, data: bytes, name: str = "") -> ImportReport:
-        """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title."""
+    def import_subscriptions(self, data: bytes, name: str = "", *,
+                             allow_local_files: bool = False) -> ImportReport:
+        """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title.
+        Local files in the list (a shared list may name ~/.ssh/id_rsa) are skipped with a
+        warning each unless `allow_local_files`."""
+        from reader.fetch import is_local
+
         self._need_lock()
         listing: ImportedList = read_subscriptions(data, name)  # raises opml.ImportError_
         report = ImportReport(listing.kind, warnings=list(listing.warnings))
@@ -389,6 +402,10 @@ class Library:
             except LibraryError as exc:
                 report.warnings.append(str(exc))
                 continue
+            if is_local(url) and not allow_local_files:
+                report.warnings.append(f"{url}: skipped, a local file (import with "
+                                       "--allow-local-files to subscribe to local files)")
+                continue
             sub.tags = [spelled.setdefault(t.casefold(), t) for t in clean_tags(sub.tags)]
             title = "" if sub.title == sub.url else sub.title
             existing = by_url.get(url)
@@ -399,7 +416,8 @@ class Library:
                     existing.custom_title = title or existing.custom_title
                     report.updated.append(existing)
                 continue
-            feed = Feed(key=secrets.token_hex(6), url=url, custom_title=one_line(title),
+            feed = Feed(key=secrets.token_hex(6), url=url, subscribed_url=url,
+                        custom_title=one_line(title),
                         tags=clean_tags(sub.tags), site_url=sub.site_url, added_at=time.time())
             self._feeds.append(feed)
             by_url[url] = feed
@@ -556,25 +574,23 @@ class Library:
             meta = (await asyncio.to_thread(self.store.load_feed_cache, feed.key))[0]
         if meta and not self.store.has_bodies(feed.key):
             meta = {}  # the bodies file was lost (corrupt, deleted): fetch in full to restore it
-        fetched = await fetcher.fetch(feed.url, meta.get("etag", ""), meta.get("last_modified", ""))
+        fetched = await fetcher.fetch(feed.url, meta.get("etag", ""), meta.get("last_modified", ""),
+                                      subscribed=feed.origin_url)
         from reader.fetch import is_local  # loaded by the refresh already
 
         if not fetched.network_down and not is_local(feed.url):
             self._net_answers += 1  # a local file read says nothing about the network
         result = FeedResult(feed.key, feed.url, "unchanged")
-        if fetched.moved_permanently and fetched.final_url and fetched.final_url != feed.url:
-            result.new_url = fetched.final_url
-            feed.url = fetched.final_url
         if fetched.status == "error":
             result.status, result.error = "error", fetched.error
             result.network_down = fetched.network_down
             result.retry_after, result.gone = fetched.retry_after, fetched.http_status == 410
             return result
         if fetched.status == "not_modified":
-            return result
+            return _follow_move(feed, fetched, result)
         digest = hashlib.sha1(fetched.body).hexdigest()
         if digest == meta.get("content_hash"):
-            return result
+            return _follow_move(feed, fetched, result)
         parsed = await executor.parse(fetched.body, fetched.final_url or feed.url,
                                       fetched.content_type)
         if isinstance(parsed, str):
@@ -589,6 +605,8 @@ class Library:
             fetched, parsed = found
             digest = hashlib.sha1(fetched.body).hexdigest()
             result.new_url = feed.url
+        else:
+            _follow_move(feed, fetched, result)
         result.warning = parsed.warning
         validators = {"etag": fetched.etag, "last_modified": fetched.last_modified,
                       "content_hash": digest}
@@ -610,12 +628,12 @@ class Library:
         for link in feed_links(fetched.body, fetched.final_url or feed.url)[:2]:
             if link in taken:
                 continue
-            found = await fetcher.fetch(link)
+            found = await fetcher.fetch(link, subscribed=feed.origin_url)
             if found.status != "ok":
                 continue
             parsed = await executor.parse(found.body, found.final_url or link, found.content_type)
             if not isinstance(parsed, str):
-                feed.url = link
+                feed.subscribed_url, feed.url = feed.origin_url, link
                 self._feeds_dirty = True
                 return found, parsed
         return None
@@ -1183,7 +1201,7 @@ class Library:
 
     async def _fetch_full_one(self, article: Article, fetcher: Any, force: bool
                               ) -> FullTextResult:
-        from reader.fetch import is_local, is_private_url
+        from reader.fetch import is_private_url, is_trusted_source
 
         old = self.full_text(article) or {}
         if old.get("html") and not force:
@@ -1194,7 +1212,7 @@ class Library:
                 f"its link is not a web page ({link[:60]})"
             return FullTextResult(article.id, "error", error=reason)
         feed = self._feed_of(article.feed_key)
-        trusted = feed is not None and (is_private_url(feed.url) or is_local(feed.url))
+        trusted = feed is not None and is_trusted_source(feed.origin_url)
         if is_private_url(link) and not trusted:
             return FullTextResult(article.id, "error", error=(
                 "its link points into this computer or the local network; pages there are "
@@ -1517,8 +1535,18 @@ class Library:
 
 _STATUS_FIELDS = ("last_checked", "last_success", "last_error", "last_warning", "retry_after",
                   "failures", "failing_since", "gone")
-_SUBSCRIPTION_FIELDS = ("key", "url", "custom_title", "feed_title", "site_url", "tags",
-                        "added_at")
+_SUBSCRIPTION_FIELDS = ("key", "url", "subscribed_url", "custom_title", "feed_title", "site_url",
+                        "tags", "added_at")
+
+
+def _follow_move(feed: Feed, fetched: Any, result: FeedResult) -> FeedResult:
+    """A feed that answered well after permanent redirects (301/308 only) is stored at its new
+    URL; an error answer, or a body that is no feed, moves nothing. The URL the user
+    subscribed to is kept: it alone says whether the feed is local (`Feed.origin_url`)."""
+    if fetched.moved_permanently and fetched.final_url and fetched.final_url != feed.url:
+        result.new_url = fetched.final_url
+        feed.subscribed_url, feed.url = feed.origin_url, fetched.final_url
+    return result
 
 
 def clean_tags(tags: Iterable[str]) -> list[str]:
