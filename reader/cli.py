@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from reader import __version__
 from reader.config import load_settings
@@ -29,9 +30,31 @@ class CommandError(ReaderError):
     """An expected failure: printed as one line, exit code 2."""
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def visible(text: str) -> str:
+    """`text` for an error line: control characters, line breaks, bidi controls and bytes
+    that were not UTF-8 shown as escapes (\\x1b, \\n, \\u202e, \\udcff), never sent raw: an
+    argument cannot colour, retitle or rewrite the user's terminal, nor forge a line."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1] if m.group() != "\t" else " ", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that shows what the user typed with `visible` in its errors (it quotes some
+    arguments raw: "unrecognized arguments: ...")."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {visible(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also documents every command in --help)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="reader",
         description="A keyboard-driven terminal feed reader. With no command, start the app.",
     )
@@ -124,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import subscriptions: OPML or a newsboat urls file")
     p.add_argument("file")
+    p.add_argument("--allow-local-files", action="store_true",
+                   help="also subscribe to local files the list names (skipped by default: a "
+                        "list from elsewhere may name your private files)")
 
     p = sub.add_parser("export", help="export subscriptions as OPML 2.0 (stdout by default)")
     p.add_argument("file", nargs="?")
@@ -183,7 +209,7 @@ def _first_run(library: Library) -> None:
 
 
 def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+    print(visible(message), file=sys.stderr)
 
 
 def _when(stamp: float | None) -> str:
@@ -191,8 +217,10 @@ def _when(stamp: float | None) -> str:
 
 
 def _print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    # A lone surrogate (a byte that was not UTF-8, kept as typed) cannot be written as UTF-8;
+    # as a JSON escape it reads back as the very same string.
+    sys.stdout.write(_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -424,10 +452,11 @@ def cmd_articles(args: argparse.Namespace, library: Library) -> int:
     return EXIT_OK
 
 
-def render_article(library: Library, article: Article, *, feed_text: bool = False) -> str:
+def render_article(library: Library, article: Article, *, feed_text: bool = False,
+                   defer_save: bool = False) -> str:
     """An article as a Markdown document: header fields, then the converted text (the
     fetched full text when there is one, unless `feed_text`)."""
-    text = library.text(article, prefer="feed" if feed_text else "auto")
+    text = library.text(article, prefer="feed" if feed_text else "auto", defer_save=defer_save)
     lines = [f"# {article.title}", ""]
     for label, value in (("Feed", article.feed_title), ("Author", article.author),
                          ("Date", _when(article.date) if article.date else ""),
@@ -444,7 +473,13 @@ def cmd_show(args: argparse.Namespace, library: Library) -> int:
         library.acquire()
     except StoreError:
         pass
-    sys.stdout.write(render_article(library, article, feed_text=args.feed_text))
+    sys.stdout.write(render_article(library, article, feed_text=args.feed_text,
+                                    defer_save=True))
+    sys.stdout.flush()
+    try:  # keeping the conversion only saves time later: a read-only cache is no error
+        library.save_conversions()
+    except (StoreError, OSError):
+        pass
     return EXIT_OK
 
 
@@ -504,7 +539,8 @@ def cmd_import(args: argparse.Namespace, library: Library) -> int:
         data = path.read_bytes()
     except OSError as exc:
         raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    report = library.import_subscriptions(data, str(path))
+    report = library.import_subscriptions(data, str(path),
+                                          allow_local_files=args.allow_local_files)
     for warning in report.warnings:
         _err(f"warning: {warning}")
     print(f"imported {report.kind}: {plural(len(report.added), 'feed')} added, "
@@ -522,12 +558,35 @@ def cmd_export(args: argparse.Namespace, library: Library) -> int:
     path = Path(args.file).expanduser()
     if not path.parent.is_dir():  # a typo in the folder is not a folder to create
         raise CommandError(f"{path.parent}: no such folder")
+    _refuse_to_replace(path)
     try:
         atomic_write_bytes(path, text.encode("utf-8"))
     except OSError as exc:
         raise CommandError(f"{path}: cannot write: {exc.strerror or exc}") from None
     print(f"exported {plural(len(library.feeds()), 'feed')} to {path}")
     return EXIT_OK
+
+
+def _refuse_to_replace(path: Path) -> None:
+    """CommandError unless `path` is missing or a regular file. A symbolic link would be
+    replaced by a regular file (the link the user set up is lost) or, written through, would
+    overwrite whatever it points to; a FIFO or device would be replaced, or block the export
+    until something reads it. Refusing loses nothing, and `reader export > PATH` (or
+    `reader export -`) still writes through any of them, as the user's shell does."""
+    import stat
+
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode)
+            else "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "" if stat.S_ISREG(mode)
+            else "a device or socket")
+    if kind:
+        raise CommandError(f"{path}: is {kind}, not replaced; to write there anyway use "
+                           f"reader export > {path}")
 
 
 COMMANDS = {

@@ -2,7 +2,8 @@
 
 A page announces its feeds with `<link rel="alternate" type="application/rss+xml" href=...>`
 (also atom+xml and feed+json) in its head, as feed readers look for. Only http(s) links are
-offered, resolved against the page's URL, at most MAX_LINKS, one clean line each.
+offered, resolved against the page's URL, at most MAX_LINKS, one clean line each; a page
+from the internet offers none on this computer or the local network.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 import urllib.parse
 from html.parser import HTMLParser
 
+from reader.fetch import is_private_url
 from reader.textutil import one_line
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json",
@@ -34,6 +36,9 @@ class _LinkFinder(HTMLParser):
     def __init__(self, base: str):
         super().__init__(convert_charrefs=True)
         self.base = base
+        self.public = not is_private_url(base)
+        """A page from the internet: its links into this computer or the local network are
+        not offered (the fetch would refuse them; the user should not be sent there either)."""
         self.links: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -52,8 +57,11 @@ class _LinkFinder(HTMLParser):
             scheme = urllib.parse.urlsplit(url).scheme.lower()
         except ValueError:
             return
-        if scheme in ("http", "https") and url not in self.links and len(url) <= 2000:
-            self.links.append(url)
+        if scheme not in ("http", "https") or url in self.links or len(url) > 2000:
+            return
+        if self.public and is_private_url(url):
+            return  # a page from the internet never points the reader (or its user) home
+        self.links.append(url)
 
 
 def feed_links(body: bytes, base_url: str) -> list[str]:

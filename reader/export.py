@@ -64,6 +64,9 @@ _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 _YAML_ESCAPE = re.compile(
     "[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029\ufeff]")
 _EXPORTED_NAME = re.compile(r"-([0-9a-f]{6}|[0-9a-f]{12})(?:-\d+)?\.md$")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A note typed on a terminal that was not UTF-8 keeps those bytes as lone surrogates (the
+store keeps them as they are); a Markdown file must be UTF-8, so they are written as U+FFFD."""
 _ID_LINE = re.compile(r'^id: "([0-9a-f]+)"$', re.MULTILINE)
 
 
@@ -212,7 +215,7 @@ def write_export(folder: Path, ids: set[str], items: Iterable[ExportItem]) -> li
         if target.parent.resolve() != root or target.name in ("", ".", ".."):
             raise LibraryError(f"{target}: refusing to write outside {root}")
         taken.add(target.name)
-        data = text.encode("utf-8")
+        data = _LONE_SURROGATE.sub("\ufffd", text).encode("utf-8")  # bytes that were not UTF-8
         try:
             unchanged = target.is_file() and target.read_bytes() == data
         except OSError:

@@ -188,9 +188,11 @@ class Library:
         """All subscriptions as OPML 2.0 (tags as `category`)."""
         return self._subscriptions.export_opml()
 
-    def import_subscriptions(self, data: bytes, name: str = "") -> ImportReport:
-        """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title."""
-        return self._subscriptions.import_list(data, name)
+    def import_subscriptions(self, data: bytes, name: str = "", *,
+                             allow_local_files: bool = False) -> ImportReport:
+        """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title.
+        Local files in the list are skipped with a warning each unless `allow_local_files`."""
+        return self._subscriptions.import_list(data, name, allow_local_files=allow_local_files)
 
     def seed_if_new(self) -> bool:
         """First run (no subscription file yet): subscribe to the bundled sample feeds."""

@@ -20,6 +20,10 @@ class Feed:
     """Stable internal id; never changes, even when a permanent redirect changes `url`."""
     url: str
     """Where the feed is fetched from: http(s) URL, file:// URL or local path."""
+    subscribed_url: str = ""
+    """The URL as the user added or imported it ("" in files from before: then `url`). Whether
+    the feed may reach this computer or the local network is decided from it, never from where
+    the feed later moved (a feed from the internet cannot make itself local)."""
     custom_title: str = ""
     """Title the user chose; wins over the feed's own title."""
     feed_title: str = ""
@@ -68,6 +72,11 @@ class Feed:
             return (f"failing{since}: {self.failures} refreshes in a row failed; check the URL "
                     f"or remove it with reader remove {self.url}")
         return ""
+
+    @property
+    def origin_url(self) -> str:
+        """The URL the user subscribed to (`subscribed_url`, else `url`)."""
+        return self.subscribed_url or self.url
 
     @property
     def title(self) -> str:

@@ -138,7 +138,7 @@ class FullText(OverArticles):
         return results
 
     async def _fetch_one(self, article: Article, fetcher: Any, force: bool) -> FullTextResult:
-        from reader.fetch import is_local, is_private_url
+        from reader.fetch import is_private_url, is_trusted_source
 
         old = self._articles.full_text(article) or {}
         if old.get("html") and not force:
@@ -149,7 +149,7 @@ class FullText(OverArticles):
                 f"its link is not a web page ({link[:60]})"
             return FullTextResult(article.id, "error", error=reason)
         feed = self._subscriptions.feed_of(article.feed_key)
-        trusted = feed is not None and (is_private_url(feed.url) or is_local(feed.url))
+        trusted = feed is not None and is_trusted_source(feed.origin_url)
         if is_private_url(link) and not trusted:
             return FullTextResult(article.id, "error", error=(
                 "its link points into this computer or the local network; pages there are "

@@ -40,6 +40,16 @@ def offline_reason(results: Iterable[FeedResult]) -> str:
     return ""
 
 
+def _follow_move(feed: Feed, fetched: Any, result: FeedResult) -> FeedResult:
+    """A feed that answered well after permanent redirects (301/308 only) is stored at its new
+    URL; an error answer, or a body that is no feed, moves nothing. The URL the user
+    subscribed to is kept: it alone says whether the feed is local (`Feed.origin_url`)."""
+    if fetched.moved_permanently and fetched.final_url and fetched.final_url != feed.url:
+        result.new_url = fetched.final_url
+        feed.subscribed_url, feed.url = feed.origin_url, fetched.final_url
+    return result
+
+
 def record_status(feed: Feed, result: FeedResult, now: float) -> None:
     """What a refresh result says about a feed's health, kept on the feed."""
     feed.last_checked = now
@@ -161,25 +171,23 @@ class Refresher(OverArticles):
             meta = (await asyncio.to_thread(store.load_feed_cache, feed.key))[0]
         if meta and not store.has_bodies(feed.key):
             meta = {}  # the bodies file was lost (corrupt, deleted): fetch in full to restore it
-        fetched = await fetcher.fetch(feed.url, meta.get("etag", ""), meta.get("last_modified", ""))
+        fetched = await fetcher.fetch(feed.url, meta.get("etag", ""), meta.get("last_modified", ""),
+                                      subscribed=feed.origin_url)
         from reader.fetch import is_local  # loaded by the refresh already
 
         if not fetched.network_down and not is_local(feed.url):
             answers[0] += 1  # a local file read says nothing about the network
         result = FeedResult(feed.key, feed.url, "unchanged")
-        if fetched.moved_permanently and fetched.final_url and fetched.final_url != feed.url:
-            result.new_url = fetched.final_url
-            feed.url = fetched.final_url
         if fetched.status == "error":
             result.status, result.error = "error", fetched.error
             result.network_down = fetched.network_down
             result.retry_after, result.gone = fetched.retry_after, fetched.http_status == 410
             return result
         if fetched.status == "not_modified":
-            return result
+            return _follow_move(feed, fetched, result)
         digest = hashlib.sha1(fetched.body).hexdigest()
         if digest == meta.get("content_hash"):
-            return result
+            return _follow_move(feed, fetched, result)
         parsed = await pool.parse(fetched.body, fetched.final_url or feed.url,
                                   fetched.content_type)
         if isinstance(parsed, str):
@@ -194,6 +202,8 @@ class Refresher(OverArticles):
             fetched, parsed = found
             digest = hashlib.sha1(fetched.body).hexdigest()
             result.new_url = feed.url
+        else:
+            _follow_move(feed, fetched, result)
         result.warning = parsed.warning
         validators = FeedMeta(etag=fetched.etag, last_modified=fetched.last_modified,
                               content_hash=digest)
@@ -215,12 +225,12 @@ class Refresher(OverArticles):
         for link in feed_links(fetched.body, fetched.final_url or feed.url)[:2]:
             if link in taken:
                 continue
-            found = await fetcher.fetch(link)
+            found = await fetcher.fetch(link, subscribed=feed.origin_url)
             if found.status != "ok":
                 continue
             parsed = await pool.parse(found.body, found.final_url or link, found.content_type)
             if not isinstance(parsed, str):
-                feed.url = link
+                feed.subscribed_url, feed.url = feed.origin_url, link
                 self._subscriptions.dirty = True
                 return found, parsed
         return None

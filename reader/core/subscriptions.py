@@ -25,8 +25,8 @@ SEED_TAG = "samples"
 STATUS_FIELDS = ("last_checked", "last_success", "last_error", "last_warning", "retry_after",
                  "failures", "failing_since", "gone")
 """What status.json keeps of a feed (the subscription list keeps the rest)."""
-SUBSCRIPTION_FIELDS = ("key", "url", "custom_title", "feed_title", "site_url", "tags",
-                       "added_at")
+SUBSCRIPTION_FIELDS = ("key", "url", "subscribed_url", "custom_title", "feed_title", "site_url",
+                       "tags", "added_at")
 
 
 @dataclass
@@ -44,7 +44,10 @@ def normalise_feed_url(url: str) -> str:
     url = one_line(url)
     if not url:
         raise LibraryError("empty feed URL")
-    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    try:
+        scheme = urllib.parse.urlsplit(url).scheme.lower()
+    except ValueError as exc:  # "http://[::1" (an unclosed IPv6 address) and the like
+        raise LibraryError(f"{url}: not a valid URL ({exc})") from None
     if scheme in ("http", "https"):
         return url
     if scheme == "file":  # file:///x and /x are one feed: stored as the path
@@ -59,8 +62,8 @@ def normalise_feed_url(url: str) -> str:
         raise LibraryError(f"{url}: unsupported URL scheme {scheme!r} (use http, https or a file)")
     try:
         return str(Path(url).expanduser().resolve())
-    except (OSError, RuntimeError) as exc:  # a symlink loop
-        raise LibraryError(f"{url}: not a usable path ({exc})") from None
+    except (OSError, RuntimeError) as exc:  # a symlink loop: RuntimeError before Python 3.13
+        raise LibraryError(f"{url}: cannot use this path ({exc})") from None
 
 
 _HOST_PATH_RE = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?(/|$)")
@@ -81,11 +84,15 @@ def new_feed_location(url: str) -> str:
             raise LibraryError(f"{typed}: not a valid URL (no host name)")
         return located
     try:
-        exists = Path(located).is_file()
+        exists = Path(located).exists()
+        regular = Path(located).is_file()
     except OSError:  # a symlink loop, a name too long
-        exists = False
-    if exists:
+        exists = regular = False
+    if regular:
         return located
+    if exists:
+        raise LibraryError(f"{typed}: not a regular file (a pipe, device, socket or folder "
+                           "is never read as a feed)")
     if not parts.scheme and _HOST_PATH_RE.match(typed):
         return "https://" + typed
     if typed.lower().startswith("file:") or "/" in typed or typed.startswith(("~", ".")):
@@ -122,8 +129,9 @@ def seed_dir() -> Path:
 
 
 def _new_feed(url: str, title: str = "", tags: Iterable[str] = (), site_url: str = "") -> Feed:
-    return Feed(key=secrets.token_hex(6), url=url, custom_title=one_line(title),
-                tags=clean_tags(tags), site_url=site_url, added_at=time.time())
+    return Feed(key=secrets.token_hex(6), url=url, subscribed_url=url,
+                custom_title=one_line(title), tags=clean_tags(tags), site_url=site_url,
+                added_at=time.time())
 
 
 class Subscriptions:
@@ -225,8 +233,13 @@ class Subscriptions:
         return write_opml([Subscription(f.url, f.custom_title or f.feed_title, list(f.tags),
                                         f.site_url) for f in self._feeds])
 
-    def import_list(self, data: bytes, name: str = "") -> ImportReport:
-        """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title."""
+    def import_list(self, data: bytes, name: str = "", *, allow_local_files: bool = False
+                    ) -> ImportReport:
+        """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title.
+        Local files in the list (a shared list may name ~/.ssh/id_rsa) are skipped with a
+        warning each unless `allow_local_files`."""
+        from reader.fetch import is_local
+
         self._session.need_lock()
         listing: ImportedList = read_subscriptions(data, name)  # raises SubscriptionListError
         report = ImportReport(listing.kind, warnings=list(listing.warnings))
@@ -238,6 +251,10 @@ class Subscriptions:
                 url = normalise_feed_url(sub.url)
             except LibraryError as exc:
                 report.warnings.append(str(exc))
+                continue
+            if is_local(url) and not allow_local_files:
+                report.warnings.append(f"{url}: skipped, a local file (import with "
+                                       "--allow-local-files to subscribe to local files)")
                 continue
             sub.tags = [spelled.setdefault(t.casefold(), t) for t in clean_tags(sub.tags)]
             title = "" if sub.title == sub.url else sub.title

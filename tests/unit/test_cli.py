@@ -237,7 +237,7 @@ def test_import_makes_one_feed_of_one_file_and_one_tag_of_one_name(
     urls = tmp_path / "urls"
     urls.write_text(f"file://{feed} Tech\n{feed} tech\nhttps://b.example/rss TECH Other\n")
     run(capsys, "--offline", "feeds")
-    code, out, err = run(capsys, "import", str(urls))
+    code, out, err = run(capsys, "import", str(urls), "--allow-local-files")
     assert code == 0, err
     assert "2 feeds added" in out
     feeds = json.loads(run(capsys, "feeds", "--json")[1])
