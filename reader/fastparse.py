@@ -25,8 +25,9 @@ class GiveUp(Exception):
     """Something the fast path does not handle exactly like feedparser."""
 
 
-def fast_parse(data: bytes) -> dict[str, Any] | None:
-    """{"kind", "title", "site_url", "entries": [dict]} or None to let feedparser do it."""
+def fast_parse(data: bytes, content_type: str = "") -> dict[str, Any] | None:
+    """{"kind", "title", "site_url", "entries": [dict]} or None to let feedparser do it.
+    `content_type` is the HTTP Content-Type header, if any."""
     head = data[:4096]
     if b"<!DOCTYPE" in head or b"<!doctype" in head or b"<!ENTITY" in head:
         return None

@@ -72,9 +72,18 @@ def _looks_like_json(data: bytes, content_type: str) -> bool:
 
 
 def _parse_xml(data: bytes, url: str, content_type: str) -> ParsedFeed:
-    fast = fast_parse(data)
-    if fast is not None:
-        return _from_fast(fast, url)
+    fast = parse_fast(data, url, content_type)
+    return fast if fast is not None else parse_with_feedparser(data, url, content_type)
+
+
+def parse_fast(data: bytes, url: str = "", content_type: str = "") -> ParsedFeed | None:
+    """The fast path's result, or None when it hands the document to feedparser."""
+    fast = fast_parse(data, content_type)
+    return None if fast is None else _from_fast(fast, url)
+
+
+def run_feedparser(data: bytes, content_type: str = "") -> Any:
+    """feedparser's own result for the bytes, with the options reader uses."""
     import feedparser  # imported here: 80 ms that commands without a refresh never pay
 
     # No content-location: feedparser would resolve even guids against it, so ids would change
@@ -85,13 +94,18 @@ def _parse_xml(data: bytes, url: str, content_type: str) -> ParsedFeed:
     # Bytes in a BytesIO: feedparser treats a str (and even bytes) as a path or URL to open.
     # Its HTML sanitizer is ~80% of parse time; the converter does our own clean-up, and
     # nothing from a feed is ever rendered as HTML.
+    return feedparser.parse(
+        io.BytesIO(_no_bad_charrefs(data)),
+        response_headers=headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+
+
+def parse_with_feedparser(data: bytes, url: str = "", content_type: str = "") -> ParsedFeed:
+    """The feedparser path: any RSS or Atom, well-formed or not."""
     try:
-        parsed = feedparser.parse(
-            io.BytesIO(_no_bad_charrefs(data)),
-            response_headers=headers,
-            sanitize_html=False,
-            resolve_relative_uris=False,
-        )
+        parsed = run_feedparser(data, content_type)
     except Exception as exc:  # a third-party parser on hostile bytes
         # feedparser's loose parser has crashes of its own on broken documents, e.g. an
         # AttributeError ('end_width') or a TypeError (int(None)) from a damaged <image>.

@@ -18,7 +18,7 @@ SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 def slow(data: bytes, url: str) -> parse.ParsedFeed:
     """feedparser only."""
     original = parse.fast_parse
-    parse.fast_parse = lambda _data: None
+    parse.fast_parse = lambda _data, _type="": None
     try:
         return parse.parse_feed(data, url)
     finally:
