@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from reader.fastparse import fast_parse
-from reader.models import ParsedEntry, ParsedFeed
+from reader.models import Enclosure, ParsedEntry, ParsedFeed
 from reader.textutil import one_line, strip_control
 
 
@@ -165,6 +165,7 @@ def _from_fast(doc: dict[str, Any], url: str) -> ParsedFeed:
             entry_id=e["id"], title=title, link=link, author=e["author"],
             published=e["published"], updated=e["updated"], content_html=content,
             summary_html=summary, base_url=base or link, tags=e["tags"],
+            enclosures=_enclosures(e["enclosures"], base or feed_url, e["duration"]),
         )
         if item.guid in seen:
             continue
@@ -220,7 +221,28 @@ def _from_feedparser(entry: Any, feed_url: str) -> ParsedEntry:
         summary_html=summary_html,
         base_url=base or link,
         tags=[t.get("term", "") for t in entry.get("tags", []) or [] if t.get("term")],
+        enclosures=_enclosures(
+            [{"url": e.get("href", ""), "type": e.get("type", ""), "length": e.get("length", "")}
+             for e in entry.get("enclosures", []) or []],
+            base or feed_url, entry.get("itunes_duration", "") or ""),
     )
+
+
+def _enclosures(found: list[dict[str, Any]], base: str, duration: str) -> list[Enclosure]:
+    """Enclosures with http(s) URLs (relative ones resolved against `base`), each URL once;
+    the iTunes duration goes with the first."""
+    out: list[Enclosure] = []
+    for item in found:
+        url = one_line(_str(item.get("url")))
+        url = _join(base, url) if base and url else url
+        if not url.lower().startswith(("http://", "https://")) or any(e.url == url for e in out):
+            continue
+        length = one_line(_str(item.get("length")))
+        out.append(Enclosure(url=url, type=one_line(_str(item.get("type"))),
+                             length=int(length) if length.isdigit() and len(length) < 16 else 0))
+    if out and duration:
+        out[0].duration = one_line(duration)
+    return out
 
 
 def _text_to_html(text: str, mime: str) -> str:
@@ -241,6 +263,7 @@ def _finish_entry(
     summary_html: str,
     base_url: str,
     tags: list[str],
+    enclosures: list[Enclosure] | None = None,
 ) -> ParsedEntry:
     """Clean the fields and apply the fallbacks every format shares."""
     title = one_line(title)
@@ -262,6 +285,7 @@ def _finish_entry(
         summary_html=strip_control(summary_html),
         base_url=one_line(base_url),
         tags=[one_line(t) for t in tags if one_line(t)],
+        enclosures=enclosures or [],
     )
 
 

@@ -144,6 +144,9 @@ def safe_eval(expression: str, result: Any) -> bool:
             raise Unsupported(node.attr)
         if isinstance(node, ast.Name) and node.id.startswith("_"):
             raise Unsupported(node.id)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id not in (*_FUNCTIONS, "locals", "isinstance"):
+            raise Unsupported(node.func.id)
     env = dict(result)
     scope = {"__builtins__": {**_FUNCTIONS, "locals": lambda: env},
              "datetime": datetime, "feedparser": feedparser}

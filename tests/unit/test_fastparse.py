@@ -17,12 +17,7 @@ SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 def slow(data: bytes, url: str) -> parse.ParsedFeed:
     """feedparser only."""
-    original = parse.fast_parse
-    parse.fast_parse = lambda _data, _type="": None
-    try:
-        return parse.parse_feed(data, url)
-    finally:
-        parse.fast_parse = original
+    return parse.parse_with_feedparser(data, url)
 
 
 def assert_same(data: bytes, url: str = "https://feeds.example/x/feed.xml",
@@ -134,3 +129,155 @@ def test_random_atom_reads_the_same(entries: list[str], base: str) -> None:
 ])
 def test_unusual_documents_go_to_feedparser(doc: bytes) -> None:
     assert fast_parse(doc) is None
+
+
+# -- what the fast path got wrong on real-world input (issue 14): each now matches feedparser --
+
+RSS_HEAD = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+            'xmlns:xhtml="http://www.w3.org/1999/xhtml" '
+            'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" '
+            'xmlns:a10="http://www.w3.org/2005/Atom"><channel><title>T</title>'
+            "<link>https://a.example/</link>")
+
+
+def one_result(data: bytes, content_type: str = "") -> parse.ParsedFeed:
+    """parse_feed's result, after checking the fast path either gave up or agrees."""
+    url = "https://feeds.example/x/feed.xml"
+    fast = parse.parse_fast(data, url, content_type)
+    reference = parse.parse_with_feedparser(data, url, content_type)
+    if fast is not None:
+        assert (fast.title, fast.site_url, fast.entries) == (
+            reference.title, reference.site_url, reference.entries)
+    result = parse.parse_feed(data, url, content_type)
+    assert result == (fast or reference)
+    return result
+
+
+def rss_item(inner: str) -> bytes:
+    return (RSS_HEAD + f"<item>{inner}</item></channel></rss>").encode()
+
+
+@pytest.mark.parametrize("inner", [
+    "<title>T1</title><xhtml:body><xhtml:p>The body</xhtml:p></xhtml:body>",
+    "<title>T1</title><body><p>The body</p></body>",
+    "<title>T1</title><fullitem>&lt;p&gt;The body&lt;/p&gt;</fullitem>",
+    "<title>T1</title><summary>The body</summary>",
+    "<title>T1</title><dc:description>The body</dc:description>",
+])
+def test_content_in_other_elements_is_read(inner: str) -> None:
+    entry = one_result(rss_item(inner)).entries[0]
+    assert "The body" in entry.content_html + entry.summary_html
+
+
+def test_a_dc_title_is_the_title() -> None:
+    entry = one_result(rss_item("<dc:title>Dublin title</dc:title><description>x</description>"
+                                )).entries[0]
+    assert entry.title == "Dublin title"
+
+
+ATOM_HEAD = ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+             "<title>T</title><id>urn:f</id>")
+
+
+def atom_entry(inner: str) -> bytes:
+    return (ATOM_HEAD + f"<entry><id>urn:e1</id>{inner}</entry></feed>").encode()
+
+
+def test_escaped_text_in_xhtml_content_stays_text() -> None:
+    data = atom_entry('<title>t</title><content type="xhtml"><div xmlns="http://www.w3.org/1999/'
+                      'xhtml">History of the &lt;blink&gt; tag &lt;script src="x"&gt;</div>'
+                      "</content>")
+    content = one_result(data).entries[0].content_html
+    assert "&lt;blink&gt;" in content and "<blink>" not in content and "<script" not in content
+
+
+def test_inline_svg_leaks_no_ns0_prefix() -> None:
+    data = atom_entry('<title>t</title><content type="xhtml"><div xmlns="http://www.w3.org/1999/'
+                      'xhtml"><p>Before</p><svg xmlns="http://www.w3.org/2000/svg"><text>S</text>'
+                      "</svg></div></content>")
+    assert "ns0:" not in one_result(data).entries[0].content_html
+
+
+def test_the_http_charset_wins_over_the_document() -> None:
+    data = rss_item("<title>caf\u00e9</title><description>x</description>")
+    fast = parse.parse_fast(data, "", "text/xml; charset=iso-8859-1")
+    assert fast is None  # feedparser decodes it as the header says
+    one_result(data, "text/xml; charset=iso-8859-1")
+
+
+def test_windows_1252_quotes_in_a_latin_1_document_are_kept() -> None:
+    data = (b'<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel><title>T'
+            b"</title><item><title>don\x92t</title><description>\xa3\x93test.\x94</description>"
+            b"</item></channel></rss>")
+    entry = one_result(data).entries[0]
+    assert entry.title == "don\u2019t"
+    assert entry.summary_html == "\xa3\u201ctest.\u201d"
+
+
+def test_c1_characters_in_utf8_are_read_as_feedparser_reads_them() -> None:
+    data = rss_item("<title>don\u0092t</title><description>x</description>")
+    assert one_result(data).entries[0].title == "don\u2019t"
+
+
+def test_an_atom_author_keeps_the_email_part() -> None:
+    data = atom_entry("<title>t</title><author><name>Anthony</name>"
+                      "<email>noreply@blogger.com</email></author>")
+    assert one_result(data).entries[0].author == "Anthony (noreply@blogger.com)"
+
+
+@pytest.mark.parametrize("inner, tags", [
+    ("<dc:subject>Python</dc:subject>", ["Python"]),
+    ("<category>a</category><category>a</category><category>b</category>", ["a", "b"]),
+])
+def test_categories_are_read(inner: str, tags: list[str]) -> None:
+    assert one_result(rss_item("<title>t</title>" + inner)).entries[0].tags == tags
+
+
+def test_an_atom_updated_in_rss_is_read() -> None:
+    data = rss_item("<title>t</title><a10:updated>2024-05-01T10:00:00Z</a10:updated>")
+    assert one_result(data).entries[0].updated == 1714557600.0
+
+
+def test_an_itunes_author_is_read() -> None:
+    data = rss_item("<title>t</title><itunes:author>Host Name</itunes:author>")
+    assert one_result(data).entries[0].author == "Host Name"
+
+
+def test_a_dotnet_style_feed_keeps_links_and_ids() -> None:
+    # System.ServiceModel.Syndication writes Atom links and dates into RSS items.
+    data = rss_item('<guid isPermaLink="false">42</guid><a10:link href="https://a.example/42"/>'
+                    "<title>t</title><description>d</description>"
+                    "<a10:updated>2024-05-01T10:00:00Z</a10:updated>")
+    entry = one_result(data).entries[0]
+    assert (entry.guid, entry.link) == ("42", "https://a.example/42")
+
+
+def test_items_outside_the_channel_are_not_merged() -> None:
+    data = (RSS_HEAD + "<item><title>one</title><guid>1</guid></item></channel>"
+            "<item><title>two</title><guid>2</guid></item></rss>").encode()
+    assert [e.title for e in one_result(data).entries] == ["one", "two"]
+
+
+def test_two_titles_in_one_item_read_as_feedparser_reads_them() -> None:
+    one_result(rss_item("<title>first</title><title>second</title><guid>1</guid>"))
+
+
+def test_enclosures_are_kept_on_both_paths() -> None:
+    inner = ('<title>Episode</title><guid>e1</guid><enclosure url="/media/e1.mp3" '
+             'type="audio/mpeg" length="12345"/><itunes:duration>1:02:03</itunes:duration>')
+    entry = one_result(rss_item(inner)).entries[0]
+    assert [(e.url, e.type, e.length, e.duration) for e in entry.enclosures] == [
+        ("https://feeds.example/media/e1.mp3", "audio/mpeg", 12345, "1:02:03")]
+    atom = atom_entry('<title>t</title><link rel="enclosure" href="https://a.example/v.mp4" '
+                      'type="video/mp4" length="9"/>')
+    assert [e.url for e in one_result(atom).entries[0].enclosures] == ["https://a.example/v.mp4"]
+
+
+def test_the_plain_feeds_of_a_refresh_stay_on_the_fast_path() -> None:
+    data = rss_item("<title>Plain</title><link>https://a.example/1</link><guid>g</guid>"
+                    "<pubDate>Mon, 06 Sep 2021 16:45:00 GMT</pubDate>"
+                    "<description>&lt;p&gt;Hi&lt;/p&gt;</description>"
+                    '<category>x</category><enclosure url="https://a.example/a.mp3" '
+                    'type="audio/mpeg" length="1"/><dc:creator>Me</dc:creator>')
+    assert parse.parse_fast(data, "", "application/rss+xml; charset=UTF-8") is not None
