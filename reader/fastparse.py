@@ -41,13 +41,15 @@ _RSS_CHANNEL = {
     _SY + "updatePeriod", _SY + "updateFrequency", _SY + "updateBase",
     ITUNES + "explicit", ITUNES + "image", ITUNES + "category", ITUNES + "owner",
     ITUNES + "type", ITUNES + "block", ITUNES + "complete", ITUNES + "new-feed-url",
+    ITUNES + "summary", ITUNES + "subtitle", ITUNES + "author", ITUNES + "keywords",
+    _FEEDBURNER + "info", "{com-wordpress:feed-additions:1}site",
 }
 _RSS_ITEM = {
     "title", "link", "description", "author", "category", "comments", "enclosure", "guid",
     "pubDate", CONTENT + "encoded", DC + "creator", DC + "date", _WFW + "commentRss",
     _SLASH + "comments", _FEEDBURNER + "origLink", ITUNES + "duration", ITUNES + "explicit",
     ITUNES + "episode", ITUNES + "season", ITUNES + "episodeType", ITUNES + "image",
-    ITUNES + "block", MEDIA + "thumbnail",
+    ITUNES + "block", ITUNES + "subtitle", MEDIA + "thumbnail", MEDIA + "content",
 }
 _ATOM_FEED = {
     ATOM + "title", ATOM + "link", ATOM + "id", ATOM + "updated", ATOM + "author",
@@ -226,6 +228,8 @@ def _rss(root: ET.Element) -> dict[str, Any]:
     entries = []
     for item in channel.findall("item"):
         _allowed(item, _RSS_ITEM)
+        for media in item.findall(MEDIA + "content"):
+            _allowed(media, {MEDIA + "thumbnail"})  # not its title or description
         guid_node = item.find("guid")
         guid = _text(guid_node)
         link = _text(item.find("link"))
