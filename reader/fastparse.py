@@ -337,8 +337,6 @@ def _atom(root: ET.Element) -> dict[str, Any]:
     entries = []
     for entry in root.findall(ATOM + "entry"):
         _allowed(entry, _ATOM_ENTRY)
-        if any(node.get(XML_BASE) is not None for node in entry.iter() if node is not entry):
-            raise GiveUp("xml:base inside an entry")  # feedparser lets it leak to later ones
         base = _base(entry, feed_base)
         title, title_kind = _atom_text(entry.find(ATOM + "title"))
         content_node = entry.find(ATOM + "content")
@@ -373,3 +371,32 @@ def _atom(root: ET.Element) -> dict[str, Any]:
     site_url, _ = _atom_links(root, feed_base)
     site_url = site_url or _text(root.find(ATOM + "id"))  # as for entries
     return {"kind": "atom10", "title": title, "site_url": site_url, "entries": entries}
+
+
+def atom_entry_links(data: bytes) -> list[str] | None:
+    """Each Atom entry's alternate link resolved against its own xml:base, in document order;
+    None when the bytes are not well-formed Atom. feedparser lets an xml:base inside one entry
+    (on its content, say) leak into the links of the entries after it; this puts them right."""
+    head = data[:4096]
+    if b"<!DOCTYPE" in head or b"<!doctype" in head or b"<!ENTITY" in head:
+        return None
+    try:
+        root = ET.fromstring(data)
+    except (ET.ParseError, ValueError, LookupError):
+        return None
+    if root.tag != ATOM + "feed":
+        return None
+    feed_base = _base(root, "")
+    links = []
+    for entry in root.findall(ATOM + "entry"):
+        base, found = _base(entry, feed_base), ""
+        for link in entry.findall(ATOM + "link"):
+            href = (link.get("href") or "").strip()
+            if href and link.get("rel", "alternate") == "alternate" \
+                    and link.get("type", "text/html") in _HTML_TYPES:
+                try:
+                    found = urllib.parse.urljoin(_base(link, base), href)
+                except ValueError:
+                    found = ""
+        links.append(found)
+    return links
