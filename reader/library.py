@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import hashlib
 import html as html_lib
+import json
 import os
 import re
 import secrets
@@ -24,7 +25,16 @@ from typing import Any
 
 from reader.config import Settings, load_settings
 from reader.locations import Paths
-from reader.models import Article, ArticleText, Feed, FeedResult, FullTextResult, Note, ParsedFeed
+from reader.models import (
+    Article,
+    ArticleText,
+    Enclosure,
+    Feed,
+    FeedResult,
+    FullTextResult,
+    Note,
+    ParsedFeed,
+)
 from reader.opml import ImportedList, Subscription, read_subscriptions, write_opml
 from reader.store import InstanceLock, Store, StoreError
 from reader.textutil import one_line, strip_control
@@ -586,7 +596,10 @@ class Library:
                 continue
             present.add(aid)
             old = existing.get(aid)
-            bhash = body_hash(entry.content_html, entry.summary_html)
+            files = [e.to_dict() for e in entry.enclosures]
+            # enclosures count only where there are some: other articles keep their hash
+            bhash = body_hash(entry.content_html, entry.summary_html +
+                              (json.dumps(files, sort_keys=True) if files else ""))
             doc = {
                 "id": aid,
                 "guid": entry.guid,
@@ -609,6 +622,8 @@ class Library:
                 changed_bodies[aid] = {"id": aid, "content_html": entry.content_html,
                                        "summary_html": entry.summary_html,
                                        "base_url": entry.base_url}
+                if files:
+                    changed_bodies[aid]["enclosures"] = files
         for aid, old in existing.items():
             if aid not in merged:
                 merged[aid] = dict(old, in_feed=False)
@@ -853,6 +868,11 @@ class Library:
         body = self._bodies_of(article.feed_key).get(article.id)
         return body or self._copy_body(article.id) or {"content_html": "", "summary_html": "",
                                                        "base_url": article.link}
+
+    def enclosures(self, article: Article) -> list[Enclosure]:
+        """The files the feed attached to the article (podcast audio, video, images)."""
+        found = self.body(article).get("enclosures") or []
+        return [Enclosure.from_dict(e) for e in found if isinstance(e, dict) and e.get("url")]
 
     def converted(self, article: Article, *, defer_save: bool = False) -> Any:
         """The article as clean Markdown (reader.convert.Converted), cached with the body.

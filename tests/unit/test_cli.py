@@ -133,3 +133,21 @@ def test_python_dash_m_works(paths: Paths) -> None:
     done = subprocess.run([sys.executable, "-m", "reader", "--version"], capture_output=True,
                           text=True)
     assert done.returncode == 0 and done.stdout.startswith("reader ")
+
+
+def test_show_lists_the_enclosures_after_the_text(paths: Paths, server: FeedServer,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    feed = (b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+            b'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>Pod</title>'
+            b"<item><title>Episode 1</title><guid>ep1</guid><description>Show notes</description>"
+            b'<enclosure url="https://cdn.example/ep1.mp3" type="audio/mpeg" length="12345678"/>'
+            b"<itunes:duration>1:02:03</itunes:duration></item></channel></rss>")
+    server.routes["/pod"] = Route(feed, headers={"Content-Type": "application/rss+xml"})
+    assert run(capsys, "add", server.url("/pod"))[0] == 0
+    assert run(capsys, "refresh")[0] == 0
+    code, out, _ = run(capsys, "articles", "--json")
+    code, out, _ = run(capsys, "show", json.loads(out)[0]["id"])
+    assert code == 0
+    text, _, files = out.partition("Enclosures:")
+    assert "Show notes" in text
+    assert "- audio/mpeg, 12.3 MB, 1:02:03: https://cdn.example/ep1.mp3" in files
