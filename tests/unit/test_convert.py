@@ -562,3 +562,17 @@ def test_attribute_selectors_of_every_kind() -> None:
 def test_drop_lines_that_cannot_be_combined_still_work() -> None:
     rules = [{"hosts": ["*"], "drop_lines": ["(?P<x>a+)", "(?P<x>b+)"]}]
     assert md("<p>aaa</p><p>bbb</p><p>abc</p>", extra_rules=rules) == "abc"
+
+
+def test_a_br_after_a_block_leaves_no_lone_backslash() -> None:
+    # issue 14: 54 real entries had a "\" line where <br> followed a paragraph
+    markdown = convert("<p>One</p><br>Two<p>Three<br>four</p>").markdown
+    assert "\n\\\n" not in markdown and not markdown.startswith("\\")
+    assert markdown.startswith("One\n\nTwo") and "Three\\\nfour" in markdown
+
+
+def test_an_old_style_caption_keeps_its_caption_text() -> None:
+    html = ('[caption id="attachment_1" align="alignleft" width="300" caption="A &amp; B at '
+            'dusk"]<img src="https://i.example/a.jpg" alt="">[/caption]<p>Body</p>')
+    markdown = convert(html, base_url="https://b.example/").markdown
+    assert "A & B at dusk" in markdown and "caption=" not in markdown
