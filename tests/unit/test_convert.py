@@ -576,3 +576,12 @@ def test_an_old_style_caption_keeps_its_caption_text() -> None:
             'dusk"]<img src="https://i.example/a.jpg" alt="">[/caption]<p>Body</p>')
     markdown = convert(html, base_url="https://b.example/").markdown
     assert "A & B at dusk" in markdown and "caption=" not in markdown
+
+
+def test_the_wordpress_appeared_first_on_footer_is_dropped() -> None:
+    html = ('<p>Body text.</p><p>The post <a href="https://b.example/p">Hello, world</a> '
+            'appeared first on <a href="https://b.example">Blog Name</a>.</p>')
+    markdown = convert(html, base_url="https://b.example/p").markdown
+    assert "appeared first" not in markdown and markdown.startswith("Body text.")
+    prose = "<p>The post office appeared first on the left, he said.</p>"
+    assert "post office" in convert(prose, base_url="https://b.example/p").markdown
