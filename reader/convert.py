@@ -1310,6 +1310,9 @@ class _Converter(MarkdownConverter):
         if "_inline" in parent_tags:
             return " "
         prev, nxt = _content_sibling(el, -1), _content_sibling(el, 1)
+        while isinstance(prev, Tag) and prev.name not in _BLOCK and prev.name not in _VOID \
+                and not prev.get_text().strip() and prev.find("img") is None:
+            prev = _content_sibling(prev, -1)  # WordPress: <p><span id="more-1"></span><br>
         if prev is None or nxt is None or _is_tag(prev, "br"):
             return ""
         if isinstance(prev, Tag) and prev.name in _BLOCK:  # "<p>..</p><br>Text": no lone "\"

@@ -8,11 +8,12 @@ parse_feed; see tests/corpus/differential.py for what is compared and how.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
 
-from reader import parse
+from reader import convert, parse
 from tests.corpus import differential
 from tests.corpus.differential import Summary, feed_files
 
@@ -60,6 +61,31 @@ def test_real_world_feeds_read_the_same_on_both_paths() -> None:
     assert not summary.differing, report
     assert summary.slowest < SLOWEST_S, report
     assert summary.accepted >= summary.files // 5, report
+
+
+_CLUTTER_LINE = re.compile(r"\\|.*\bappeared first on\b.*|\W*related (posts|articles):?\W*",
+                           re.IGNORECASE)
+
+
+def test_real_world_entries_convert_without_clutter() -> None:
+    """Every entry of the real-world feeds through the converter: no crash, no lone "\\"
+    line, no WordPress "appeared first on" footer, no "Related posts" block."""
+    entries = 0
+    for path in feed_files(CORPUS / "realworld"):
+        case = differential.load_case(path)
+        try:
+            feed = parse.parse_feed(case.data, "", case.content_type)
+        except parse.ParseError:
+            continue
+        for entry in feed.entries:
+            source = entry.content_html or entry.summary_html
+            markdown = convert.convert(source, base_url=entry.base_url or entry.link,
+                                       summary_only=not entry.content_html).markdown
+            entries += 1
+            clutter = [line for line in markdown.splitlines()
+                       if _CLUTTER_LINE.fullmatch(line.strip())]
+            assert not clutter, f"{path.name}: {entry.title}: {clutter}"
+    assert entries >= 300
 
 
 # -- the harness itself can fail ----------------------------------------------------------------

@@ -585,3 +585,9 @@ def test_the_wordpress_appeared_first_on_footer_is_dropped() -> None:
     assert "appeared first" not in markdown and markdown.startswith("Body text.")
     prose = "<p>The post office appeared first on the left, he said.</p>"
     assert "post office" in convert(prose, base_url="https://b.example/p").markdown
+
+
+def test_a_br_after_wordpress_more_marker_leaves_no_lone_backslash() -> None:
+    markdown = convert('<p>One</p><p><span id="more-105"></span><br />\nText</p>').markdown
+    assert markdown == "One\n\nText\n"
+    assert convert("<p>a<span></span><br>b</p>").markdown == "a\\\nb\n"  # a real line break
