@@ -32,6 +32,7 @@ _SLASH = "{http://purl.org/rss/1.0/modules/slash/}"
 _SY = "{http://purl.org/rss/1.0/modules/syndication/}"
 _FEEDBURNER = "{http://rssnamespace.org/feedburner/ext/1.0}"
 _THR = "{http://purl.org/syndication/thread/1.0}"
+_GOOGLEPLAY = "{http://www.google.com/schemas/play-podcasts/1.0}"
 
 # Children feedparser reads into nothing reader uses (or that the fast path reads as it does).
 _RSS_CHANNEL = {
@@ -42,14 +43,17 @@ _RSS_CHANNEL = {
     ITUNES + "explicit", ITUNES + "image", ITUNES + "category", ITUNES + "owner",
     ITUNES + "type", ITUNES + "block", ITUNES + "complete", ITUNES + "new-feed-url",
     ITUNES + "summary", ITUNES + "subtitle", ITUNES + "author", ITUNES + "keywords",
-    _FEEDBURNER + "info", "{com-wordpress:feed-additions:1}site",
+    _FEEDBURNER + "info", "{com-wordpress:feed-additions:1}site", "author",
+    _GOOGLEPLAY + "author", _GOOGLEPLAY + "explicit", _GOOGLEPLAY + "owner",
+    _GOOGLEPLAY + "image", _GOOGLEPLAY + "category", _GOOGLEPLAY + "description",
 }
 _RSS_ITEM = {
     "title", "link", "description", "author", "category", "comments", "enclosure", "guid",
     "pubDate", CONTENT + "encoded", DC + "creator", DC + "date", _WFW + "commentRss",
     _SLASH + "comments", _FEEDBURNER + "origLink", ITUNES + "duration", ITUNES + "explicit",
     ITUNES + "episode", ITUNES + "season", ITUNES + "episodeType", ITUNES + "image",
-    ITUNES + "block", ITUNES + "subtitle", MEDIA + "thumbnail", MEDIA + "content",
+    ITUNES + "block", ITUNES + "subtitle", ITUNES + "author", MEDIA + "thumbnail",
+    MEDIA + "content", "{com-wordpress:feed-additions:1}post-id",
 }
 _ATOM_FEED = {
     ATOM + "title", ATOM + "link", ATOM + "id", ATOM + "updated", ATOM + "author",
@@ -67,6 +71,10 @@ _ONCE = {"title", "link", "description", "author", "guid", "pubDate", CONTENT + 
          ATOM + "published", ATOM + "updated", ATOM + "content", ATOM + "summary",
          ATOM + "author"}
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "html", "xhtml"}
+_LOOKS_LIKE_HTML = re.compile(r"</\w+>|&#?\w+;")
+_ENTITY_LIKE = re.compile(r"&(amp;|[A-Za-z0-9_]+;)")
+_EXTRA_SLASHES = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:///")
+_RSS_AUTHORS = ("author", DC + "creator", ITUNES + "author")
 _C1_RE = re.compile("[\x80-\x9f]")
 _ENCODING_RE = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
@@ -156,11 +164,19 @@ def _text(node: ET.Element | None) -> str:
 
 
 def _plain(node: ET.Element | None) -> str:
-    """Text feedparser keeps as it is: it would guess markup in one with < or & (and then
-    decode it), so those are left to it."""
+    """Text feedparser keeps as it is. In RSS it guesses markup in text with a closing tag or
+    an entity reference (and then reads it as HTML): such text is left to it."""
     value = _text(node)
-    if "<" in value or "&" in value:
+    if ("<" in value or "&" in value) and _LOOKS_LIKE_HTML.search(value):
         raise GiveUp("text that may look like HTML")
+    return value
+
+
+def _link(node: ET.Element | None) -> str:
+    """An RSS <link>'s text; feedparser rewrites "&name;" in it and squeezes "scheme:///"."""
+    value = _text(node)
+    if ("&" in value and _ENTITY_LIKE.search(value)) or _EXTRA_SLASHES.match(value):
+        raise GiveUp("a link feedparser rewrites")
     return value
 
 
@@ -221,6 +237,8 @@ def _rss(root: ET.Element) -> dict[str, Any]:
     channel = root.find("channel")
     if kind is None or channel is None or len(root) != 1:
         raise GiveUp("rss version")
+    if any(XML_BASE in node.attrib for node in root.iter()):
+        raise GiveUp("xml:base in RSS")  # feedparser resolves links and ids against it
     _allowed(channel, _RSS_CHANNEL)
     for link in channel.findall(ATOM + "link"):
         if link.get("rel", "alternate") == "alternate":
@@ -232,15 +250,16 @@ def _rss(root: ET.Element) -> dict[str, Any]:
             _allowed(media, {MEDIA + "thumbnail"})  # not its title or description
         guid_node = item.find("guid")
         guid = _text(guid_node)
-        link = _text(item.find("link"))
+        link = _link(item.find("link"))
         permalink = guid_node.get("isPermaLink", "true") if guid_node is not None else "true"
         if permalink not in ("true", "false") or len(item.attrib):
             raise GiveUp("guid attribute")
         if not link and guid and permalink == "true":
             link = guid
-        if item.find(DC + "creator") is not None and item.find("author") is not None:
-            raise GiveUp("two authors")
-        creator = _text(item.find(DC + "creator")) or _text(item.find("author"))
+        authors = [child for child in item if child.tag in _RSS_AUTHORS]
+        if len(authors) > 1:
+            raise GiveUp("two authors")  # feedparser keeps the last, even an empty one
+        creator = _text(authors[0]) if authors else ""
         pub = _text(item.find("pubDate"))
         dc_date = _text(item.find(DC + "date"))
         published = _rfc822(pub)
@@ -266,7 +285,7 @@ def _rss(root: ET.Element) -> dict[str, Any]:
     if len(root.findall(".//item")) != len(entries):
         raise GiveUp("items outside the channel")
     return {"kind": kind, "title": _plain(channel.find("title")),
-            "site_url": _text(channel.find("link")), "entries": entries}
+            "site_url": _link(channel.find("link")), "entries": entries}
 
 
 def _atom_text(node: ET.Element | None) -> tuple[str, str]:
@@ -283,9 +302,7 @@ def _atom_text(node: ET.Element | None) -> tuple[str, str]:
     value = _as_feedparser((node.text or "").strip())
     if kind in ("html", "text/html"):
         return value, "html"
-    if kind in ("text", "text/plain"):
-        if "<" in value or "&" in value:
-            raise GiveUp("text that may look like HTML")
+    if kind in ("text", "text/plain"):  # feedparser guesses markup only outside Atom
         return value, "text"
     raise GiveUp(f"content type {kind}")
 
@@ -325,7 +342,7 @@ def _author(node: ET.Element) -> str:
     if not authors:
         return ""
     _allowed(authors[0], _ATOM_PERSON)
-    name, email_ = _plain(authors[0].find(ATOM + "name")), _plain(authors[0].find(ATOM + "email"))
+    name, email_ = _text(authors[0].find(ATOM + "name")), _text(authors[0].find(ATOM + "email"))
     if name and email_:
         return f"{name} ({email_})"
     return name or email_

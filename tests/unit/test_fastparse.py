@@ -281,3 +281,36 @@ def test_the_plain_feeds_of_a_refresh_stay_on_the_fast_path() -> None:
                     '<category>x</category><enclosure url="https://a.example/a.mp3" '
                     'type="audio/mpeg" length="1"/><dc:creator>Me</dc:creator>')
     assert parse.parse_fast(data, "", "application/rss+xml; charset=UTF-8") is not None
+
+
+@pytest.mark.parametrize("title, fast", [
+    ("Q&amp;A with R&amp;D", True),            # "Q&A with R&D": no entity reference, kept as text
+    ("Tom &amp;amp; Jerry", False),           # "Tom &amp; Jerry": feedparser reads it as HTML
+    ("a &lt;b&gt;bold&lt;/b&gt; move", False),  # a closing tag: HTML to feedparser
+    ("1 &lt; 2", True),
+])
+def test_titles_feedparser_would_read_as_html_go_to_it(title: str, fast: bool) -> None:
+    data = rss_item(f"<title>{title}</title><guid>g</guid>")
+    assert (parse.parse_fast(data) is not None) == fast
+    one_result(data)
+
+
+@pytest.mark.parametrize("link", ["https://a.example/?a=1&amp;amp;b=2",
+                                  "https://a.example/?a=1&amp;b;=2", "http:///a.example/x"])
+def test_links_feedparser_rewrites_go_to_it(link: str) -> None:
+    data = rss_item(f"<title>t</title><link>{link}</link>")
+    assert parse.parse_fast(data) is None
+    one_result(data)
+
+
+def test_an_rss_xml_base_goes_to_feedparser() -> None:
+    data = (RSS_HEAD.replace("<channel>", '<channel xml:base="https://b.example/x/">') +
+            "<item><title>t</title><link>rel</link></item></channel></rss>").encode()
+    assert parse.parse_fast(data) is None
+    one_result(data)
+
+
+def test_an_atom_text_title_with_ampersand_stays_on_the_fast_path() -> None:
+    data = atom_entry("<title>Fish &amp; Chips &lt;3</title>")
+    assert parse.parse_fast(data) is not None
+    assert one_result(data).entries[0].title == "Fish & Chips <3"
