@@ -374,6 +374,23 @@ def _authors(obj: dict[str, Any]) -> str:
     return ", ".join(names)
 
 
+def _json_attachments(found: Any, base: str) -> list[Enclosure]:
+    """JSON Feed attachments (url, mime_type, size_in_bytes, duration_in_seconds)."""
+    if not isinstance(found, list):
+        return []
+    out: list[Enclosure] = []
+    for item in found:
+        if not isinstance(item, dict):
+            continue
+        files = _enclosures([{"url": item.get("url"), "type": item.get("mime_type"),
+                              "length": item.get("size_in_bytes")}], base, "")
+        seconds = item.get("duration_in_seconds")
+        if files and isinstance(seconds, (int, float)) and 0 < seconds < 10**7:
+            files[0].duration = str(int(seconds))
+        out += [f for f in files if all(e.url != f.url for e in out)]
+    return out
+
+
 def parse_json_feed(data: bytes) -> ParsedFeed:
     """Parse a JSON Feed (https://jsonfeed.org/version/1 and /1.1)."""
     try:
@@ -422,6 +439,7 @@ def parse_json_feed(data: bytes) -> ParsedFeed:
             summary_html=summary_html,
             base_url=link or _str(doc.get("home_page_url")),
             tags=[_str(t) for t in tags],
+            enclosures=_json_attachments(item.get("attachments"), link),
         )
         if entry.guid in seen:
             continue

@@ -261,3 +261,16 @@ def test_json_feed_titles_are_entity_decoded() -> None:
     feed = parse_feed(data)
     assert feed.title == "Site & Co"
     assert [e.title for e in feed.entries] == ["Add Task & Sub Tasks", "I'm here"]
+
+
+def test_json_feed_attachments_are_enclosures() -> None:
+    data = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [
+        {"id": "1", "url": "https://pod.example/1", "title": "Ep", "attachments": [
+            {"url": "/media/1.m4a", "mime_type": "audio/x-m4a", "size_in_bytes": 89970236,
+             "duration_in_seconds": 6629},
+            {"url": "javascript:alert(1)", "mime_type": "text/html"},
+            {"url": "https://cdn.example/1.mp3", "size_in_bytes": "big"}, "junk"]}]}).encode()
+    files = parse_feed(data).entries[0].enclosures
+    assert [(e.url, e.type, e.length, e.duration) for e in files] == [
+        ("https://pod.example/media/1.m4a", "audio/x-m4a", 89970236, "6629"),
+        ("https://cdn.example/1.mp3", "", 0, "")]
