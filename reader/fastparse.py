@@ -210,19 +210,27 @@ def _iso(value: str, strict: bool = True) -> float | None:
     return stamp.timestamp()
 
 
-def _tags(nodes: list[ET.Element], scheme_attr: str) -> list[str]:
-    """Category terms as feedparser keeps them: each (term, scheme) once, in order."""
-    seen: set[tuple[str, str]] = set()
-    terms = []
+def _tags(nodes: list[ET.Element]) -> list[str]:
+    """Category terms as feedparser collects them (RSS and Atom alike): each category adds
+    (term, scheme, label) from its attributes unless that triple is there already; its text
+    then fills in the last tag's missing term, or adds a tag of its own."""
+    tags: list[tuple[str | None, str | None, str | None]] = []
+
+    def add(tag: tuple[str | None, str | None, str | None]) -> None:
+        if any(tag) and tag not in tags:
+            tags.append(tag)
+
     for node in nodes:
-        term = _text(node) if scheme_attr == "domain" else node.get("term", "")
-        key = (term, node.get(scheme_attr, ""))
-        if term and key not in seen:
-            seen.add(key)
-            terms.append(term)
-        elif not term and node.attrib:
-            raise GiveUp("a category without a term")
-    return terms
+        if any(not key.islower() for key in node.attrib):
+            raise GiveUp("a category attribute feedparser renames")
+        attrs = node.attrib
+        add((attrs.get("term"), attrs.get("scheme", attrs.get("domain")), attrs.get("label")))
+        value = _text(node)
+        if value and tags and not tags[-1][0]:
+            tags[-1] = (value, tags[-1][1], tags[-1][2])
+        elif value:
+            add((value, None, None))
+    return [term for term, _, _ in tags if term]
 
 
 def _enclosure(node: ET.Element, href: str) -> dict[str, str]:
@@ -278,7 +286,7 @@ def _rss(root: ET.Element) -> dict[str, Any]:
             "content_html": _text(item.find(CONTENT + "encoded")),
             "summary_html": _text(item.find("description")),
             "base": "",
-            "tags": _tags(item.findall("category"), "domain"),
+            "tags": _tags(item.findall("category")),
             "enclosures": enclosures,
             "duration": _text(item.find(ITUNES + "duration")) if enclosures else "",
         })
@@ -380,7 +388,7 @@ def _atom(root: ET.Element) -> dict[str, Any]:
             "summary_html": summary if summary_kind == "html" else "",
             "summary_text": summary if summary_kind == "text" else "",
             "base": content_base,
-            "tags": _tags(entry.findall(ATOM + "category"), "scheme"),
+            "tags": _tags(entry.findall(ATOM + "category")),
             "enclosures": enclosures,
             "duration": "",
         })

@@ -67,18 +67,30 @@ def rss_items(draw: st.DrawFn) -> str:
         parts.append(f"<description>{escape(body)}</description>")
     if draw(st.booleans()):
         parts.append(f"<content:encoded><![CDATA[{body}<p>more</p>]]></content:encoded>")
+    author = draw(st.sampled_from(["", "dc:creator", "author", "itunes:author"]))
+    if author:
+        parts.append(f"<{author}>{escape(draw(text))}</{author}>")
+    for term, domain in draw(st.lists(st.tuples(st.sampled_from(["a", "b", "", "x&y"]),
+                                                st.sampled_from(["", "d1"])), max_size=3)):
+        parts.append(f'<category{f" domain={chr(34)}{domain}{chr(34)}" if domain else ""}>'
+                     f"{escape(term)}</category>")
     if draw(st.booleans()):
-        parts.append(f"<dc:creator>{escape(draw(text))}</dc:creator>")
+        url = draw(st.sampled_from(["https://m.example/a.mp3", "/a.mp3", "ftp://x/a", ""]))
+        length = draw(st.sampled_from(["", "123", "x", "-1"]))
+        parts.append(f'<enclosure url="{url}" type="audio/mpeg" length="{length}"/>')
+        if draw(st.booleans()):
+            parts.append(f"<itunes:duration>{escape(draw(text))}</itunes:duration>")
     parts.append("</item>")
     return "".join(parts)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=text, items=st.lists(rss_items(), max_size=5))
 def test_random_rss_reads_the_same(title: str, items: list[str]) -> None:
     doc = ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
            'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
-           'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+           'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+           'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>'
            f"<title>{escape(title)}</title><link>https://a.example/</link>"
            + "".join(items) + "</channel></rss>")
     assert_same(doc.encode())
@@ -105,12 +117,21 @@ def atom_entries(draw: st.DrawFn) -> str:
     if draw(st.booleans()):
         parts.append(f'<summary type="text">{escape(draw(text))}</summary>')
     if draw(st.booleans()):
-        parts.append(f"<author><name>{escape(draw(text))}</name></author>")
+        email = draw(st.sampled_from(["", "<email>a@b.example</email>"]))
+        parts.append(f"<author><name>{escape(draw(text))}</name>{email}</author>")
+    for term, scheme, body in draw(st.lists(st.tuples(
+            st.sampled_from(["", ' term="t"', ' term="u"']),
+            st.sampled_from(["", ' scheme="s"', ' label="L"']),
+            st.sampled_from(["", "x"])), max_size=3)):
+        parts.append(f"<category{term}{scheme}>{body}</category>")
+    if draw(st.booleans()):
+        href = draw(st.sampled_from(["https://m.example/v.mp4", "v.mp4", "mailto:x@y"]))
+        parts.append(f'<link rel="enclosure" href="{href}" type="video/mp4" length="5"/>')
     parts.append("</entry>")
     return "".join(parts)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(entries=st.lists(atom_entries(), max_size=5),
        base=st.sampled_from(["", ' xml:base="https://b.example/blog/"']))
 def test_random_atom_reads_the_same(entries: list[str], base: str) -> None:
