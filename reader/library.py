@@ -1221,6 +1221,7 @@ class Library:
             "article": article.to_json() | {"fetched_at": article.fetched_at,
                                             "feed_tags": list(feed.tags) if feed else []},
             "body": {k: body.get(k, "") for k in ("content_html", "summary_html", "base_url")}
+            | ({"enclosures": body["enclosures"]} if body.get("enclosures") else {})
             | self._full_fields(article),
         }
 
@@ -1248,7 +1249,8 @@ class Library:
         def patch(aid: str, copy: dict[str, Any]) -> dict[str, Any]:
             body, doc = changed[aid], merged[aid]
             return dict(copy, body=dict(copy["body"], **{
-                k: body[k] for k in ("content_html", "summary_html", "base_url")}),
+                k: body[k] for k in ("content_html", "summary_html", "base_url", "enclosures")
+                if k in body}),
                 article=dict(copy["article"], title=doc["title"], link=doc["link"],
                              author=doc["author"]))
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from reader.cli import main
+from reader.config import Settings
+from reader.library import Library
 from reader.locations import Paths
 from tests.conftest import FeedServer, Route, rss
 
@@ -151,3 +153,9 @@ def test_show_lists_the_enclosures_after_the_text(paths: Paths, server: FeedServ
     text, _, files = out.partition("Enclosures:")
     assert "Show notes" in text
     assert "- audio/mpeg, 12.3 MB, 1:02:03: https://cdn.example/ep1.mp3" in files
+    # the kept copy of a bookmarked article keeps them too (the cache may drop the episode)
+    aid = json.loads(run(capsys, "articles", "--json")[1])[0]["id"]
+    assert run(capsys, "bookmark", aid)[0] == 0
+    copy = Library(paths, Settings()).kept_copy(aid)
+    assert copy is not None
+    assert copy["body"]["enclosures"][0]["url"] == "https://cdn.example/ep1.mp3"
