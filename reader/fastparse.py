@@ -76,6 +76,7 @@ _ENTITY_LIKE = re.compile(r"&(amp;|[A-Za-z0-9_]+;)")
 _EXTRA_SLASHES = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:///")
 _RSS_AUTHORS = ("author", DC + "creator", ITUNES + "author")
 _C1_RE = re.compile("[\x80-\x9f]")
+_ENCODINGS = {b"utf-8": "utf-8", b"utf8": "utf-8", b"iso-8859-1": "iso-8859-1"}
 _ENCODING_RE = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
@@ -89,7 +90,7 @@ def fast_parse(data: bytes, content_type: str = "") -> dict[str, Any] | None:
     head = data[:4096]
     if b"<!DOCTYPE" in head or b"<!doctype" in head or b"<!ENTITY" in head:
         return None
-    if not _plain_utf8(data, content_type):
+    if not _plain_encoding(data, content_type):
         return None
     try:
         root = ET.fromstring(data)
@@ -105,15 +106,18 @@ def fast_parse(data: bytes, content_type: str = "") -> dict[str, Any] | None:
     return None
 
 
-def _plain_utf8(data: bytes, content_type: str) -> bool:
-    """UTF-8 by every account: the document's, and the HTTP header's, which feedparser obeys
-    (a charset wins over the document's own; text/* without one means US-ASCII)."""
-    if data.startswith(b"\xef\xbb\xbf"):
+def _plain_encoding(data: bytes, content_type: str) -> bool:
+    """UTF-8 or ISO-8859-1 by every account: the document's, and the HTTP header's, which
+    feedparser obeys (a charset wins over the document's own; text/* without one means
+    US-ASCII). Anything else, and a byte order mark that disagrees, goes to feedparser."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if bom:
         data = data[3:]
-    if not data.lstrip()[:1] == b"<" or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if data.lstrip()[:1] != b"<" or b"\x00" in data[:4]:  # UTF-16/32 go to feedparser
         return False
     declared = _ENCODING_RE.match(data)
-    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+    encoding = _ENCODINGS.get(declared.group(1).lower() if declared else b"utf-8")
+    if encoding is None or (bom and encoding != "utf-8"):
         return False
     if not content_type:
         return True
@@ -125,7 +129,7 @@ def _plain_utf8(data: bytes, content_type: str) -> bool:
         if key.strip().lower() == "charset":
             charset = value.strip().strip("\"'").lower()
     if charset:
-        return charset in ("utf-8", "utf8")
+        return _ENCODINGS.get(charset.encode("ascii", "replace")) == encoding
     return mime.startswith("application/") and mime.endswith("xml")
 
 

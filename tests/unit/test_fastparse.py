@@ -335,3 +335,23 @@ def test_an_atom_text_title_with_ampersand_stays_on_the_fast_path() -> None:
     data = atom_entry("<title>Fish &amp; Chips &lt;3</title>")
     assert parse.parse_fast(data) is not None
     assert one_result(data).entries[0].title == "Fish & Chips <3"
+
+
+@pytest.mark.parametrize("content_type, fast", [
+    ("", True), ("application/rss+xml", True), ("text/xml; charset=ISO-8859-1", True),
+    ("text/xml", False),                        # US-ASCII by RFC 3023: feedparser warns
+    ("application/xml; charset=utf-8", False),  # the header wins over the document
+])
+def test_an_iso_8859_1_document_reads_the_same(content_type: str, fast: bool) -> None:
+    data = ('<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel>'
+            "<title>Caf\u00e9</title><item><title>cr\u00e8me br\u00fbl\u00e9e</title>"
+            "<guid>g</guid></item></channel></rss>").encode("latin-1")
+    assert (parse.parse_fast(data, "", content_type) is not None) == fast
+    feed = one_result(data, content_type)  # whichever path, the same result
+    if fast:
+        assert (feed.title, feed.entries[0].title) == ("Caf\u00e9", "cr\u00e8me br\u00fbl\u00e9e")
+
+
+def test_leading_white_space_before_the_root_stays_on_the_fast_path() -> None:
+    without_declaration = rss_item("<title>t</title>").split(b"?>", 1)[1]
+    assert parse.parse_fast(b"\n  " + without_declaration) is not None
