@@ -12,7 +12,7 @@ import urllib.parse
 from datetime import datetime
 from typing import Any
 
-from reader.fastparse import atom_entry_links, fast_parse
+from reader.fastparse import atom_entry_bases, fast_parse
 from reader.models import Enclosure, ParsedEntry, ParsedFeed
 from reader.textutil import one_line, strip_control
 
@@ -156,11 +156,10 @@ def parse_with_feedparser(data: bytes, url: str = "", content_type: str = "") ->
         result.site_url = _join(feed_url, result.site_url)
     entries = list(parsed.entries)
     if result.kind.startswith("atom") and b"xml:base" in data:
-        own = atom_entry_links(data)
+        own = atom_entry_bases(data)
         if own is not None and len(own) == len(entries):
-            for entry, link in zip(entries, own, strict=True):
-                if link:
-                    entry["link"] = link
+            for entry, ours in zip(entries, own, strict=True):
+                _own_bases(entry, ours)
     for entry in entries:
         item = _from_feedparser(entry, feed_url)
         if item.guid in seen:
@@ -204,6 +203,23 @@ def _from_fast(doc: dict[str, Any], url: str) -> ParsedFeed:
         seen.add(item.guid)
         result.entries.append(item)
     return result
+
+
+def _own_bases(entry: Any, ours: dict[str, Any]) -> None:
+    """Put an entry's id, link, enclosures and content base as its own xml:base gives them
+    (see fastparse.atom_entry_bases) into feedparser's entry."""
+    if entry.get("id") and ours["id"]:
+        entry["id"] = ours["id"]
+    if ours["link"] or ours["id"]:  # no alternate link: feedparser links to the id
+        entry["link"] = ours["link"] or ours["id"]
+    for part in entry.get("content") or []:
+        part["base"] = ours["base"]
+    if entry.get("summary_detail") is not None:
+        entry["summary_detail"]["base"] = ours["base"]
+    files = [link for link in entry.get("links") or [] if link.get("rel") == "enclosure"]
+    if len(files) == len(ours["enclosures"]):
+        for link, url in zip(files, ours["enclosures"], strict=True):
+            link["href"] = url
 
 
 def _struct_to_epoch(value: Any) -> float | None:

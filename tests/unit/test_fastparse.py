@@ -43,7 +43,8 @@ text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"),
                max_size=40)
 dates = st.sampled_from(["Thu, 16 Feb 2017 18:27:41 +0000", "Mon, 06 Sep 2021 16:45:00 GMT",
                          "Tue, 1 Jan 2030 00:00:00 -0500", ""])
-links = st.sampled_from(["https://a.example/post/1", "/relative/path", "post?id=2&x=y", ""])
+links = st.sampled_from(["https://a.example/post/1", "/relative/path", "post?id=2&x=y", "",
+                         "http:///a.example/3"])
 
 
 @st.composite
@@ -99,7 +100,7 @@ def test_random_rss_reads_the_same(title: str, items: list[str]) -> None:
 @st.composite
 def atom_entries(draw: st.DrawFn) -> str:
     parts = ["<entry>"]
-    entry_id = draw(st.sampled_from(["", "urn:uuid:1", "tag:a.example,2024:2"]))
+    entry_id = draw(st.sampled_from(["", "urn:uuid:1", "tag:a.example,2024:2", "42", "/p/7"]))
     if entry_id:
         parts.append(f"<id>{entry_id}</id>")
     kind = draw(st.sampled_from(["text", "html"]))
@@ -113,7 +114,8 @@ def atom_entries(draw: st.DrawFn) -> str:
         parts.append("<published>2024-01-01T00:00:00+02:00</published>")
     content = draw(st.sampled_from(["", "<p>x &amp; y</p>", "plain text"]))
     if content:
-        parts.append(f'<content type="html">{escape(content)}</content>')
+        base = draw(st.sampled_from(["", ' xml:base="https://c.example/d/"']))
+        parts.append(f'<content type="html"{base}>{escape(content)}</content>')
     if draw(st.booleans()):
         parts.append(f'<summary type="text">{escape(draw(text))}</summary>')
     if draw(st.booleans()):
@@ -126,7 +128,8 @@ def atom_entries(draw: st.DrawFn) -> str:
         parts.append(f"<category{term}{scheme}>{body}</category>")
     if draw(st.booleans()):
         href = draw(st.sampled_from(["https://m.example/v.mp4", "v.mp4", "mailto:x@y"]))
-        parts.append(f'<link rel="enclosure" href="{href}" type="video/mp4" length="5"/>')
+        kind = draw(st.sampled_from(["", ' type="video/mp4"']))
+        parts.append(f'<link rel="enclosure" href="{href}"{kind} length="5"/>')
     parts.append("</entry>")
     return "".join(parts)
 

@@ -274,3 +274,17 @@ def test_json_feed_attachments_are_enclosures() -> None:
     assert [(e.url, e.type, e.length, e.duration) for e in files] == [
         ("https://pod.example/media/1.m4a", "audio/x-m4a", 89970236, "6629"),
         ("https://cdn.example/1.mp3", "", 0, "")]
+
+
+def test_a_content_xml_base_does_not_leak_into_the_next_entry() -> None:
+    data = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+            b'<entry><id>one</id><link href="https://a.example/1"/>'
+            b'<content type="html" xml:base="https://leak.example/d/">x</content></entry>'
+            b'<entry><id>42</id><link href="/2"/><link rel="enclosure" href="v.mp4"/>'
+            b'<content type="html">y</content></entry></feed>')
+    url = "https://feed.example/atom.xml"
+    second = parse_with_feedparser(data, url).entries[1]
+    assert (second.guid, second.link, second.base_url) == ("42", "https://feed.example/2",
+                                                           "https://feed.example/2")
+    assert [e.url for e in second.enclosures] == ["https://feed.example/v.mp4"]
+    assert parse_feed(data, url).entries[1] == second  # the fast path reads it the same
