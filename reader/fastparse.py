@@ -13,7 +13,6 @@ tests/corpus/test_differential.py holds the fast path to this over 2,000 files.
 from __future__ import annotations
 
 import calendar
-import email.utils
 import re
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -75,6 +74,15 @@ _LOOKS_LIKE_HTML = re.compile(r"</\w+>|&#?\w+;")
 _ENTITY_LIKE = re.compile(r"&(amp;|[A-Za-z0-9_]+;)")
 _EXTRA_SLASHES = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:///")
 _RSS_AUTHORS = ("author", DC + "creator", ITUNES + "author")
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_ZONES = {"GMT": 0, "UT": 0, "UTC": 0, "Z": 0, "EST": -300, "EDT": -240, "CST": -360,
+          "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420}
+_RFC822 = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}|\d\d) (\d\d):(\d\d)(?::(\d\d))? "
+    r"([+-]\d{4}|GMT|UTC?|Z|[ECMP][SD]T)", re.IGNORECASE)
+_W3DTF = re.compile(r"\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d{1,6})?)?([Zz]|[+-]\d\d:\d\d))?")
 _C1_RE = re.compile("[\x80-\x9f]")
 _ENCODINGS = {b"utf-8": "utf-8", b"utf8": "utf-8", b"iso-8859-1": "iso-8859-1"}
 _ENCODING_RE = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -185,33 +193,46 @@ def _link(node: ET.Element | None) -> str:
 
 
 def _rfc822(value: str) -> float | None:
+    """An RSS date in the plain RFC 822 form (with a zone; a two-digit year is 1990-2089, as
+    feedparser reads it); anything else goes to feedparser, which reads many forms its own way
+    (no zone, swapped day and month, "PM" ...). W3DTF dates are read too."""
     if not value:
         return None
-    parsed = email.utils.parsedate_tz(value)
-    if parsed is None:
+    match = _RFC822.fullmatch(value.strip())
+    if match is None:
         iso = _iso(value, strict=False)
         if iso is None:
             raise GiveUp(f"date {value!r}")
         return iso
+    day, month, year, hour, minute, second, zone = match.groups()
+    offset = _ZONES.get(zone.upper())
+    if offset is None:
+        offset = (int(zone[1:3]) * 60 + int(zone[3:])) * (-1 if zone[0] == "-" else 1)
+    full_year = int(year) + (0 if len(year) == 4 else 1900 if int(year) >= 90 else 2000)
     try:
-        return float(email.utils.mktime_tz(parsed))
-    except (ValueError, OverflowError):  # "31 Feb 99999": feedparser drops such a date
+        stamp = datetime(full_year, _MONTHS[month.lower()], int(day), int(hour), int(minute),
+                         int(second or 0))
+    except ValueError:  # "31 Feb": feedparser drops such a date
         raise GiveUp(f"date {value!r}") from None
+    return float(calendar.timegm(stamp.timetuple())) - offset * 60
 
 
 def _iso(value: str, strict: bool = True) -> float | None:
     if not value:
         return None
     text = value.strip()
+    if not _W3DTF.fullmatch(text):  # the form feedparser reads as the standard says
+        if strict:
+            raise GiveUp(f"date {value!r}")
+        return None
     try:
         stamp = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         if strict:
             raise GiveUp(f"date {value!r}") from None
         return None
-    if stamp.tzinfo is None:
-        return float(calendar.timegm(stamp.timetuple()))
-    return stamp.timestamp()
+    # whole seconds: feedparser keeps a struct_time
+    return float(calendar.timegm(stamp.utctimetuple() if stamp.tzinfo else stamp.timetuple()))
 
 
 def _tags(nodes: list[ET.Element]) -> list[str]:

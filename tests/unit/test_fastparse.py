@@ -42,7 +42,16 @@ text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"),
                                       blacklist_characters="".join(map(chr, range(0x80, 0x100)))),
                max_size=40)
 dates = st.sampled_from(["Thu, 16 Feb 2017 18:27:41 +0000", "Mon, 06 Sep 2021 16:45:00 GMT",
-                         "Tue, 1 Jan 2030 00:00:00 -0500", ""])
+                         "Tue, 1 Jan 2030 00:00:00 -0500", "", "Mon, 06 Sep 21 16:45:00 GMT",
+                         "06 Sep 2021 16:45 +0200", "Mon, 06 Sep 2021 16:45:00 EST",
+                         "Mon, 06 Sep 2021 16:45:00 PDT", "2021-09-06T16:45:00Z",
+                         "2021-09-06T16:45:00+02:00", "Mon, 06 Sep 2021 16:45:00",
+                         "Sun, 31 Feb 2021 10:00:00 GMT", "Mon, 6 Sep 2021 1:45:00 +0530",
+                         "Thu, 07 Dec 17 10:00:29 -0800", "Thu, 07 Dec 89 10:00:29 -0800",
+                         "Thu, 07 Dec 95 10:00:29 PST", "Sat, Dec 16 2023 02:02:33 PM"])
+iso_dates = st.sampled_from(["2024-01-02T03:04:05Z", "2024-01-01T00:00:00+02:00", "2024-01-02",
+                             "2024-01-02T03:04:05.123456-05:00", "2024-01-02T03:04Z",
+                             "2024-01-02 03:04:05Z", "20240102T030405Z", "2024-13-01T00:00:00Z"])
 links = st.sampled_from(["https://a.example/post/1", "/relative/path", "post?id=2&x=y", "",
                          "http:///a.example/3"])
 
@@ -68,6 +77,8 @@ def rss_items(draw: st.DrawFn) -> str:
         parts.append(f"<description>{escape(body)}</description>")
     if draw(st.booleans()):
         parts.append(f"<content:encoded><![CDATA[{body}<p>more</p>]]></content:encoded>")
+    if draw(st.booleans()):
+        parts.append(f"<dc:date>{draw(iso_dates)}</dc:date>")
     author = draw(st.sampled_from(["", "dc:creator", "author", "itunes:author"]))
     if author:
         parts.append(f"<{author}>{escape(draw(text))}</{author}>")
@@ -109,9 +120,9 @@ def atom_entries(draw: st.DrawFn) -> str:
     if link:
         parts.append(f'<link rel="alternate" href="{escape(link)}"/>')
     if draw(st.booleans()):
-        parts.append("<updated>2024-01-02T03:04:05Z</updated>")
+        parts.append(f"<updated>{draw(iso_dates)}</updated>")
     if draw(st.booleans()):
-        parts.append("<published>2024-01-01T00:00:00+02:00</published>")
+        parts.append(f"<published>{draw(iso_dates)}</published>")
     content = draw(st.sampled_from(["", "<p>x &amp; y</p>", "plain text"]))
     if content:
         base = draw(st.sampled_from(["", ' xml:base="https://c.example/d/"']))
