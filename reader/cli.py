@@ -19,7 +19,7 @@ from reader import __version__
 from reader.config import ConfigError, load_settings
 from reader.library import Library, LibraryError, offline_reason
 from reader.locations import Paths
-from reader.models import Article, Feed, FeedResult, FullTextResult
+from reader.models import Article, Enclosure, Feed, FeedResult, FullTextResult
 from reader.opml import ImportError_
 from reader.store import StoreError
 from reader.textutil import one_line, plural, shorten
@@ -465,7 +465,21 @@ def render_article(library: Library, article: Article, *, feed_text: bool = Fals
         if value:
             lines.append(f"{label}: {value}  ")
     lines += ["", text.markdown.rstrip(), ""]
+    files = library.enclosures(article)
+    if files:
+        lines += ["Enclosures:", ""] + [f"- {_enclosure_line(e)}" for e in files] + [""]
     return "\n".join(lines)
+
+
+def _enclosure_line(enclosure: Enclosure) -> str:
+    """`audio/mpeg, 12.3 MB, 1:02:03: https://...` (the parts the feed gives)."""
+    parts = [enclosure.type]
+    if enclosure.length:
+        parts.append(f"{enclosure.length / 1e6:.1f} MB" if enclosure.length >= 100_000
+                     else f"{enclosure.length / 1e3:.0f} kB")
+    parts.append(enclosure.duration)
+    described = ", ".join(p for p in parts if p)
+    return f"{described}: {enclosure.url}" if described else enclosure.url
 
 
 def cmd_show(args: argparse.Namespace, library: Library) -> int:

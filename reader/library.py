@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import functools
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -25,7 +26,16 @@ from typing import Any
 
 from reader.config import Settings, load_settings
 from reader.locations import Paths
-from reader.models import Article, ArticleText, Feed, FeedResult, FullTextResult, Note, ParsedFeed
+from reader.models import (
+    Article,
+    ArticleText,
+    Enclosure,
+    Feed,
+    FeedResult,
+    FullTextResult,
+    Note,
+    ParsedFeed,
+)
 from reader.opml import ImportedList, Subscription, read_subscriptions, write_opml
 from reader.store import InstanceLock, Store, StoreError
 from reader.textutil import one_line, strip_control
@@ -670,7 +680,10 @@ class Library:
                 continue
             present.add(aid)
             old = existing.get(aid)
-            bhash = body_hash(entry.content_html, entry.summary_html)
+            files = [e.to_dict() for e in entry.enclosures]
+            # enclosures count only where there are some: other articles keep their hash
+            bhash = body_hash(entry.content_html, entry.summary_html +
+                              (json.dumps(files, sort_keys=True) if files else ""))
             doc = {
                 "id": aid,
                 "guid": entry.guid,
@@ -693,6 +706,8 @@ class Library:
                 changed_bodies[aid] = {"id": aid, "content_html": entry.content_html,
                                        "summary_html": entry.summary_html,
                                        "base_url": entry.base_url}
+                if files:
+                    changed_bodies[aid]["enclosures"] = files
         for aid, old in existing.items():
             if aid not in merged:
                 merged[aid] = dict(old, in_feed=False)
@@ -1024,6 +1039,11 @@ class Library:
         body = self._bodies_of(article.feed_key).get(article.id)
         return body or self._copy_body(article.id) or {"content_html": "", "summary_html": "",
                                                        "base_url": article.link}
+
+    def enclosures(self, article: Article) -> list[Enclosure]:
+        """The files the feed attached to the article (podcast audio, video, images)."""
+        found = self.body(article).get("enclosures") or []
+        return [Enclosure.from_dict(e) for e in found if isinstance(e, dict) and e.get("url")]
 
     def converted(self, article: Article, *, defer_save: bool = False) -> Any:
         """The article as clean Markdown (reader.convert.Converted), cached with the body.
@@ -1372,6 +1392,7 @@ class Library:
             "article": article.to_json() | {"fetched_at": article.fetched_at,
                                             "feed_tags": list(feed.tags) if feed else []},
             "body": {k: body.get(k, "") for k in ("content_html", "summary_html", "base_url")}
+            | ({"enclosures": body["enclosures"]} if body.get("enclosures") else {})
             | self._full_fields(article),
         }
 
@@ -1399,7 +1420,8 @@ class Library:
         def patch(aid: str, copy: dict[str, Any]) -> dict[str, Any]:
             body, doc = changed[aid], merged[aid]
             return dict(copy, body=dict(copy["body"], **{
-                k: body[k] for k in ("content_html", "summary_html", "base_url")}),
+                k: body[k] for k in ("content_html", "summary_html", "base_url", "enclosures")
+                if k in body}),
                 article=dict(copy["article"], title=doc["title"], link=doc["link"],
                              author=doc["author"]))
 
