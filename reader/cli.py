@@ -20,7 +20,7 @@ from reader.config import load_settings
 from reader.errors import ConfigError, ReaderError, StoreError
 from reader.library import Library, offline_reason
 from reader.locations import Paths
-from reader.models import Article, Feed, FeedResult, FullTextResult
+from reader.models import Article, Enclosure, Feed, FeedResult, FullTextResult
 from reader.textutil import one_line, plural, shorten
 
 EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE, EXIT_OFFLINE = 0, 1, 2, 3
@@ -464,7 +464,21 @@ def render_article(library: Library, article: Article, *, feed_text: bool = Fals
         if value:
             lines.append(f"{label}: {value}  ")
     lines += ["", text.markdown.rstrip(), ""]
+    files = library.enclosures(article)
+    if files:
+        lines += ["Enclosures:", ""] + [f"- {_enclosure_line(e)}" for e in files] + [""]
     return "\n".join(lines)
+
+
+def _enclosure_line(enclosure: Enclosure) -> str:
+    """`audio/mpeg, 12.3 MB, 1:02:03: https://...` (the parts the feed gives)."""
+    parts = [enclosure.type]
+    if enclosure.length:
+        parts.append(f"{enclosure.length / 1e6:.1f} MB" if enclosure.length >= 100_000
+                     else f"{enclosure.length / 1e3:.0f} kB")
+    parts.append(enclosure.duration)
+    described = ", ".join(p for p in parts if p)
+    return f"{described}: {enclosure.url}" if described else enclosure.url
 
 
 def cmd_show(args: argparse.Namespace, library: Library) -> int:

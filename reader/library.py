@@ -41,6 +41,7 @@ from reader.locations import Paths
 from reader.models import (
     Article,
     ArticleText,
+    Enclosure,
     Feed,
     FeedResult,
     FullTextResult,
@@ -241,6 +242,11 @@ class Library:
     def body(self, article: Article) -> BodyDoc:
         """{content_html, summary_html, base_url, ...} from the cache or the kept copy."""
         return self._articles.body(article)
+
+    def enclosures(self, article: Article) -> list[Enclosure]:
+        """The files the feed attached to the article (podcast audio, video, images)."""
+        found = self._articles.body(article).get("enclosures") or []
+        return [Enclosure.from_dict(e) for e in found if isinstance(e, dict) and e.get("url")]
 
     def converted(self, article: Article, *, defer_save: bool = False) -> Any:
         """The feed's text as clean Markdown (reader.content.convert.Converted), cached."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 FAILING_REFRESHES = 10
@@ -103,6 +103,29 @@ class View:
 
 
 @dataclass
+class Enclosure:
+    """A file the feed attaches to an entry: podcast audio, a video, an image."""
+
+    url: str
+    type: str = ""
+    """MIME type as the feed gives it (may be empty)."""
+    length: int = 0
+    """Size in bytes as the feed gives it; 0 when unknown."""
+    duration: str = ""
+    """iTunes duration as the feed gives it ("1:02:03", "3723"); empty when none."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise for storage."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Enclosure:
+        """Load from storage, ignoring unknown keys."""
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
 class ParsedEntry:
     """One entry as the parser found it, before it is merged into the cache."""
 
@@ -122,6 +145,8 @@ class ParsedEntry:
     """Base for resolving relative links in the content (xml:base, else the entry link)."""
     tags: list[str] = field(default_factory=list)
     """Categories the feed gives the entry."""
+    enclosures: list[Enclosure] = field(default_factory=list)
+    """Attached files (http(s) only), in feed order."""
 
 
 @dataclass

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from reader.errors import ParseError
-from reader.fastparse import fast_parse
-from reader.models import ParsedEntry, ParsedFeed
+from reader.fastparse import atom_entry_bases, fast_parse
+from reader.models import Enclosure, ParsedEntry, ParsedFeed
 from reader.textutil import one_line, strip_control
 
 _TAG_RE = re.compile(r"<[^>]*>")
@@ -43,6 +43,31 @@ def _no_bad_charrefs(data: bytes) -> bytes:
     return _CHARREF_RE.sub(fix, data) if b"&#" in data else data
 
 
+_MRSS_PREFIX_RE = re.compile(rb"""xmlns:([A-Za-z_][\w.-]*)\s*=\s*["']http://search\.yahoo\.com/mrss/?["']""")
+_EMPTY_HREF_RE = re.compile(rb"""(<(?:[\w.-]+:)?link\b[^<>]*?)\shref\s*=\s*(?:""|'')""")
+CAPTION = "captiontext"
+"""What media:description is renamed to before feedparser sees it (see _before_feedparser)."""
+
+
+def _before_feedparser(data: bytes) -> bytes:
+    """Two of feedparser's mistakes, undone in the bytes it reads (ASCII-compatible ones):
+    media:description (an image caption) is read as the entry's description, replacing the
+    article (HuffPost's feed); it is renamed, and used only when the entry has no text at all.
+    An empty link href resolves to the base, so the entry links to the feed; it is dropped."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
+        return data
+    if b"mrss" in data:
+        for prefix in set(_MRSS_PREFIX_RE.findall(data[:65536])):
+            name = re.escape(prefix) + rb":description\b"
+            data = re.sub(rb"<" + name + rb"[^<>]*?(/?)>", b"<" + prefix + b":" +
+                          CAPTION.encode() + rb"\1>", data)
+            data = re.sub(rb"</" + name + rb"\s*>", b"</" + prefix + b":" + CAPTION.encode() +
+                          b">", data)
+    if b"href" in data:
+        data = _EMPTY_HREF_RE.sub(rb"\1", data)
+    return data
+
+
 def _join(base: str, url: str) -> str:
     """urljoin, keeping `url` as it is when either one is not a valid URL (`http://[::1`)."""
     try:
@@ -68,9 +93,18 @@ def _looks_like_json(data: bytes, content_type: str) -> bool:
 
 
 def _parse_xml(data: bytes, url: str, content_type: str) -> ParsedFeed:
-    fast = fast_parse(data)
-    if fast is not None:
-        return _from_fast(fast, url)
+    fast = parse_fast(data, url, content_type)
+    return fast if fast is not None else parse_with_feedparser(data, url, content_type)
+
+
+def parse_fast(data: bytes, url: str = "", content_type: str = "") -> ParsedFeed | None:
+    """The fast path's result, or None when it hands the document to feedparser."""
+    fast = fast_parse(data, content_type)
+    return None if fast is None else _from_fast(fast, url)
+
+
+def run_feedparser(data: bytes, content_type: str = "") -> Any:
+    """feedparser's own result for the bytes, with the options reader uses."""
     import feedparser  # imported here: 80 ms that commands without a refresh never pay
 
     # No content-location: feedparser would resolve even guids against it, so ids would change
@@ -81,13 +115,18 @@ def _parse_xml(data: bytes, url: str, content_type: str) -> ParsedFeed:
     # Bytes in a BytesIO: feedparser treats a str (and even bytes) as a path or URL to open.
     # Its HTML sanitizer is ~80% of parse time; the converter does our own clean-up, and
     # nothing from a feed is ever rendered as HTML.
+    return feedparser.parse(
+        io.BytesIO(_before_feedparser(_no_bad_charrefs(data))),
+        response_headers=headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+
+
+def parse_with_feedparser(data: bytes, url: str = "", content_type: str = "") -> ParsedFeed:
+    """The feedparser path: any RSS or Atom, well-formed or not."""
     try:
-        parsed = feedparser.parse(
-            io.BytesIO(_no_bad_charrefs(data)),
-            response_headers=headers,
-            sanitize_html=False,
-            resolve_relative_uris=False,
-        )
+        parsed = run_feedparser(data, content_type)
     except Exception as exc:  # a third-party parser on hostile bytes
         # feedparser's loose parser has crashes of its own on broken documents, e.g. an
         # AttributeError ('end_width') or a TypeError (int(None)) from a damaged <image>.
@@ -111,7 +150,13 @@ def _parse_xml(data: bytes, url: str, content_type: str) -> ParsedFeed:
     feed_url = url if url.startswith(("http://", "https://")) else ""
     if feed_url and result.site_url:
         result.site_url = _join(feed_url, result.site_url)
-    for entry in parsed.entries:
+    entries = list(parsed.entries)
+    if result.kind.startswith("atom") and b"xml:base" in data:
+        own = atom_entry_bases(data)
+        if own is not None and len(own) == len(entries):
+            for entry, ours in zip(entries, own, strict=True):
+                _own_bases(entry, ours)
+    for entry in entries:
         item = _from_feedparser(entry, feed_url)
         if item.guid in seen:
             continue
@@ -147,12 +192,30 @@ def _from_fast(doc: dict[str, Any], url: str) -> ParsedFeed:
             entry_id=e["id"], title=title, link=link, author=e["author"],
             published=e["published"], updated=e["updated"], content_html=content,
             summary_html=summary, base_url=base or link, tags=e["tags"],
+            enclosures=_enclosures(e["enclosures"], base or feed_url, e["duration"]),
         )
         if item.guid in seen:
             continue
         seen.add(item.guid)
         result.entries.append(item)
     return result
+
+
+def _own_bases(entry: Any, ours: dict[str, Any]) -> None:
+    """Put an entry's id, link, enclosures and content base as its own xml:base gives them
+    (see fastparse.atom_entry_bases) into feedparser's entry."""
+    if entry.get("id") and ours["id"]:
+        entry["id"] = ours["id"]
+    if ours["link"] or ours["id"]:  # no alternate link: feedparser links to the id
+        entry["link"] = ours["link"] or ours["id"]
+    for part in entry.get("content") or []:
+        part["base"] = ours["base"]
+    if entry.get("summary_detail") is not None:
+        entry["summary_detail"]["base"] = ours["base"]
+    files = [link for link in entry.get("links") or [] if link.get("rel") == "enclosure"]
+    if len(files) == len(ours["enclosures"]):
+        for link, url in zip(files, ours["enclosures"], strict=True):
+            link["href"] = url
 
 
 def _struct_to_epoch(value: Any) -> float | None:
@@ -177,6 +240,9 @@ def _from_feedparser(entry: Any, feed_url: str) -> ParsedEntry:
         content_html = _text_to_html(part.get("value", ""), part.get("type", ""))
         base = part.get("base", "")
     summary_html = entry.get("summary", "") or ""
+    caption = entry.get("media_" + CAPTION)
+    if not summary_html and not contents and isinstance(caption, str):
+        summary_html = html.escape(caption)  # an image caption is all the entry has
     detail = entry.get("summary_detail") or {}
     if summary_html and "html" not in (detail.get("type") or "text/html"):
         summary_html = _text_to_html(summary_html, detail.get("type", ""))
@@ -202,7 +268,28 @@ def _from_feedparser(entry: Any, feed_url: str) -> ParsedEntry:
         summary_html=summary_html,
         base_url=base or link,
         tags=[t.get("term", "") for t in entry.get("tags", []) or [] if t.get("term")],
+        enclosures=_enclosures(
+            [{"url": e.get("href", ""), "type": e.get("type", ""), "length": e.get("length", "")}
+             for e in entry.get("enclosures", []) or []],
+            base or feed_url, entry.get("itunes_duration", "") or ""),
     )
+
+
+def _enclosures(found: list[dict[str, Any]], base: str, duration: str) -> list[Enclosure]:
+    """Enclosures with http(s) URLs (relative ones resolved against `base`), each URL once;
+    the iTunes duration goes with the first."""
+    out: list[Enclosure] = []
+    for item in found:
+        url = one_line(_str(item.get("url")))
+        url = _join(base, url) if base and url else url
+        if not url.lower().startswith(("http://", "https://")) or any(e.url == url for e in out):
+            continue
+        length = one_line(_str(item.get("length")))
+        out.append(Enclosure(url=url, type=one_line(_str(item.get("type"))),
+                             length=int(length) if length.isdigit() and len(length) < 16 else 0))
+    if out and duration:
+        out[0].duration = one_line(duration)
+    return out
 
 
 def _text_to_html(text: str, mime: str) -> str:
@@ -223,6 +310,7 @@ def _finish_entry(
     summary_html: str,
     base_url: str,
     tags: list[str],
+    enclosures: list[Enclosure] | None = None,
 ) -> ParsedEntry:
     """Clean the fields and apply the fallbacks every format shares."""
     title = one_line(title)
@@ -244,11 +332,16 @@ def _finish_entry(
         summary_html=strip_control(summary_html),
         base_url=one_line(base_url),
         tags=[one_line(t) for t in tags if one_line(t)],
+        enclosures=enclosures or [],
     )
 
 
+_SCRIPT_RE = re.compile(r"<(script|style)\b.*?(</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+
+
 def _title_from_text(fragment: str) -> str:
-    text = one_line(html.unescape(_TAG_RE.sub(" ", fragment[:4000])))
+    text = _SCRIPT_RE.sub(" ", fragment[:4000])
+    text = one_line(html.unescape(_TAG_RE.sub(" ", text)))
     if not text:
         return "(untitled)"
     if len(text) <= _MAX_TITLE_FROM_TEXT:
@@ -293,6 +386,23 @@ def _authors(obj: dict[str, Any]) -> str:
     return ", ".join(names)
 
 
+def _json_attachments(found: Any, base: str) -> list[Enclosure]:
+    """JSON Feed attachments (url, mime_type, size_in_bytes, duration_in_seconds)."""
+    if not isinstance(found, list):
+        return []
+    out: list[Enclosure] = []
+    for item in found:
+        if not isinstance(item, dict):
+            continue
+        files = _enclosures([{"url": item.get("url"), "type": item.get("mime_type"),
+                              "length": item.get("size_in_bytes")}], base, "")
+        seconds = item.get("duration_in_seconds")
+        if files and isinstance(seconds, (int, float)) and 0 < seconds < 10**7:
+            files[0].duration = str(int(seconds))
+        out += [f for f in files if all(e.url != f.url for e in out)]
+    return out
+
+
 def parse_json_feed(data: bytes) -> ParsedFeed:
     """Parse a JSON Feed (https://jsonfeed.org/version/1 and /1.1)."""
     try:
@@ -312,7 +422,7 @@ def parse_json_feed(data: bytes) -> ParsedFeed:
         items = []
         warning = warning or "JSON Feed without an items list"
     result = ParsedFeed(
-        title=one_line(_str(doc.get("title"))),
+        title=one_line(html.unescape(_str(doc.get("title")))),
         site_url=one_line(_str(doc.get("home_page_url"))),
         warning=warning,
         kind="json1.1" if version.endswith("/1.1") else "json1",
@@ -331,7 +441,8 @@ def parse_json_feed(data: bytes) -> ParsedFeed:
         tags = item.get("tags") if isinstance(item.get("tags"), list) else []
         entry = _finish_entry(
             entry_id=_str(item.get("id")),
-            title=_str(item.get("title")),
+            # WordPress writes HTML entities into JSON Feed titles ("I&#039;m")
+            title=html.unescape(_str(item.get("title"))),
             link=link,
             author=_authors(item) or feed_author,
             published=_iso_to_epoch(item.get("date_published")),
@@ -340,6 +451,7 @@ def parse_json_feed(data: bytes) -> ParsedFeed:
             summary_html=summary_html,
             base_url=link or _str(doc.get("home_page_url")),
             tags=[_str(t) for t in tags],
+            enclosures=_json_attachments(item.get("attachments"), link),
         )
         if entry.guid in seen:
             continue

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from bs4 import Tag
 from markdownify import ATX, BACKSLASH, MarkdownConverter, chomp
 
-from reader.content.clean import BLOCK, EMBED_ATTR, FN_BODY, FN_REF
+from reader.content.clean import BLOCK, EMBED_ATTR, FN_BODY, FN_REF, VOID
 
 _CLAIM = "\x02%d\x03"
 _REF = "\x04%d\x05"
@@ -231,7 +231,12 @@ class MarkdownWriter(MarkdownConverter):
         if "_inline" in parent_tags:
             return " "
         prev, nxt = _content_sibling(el, -1), _content_sibling(el, 1)
+        while isinstance(prev, Tag) and prev.name not in BLOCK and prev.name not in VOID \
+                and not prev.get_text().strip() and prev.find("img") is None:
+            prev = _content_sibling(prev, -1)  # WordPress: <p><span id="more-1"></span><br>
         if prev is None or nxt is None or _is_tag(prev, "br"):
+            return ""
+        if isinstance(prev, Tag) and prev.name in BLOCK:  # "<p>..</p><br>Text": no lone "\"
             return ""
         if isinstance(nxt, Tag) and nxt.name in BLOCK:
             return ""

@@ -42,8 +42,17 @@ def _embed_html(url: str) -> str:
     return f'<a href="{htmllib.escape(url)}" {EMBED_ATTR}="1"></a>'
 
 
-def _caption_html(inner: str) -> str:
-    """[caption]<img ...> Text[/caption] as a figure with its caption."""
+_ANY_TAG = re.compile(r"<[^>]*>")
+_CAPTION_ATTR = re.compile(r"""\bcaption\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _caption_html(inner: str, attrs: str = "") -> str:
+    """[caption]<img ...> Text[/caption] as a figure with its caption; the old form keeps the
+    caption in an attribute: [caption ... caption="Text"]<img ...>[/caption]."""
+    old_style = _CAPTION_ATTR.search(attrs)
+    if old_style and not _ANY_TAG.sub("", inner).strip():
+        text = htmllib.escape(htmllib.unescape(old_style.group(1) or old_style.group(2) or ""))
+        inner = f"{inner}{text}" if text.strip() else inner
     low = ascii_lower(inner)
     start = low.find("<img")
     end = low.find(">", start) if start >= 0 else -1
@@ -76,6 +85,7 @@ def resolve_shortcodes(text: str, known: frozenset[str]) -> str:
     out: list[str] = []
     pos = 0
     capture, capture_from = "", -1  # inside [embed]...[/embed] or [caption]...[/caption]
+    capture_attrs = ""
     for m in matches:
         while r < len(ranges) and ranges[r][1] <= m.start():
             r += 1
@@ -94,7 +104,7 @@ def resolve_shortcodes(text: str, known: frozenset[str]) -> str:
                     url = _URL_IN_TEXT.search(inner)
                     out.append(_embed_html(url.group()) if url else inner)
                 else:
-                    out.append(_caption_html(inner))
+                    out.append(_caption_html(inner, capture_attrs))
                 capture, pos = "", m.end()
             continue
         out.append(text[pos:m.start()])
@@ -108,7 +118,7 @@ def resolve_shortcodes(text: str, known: frozenset[str]) -> str:
             elif name == "embed":
                 capture, capture_from = name, pos
         elif name in _KEEP_CONTENT_SHORTCODES:
-            capture, capture_from = name, pos
+            capture, capture_from, capture_attrs = name, pos, attrs
     if capture:
         pos = min(pos, capture_from)
     out.append(text[pos:])

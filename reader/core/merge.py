@@ -8,7 +8,9 @@ lemon24/reader's `_update.Decider` does for its pipeline).
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from reader.models import ParsedFeed
 from reader.storage.documents import ArticleDoc, BodyDoc
@@ -72,7 +74,10 @@ def decide(feed_key: str, parsed: ParsedFeed, existing: list[ArticleDoc], *, had
         if aid in merged:
             continue
         old = known.get(aid)
-        bhash = body_hash(entry.content_html, entry.summary_html)
+        files = [e.to_dict() for e in entry.enclosures]
+        # enclosures count only where there are some: other articles keep their hash
+        bhash = body_hash(entry.content_html, entry.summary_html +
+                          (json.dumps(files, sort_keys=True) if files else ""))
         doc: ArticleDoc = {
             "id": aid, "guid": entry.guid, "title": entry.title, "link": entry.link,
             "author": entry.author, "published": entry.published, "updated": entry.updated,
@@ -89,6 +94,8 @@ def decide(feed_key: str, parsed: ParsedFeed, existing: list[ArticleDoc], *, had
             decision.changed_bodies[aid] = {"id": aid, "content_html": entry.content_html,
                                             "summary_html": entry.summary_html,
                                             "base_url": entry.base_url}
+            if files:
+                decision.changed_bodies[aid]["enclosures"] = files
     for aid, old in known.items():
         if aid not in merged:
             merged[aid] = dict(old, in_feed=False)
@@ -122,6 +129,8 @@ def apply_limits(merged: dict[str, ArticleDoc], kept: set[str], limits: Limits, 
     return {k: v for k, v in merged.items() if k not in drop}
 
 
-def body_fields(body: BodyDoc) -> dict[str, str]:
-    """The feed's own bodies of an article (what a kept copy holds of them)."""
-    return {k: body.get(k, "") for k in _BODY_FIELDS}
+def body_fields(body: BodyDoc) -> dict[str, Any]:
+    """The feed's own bodies of an article and its enclosures (what a kept copy holds of
+    them)."""
+    return {k: body.get(k, "") for k in _BODY_FIELDS} | (
+        {"enclosures": body["enclosures"]} if body.get("enclosures") else {})

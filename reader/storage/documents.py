@@ -31,6 +31,8 @@ class BodyDoc(TypedDict, total=False):
     content_html: str
     summary_html: str
     base_url: str
+    enclosures: list[dict[str, Any]]
+    """Attached files: {url, type, length, duration} (only where the feed has some)."""
     md_key: str
     markdown: str
     links: list[dict[str, Any]]

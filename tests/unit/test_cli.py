@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from reader.cli import main
+from reader.config import Settings
+from reader.library import Library
 from reader.locations import Paths
 from tests.conftest import FeedServer, Route, rss
 
@@ -245,3 +247,27 @@ def test_import_makes_one_feed_of_one_file_and_one_tag_of_one_name(
     assert len(mine) == 1 and mine[0]["url"] == str(feed) and mine[0]["tags"] == ["Tech"]
     other = next(f for f in feeds if f["url"] == "https://b.example/rss")
     assert other["tags"] == ["Tech", "Other"]  # the tag spelled as it already was
+
+
+def test_show_lists_the_enclosures_after_the_text(paths: Paths, server: FeedServer,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    feed = (b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+            b'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>Pod</title>'
+            b"<item><title>Episode 1</title><guid>ep1</guid><description>Show notes</description>"
+            b'<enclosure url="https://cdn.example/ep1.mp3" type="audio/mpeg" length="12345678"/>'
+            b"<itunes:duration>1:02:03</itunes:duration></item></channel></rss>")
+    server.routes["/pod"] = Route(feed, headers={"Content-Type": "application/rss+xml"})
+    assert run(capsys, "add", server.url("/pod"))[0] == 0
+    assert run(capsys, "refresh")[0] == 0
+    code, out, _ = run(capsys, "articles", "--json")
+    code, out, _ = run(capsys, "show", json.loads(out)[0]["id"])
+    assert code == 0
+    text, _, files = out.partition("Enclosures:")
+    assert "Show notes" in text
+    assert "- audio/mpeg, 12.3 MB, 1:02:03: https://cdn.example/ep1.mp3" in files
+    # the kept copy of a bookmarked article keeps them too (the cache may drop the episode)
+    aid = json.loads(run(capsys, "articles", "--json")[1])[0]["id"]
+    assert run(capsys, "bookmark", aid)[0] == 0
+    copy = Library(paths, Settings()).kept_copy(aid)
+    assert copy is not None
+    assert copy["body"]["enclosures"][0]["url"] == "https://cdn.example/ep1.mp3"

@@ -562,3 +562,32 @@ def test_attribute_selectors_of_every_kind() -> None:
 def test_drop_lines_that_cannot_be_combined_still_work() -> None:
     rules = [{"hosts": ["*"], "drop_lines": ["(?P<x>a+)", "(?P<x>b+)"]}]
     assert md("<p>aaa</p><p>bbb</p><p>abc</p>", extra_rules=rules) == "abc"
+
+
+def test_a_br_after_a_block_leaves_no_lone_backslash() -> None:
+    # issue 14: 54 real entries had a "\" line where <br> followed a paragraph
+    markdown = convert("<p>One</p><br>Two<p>Three<br>four</p>").markdown
+    assert "\n\\\n" not in markdown and not markdown.startswith("\\")
+    assert markdown.startswith("One\n\nTwo") and "Three\\\nfour" in markdown
+
+
+def test_an_old_style_caption_keeps_its_caption_text() -> None:
+    html = ('[caption id="attachment_1" align="alignleft" width="300" caption="A &amp; B at '
+            'dusk"]<img src="https://i.example/a.jpg" alt="">[/caption]<p>Body</p>')
+    markdown = convert(html, base_url="https://b.example/").markdown
+    assert "A & B at dusk" in markdown and "caption=" not in markdown
+
+
+def test_the_wordpress_appeared_first_on_footer_is_dropped() -> None:
+    html = ('<p>Body text.</p><p>The post <a href="https://b.example/p">Hello, world</a> '
+            'appeared first on <a href="https://b.example">Blog Name</a>.</p>')
+    markdown = convert(html, base_url="https://b.example/p").markdown
+    assert "appeared first" not in markdown and markdown.startswith("Body text.")
+    prose = "<p>The post office appeared first on the left, he said.</p>"
+    assert "post office" in convert(prose, base_url="https://b.example/p").markdown
+
+
+def test_a_br_after_wordpress_more_marker_leaves_no_lone_backslash() -> None:
+    markdown = convert('<p>One</p><p><span id="more-105"></span><br />\nText</p>').markdown
+    assert markdown == "One\n\nText\n"
+    assert convert("<p>a<span></span><br>b</p>").markdown == "a\\\nb\n"  # a real line break

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.parse import ParseError, parse_feed
+from reader.parse import ParseError, parse_feed, parse_with_feedparser
 
 RSS091 = b"""<?xml version="1.0"?><rss version="0.91"><channel><title>Old</title>
 <link>http://old.example/</link><description>d</description>
@@ -202,3 +202,89 @@ def test_bad_json_is_a_clear_error() -> None:
         parse_feed(b'{"version": ')
     with pytest.raises(ParseError, match="not a feed"):
         parse_feed(b'{"hello": "world"}')
+
+
+# -- feedparser's mistakes, corrected after parsing for both paths (issue 14) --------------------
+
+def test_media_description_does_not_replace_the_article() -> None:
+    data = (b'<rss version="2.0" xmlns:m="http://search.yahoo.com/mrss/"><channel><title>T</title>'
+            b"<item><title>Story</title><guid>s1</guid><description>The whole article body."
+            b'</description><m:content url="https://img.example/a.jpg"><m:description type="plain">'
+            b"A one-line image caption</m:description></m:content></item>"
+            b"<item><title>Photo</title><guid>s2</guid><m:description>Only a caption"
+            b"</m:description></item></channel></rss>")
+    first, second = parse_feed(data).entries
+    assert "The whole article body." in first.content_html + first.summary_html
+    assert "caption" not in first.content_html + first.summary_html
+    assert second.summary_html == "Only a caption"
+
+
+def test_each_atom_entry_links_against_its_own_xml_base() -> None:
+    entries = "".join(
+        f'<entry><id>e{i}</id><title>n{i}</title><link href="p{i}"/>'
+        f'<content type="html" xml:base="https://h{i}.example/d/">c</content></entry>'
+        for i in range(3))
+    data = f'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>{entries}</feed>'.encode()
+    own = [f"https://h{i}.example/d/p{i}" for i in range(3)]
+    assert [e.link for e in parse_feed(data, "https://feed.example/atom.xml").entries] == own
+    slow = parse_with_feedparser(data, "https://feed.example/atom.xml")
+    assert [e.link for e in slow.entries] == own
+
+
+def test_an_empty_link_href_does_not_become_the_feed_url() -> None:
+    data = (b'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://blog.example/feed.xml">'
+            b'<title>t</title><entry><id>tag:x,1</id><title>a</title><link href=""/>'
+            b"</entry></feed>")
+    assert parse_feed(data, "https://blog.example/feed.xml").entries[0].link != \
+        "https://blog.example/feed.xml"
+
+
+def test_html_titles_lose_markup_and_entities_on_both_paths() -> None:
+    atom = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><id>1</id>'
+            b'<title type="html">&lt;b&gt;Tom &amp;amp; Jerry&lt;/b&gt;</title></entry></feed>')
+    assert parse_feed(atom).entries[0].title == "Tom & Jerry"
+    assert parse_feed(atom.replace(b"<title>t</title>", b"<title>t &nbsp;</title>")
+                      ).entries[0].title == "Tom & Jerry"
+
+
+def test_a_title_made_from_the_body_has_no_script_text() -> None:
+    data = (b'<rss version="2.0"><channel><title>T</title><item><guid>1</guid><description>'
+            b"&lt;script&gt;var x = 1;&lt;/script&gt;&lt;style&gt;p{}&lt;/style&gt;Real words"
+            b"</description></item></channel></rss>")
+    assert parse_feed(data).entries[0].title == "Real words"
+
+
+def test_json_feed_titles_are_entity_decoded() -> None:
+    data = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Site &amp; Co",
+                       "items": [{"id": "1", "title": "Add Task &amp; Sub Tasks"},
+                                 {"id": "2", "title": "I&#039;m here"}]}).encode()
+    feed = parse_feed(data)
+    assert feed.title == "Site & Co"
+    assert [e.title for e in feed.entries] == ["Add Task & Sub Tasks", "I'm here"]
+
+
+def test_json_feed_attachments_are_enclosures() -> None:
+    data = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [
+        {"id": "1", "url": "https://pod.example/1", "title": "Ep", "attachments": [
+            {"url": "/media/1.m4a", "mime_type": "audio/x-m4a", "size_in_bytes": 89970236,
+             "duration_in_seconds": 6629},
+            {"url": "javascript:alert(1)", "mime_type": "text/html"},
+            {"url": "https://cdn.example/1.mp3", "size_in_bytes": "big"}, "junk"]}]}).encode()
+    files = parse_feed(data).entries[0].enclosures
+    assert [(e.url, e.type, e.length, e.duration) for e in files] == [
+        ("https://pod.example/media/1.m4a", "audio/x-m4a", 89970236, "6629"),
+        ("https://cdn.example/1.mp3", "", 0, "")]
+
+
+def test_a_content_xml_base_does_not_leak_into_the_next_entry() -> None:
+    data = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+            b'<entry><id>one</id><link href="https://a.example/1"/>'
+            b'<content type="html" xml:base="https://leak.example/d/">x</content></entry>'
+            b'<entry><id>42</id><link href="/2"/><link rel="enclosure" href="v.mp4"/>'
+            b'<content type="html">y</content></entry></feed>')
+    url = "https://feed.example/atom.xml"
+    second = parse_with_feedparser(data, url).entries[1]
+    assert (second.guid, second.link, second.base_url) == ("42", "https://feed.example/2",
+                                                           "https://feed.example/2")
+    assert [e.url for e in second.enclosures] == ["https://feed.example/v.mp4"]
+    assert parse_feed(data, url).entries[1] == second  # the fast path reads it the same
