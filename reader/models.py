@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
+
+FEED_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What a feed key may be: it names files (cache/feeds/KEY.json), so never a path."""
 
 FAILING_REFRESHES = 10
 """A feed whose refresh failed this many times in a row is flagged as long failing..."""
@@ -85,9 +89,22 @@ class Feed:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Feed:
-        """Load from storage, ignoring unknown keys (from newer versions)."""
+        """Load from storage, ignoring unknown keys (from newer versions). ValueError when a
+        field has the wrong type, or the key could name a path (`../x` once made the reader
+        write outside its data folder)."""
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
         known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        if not isinstance(values.get("key"), str) or not FEED_KEY_RE.fullmatch(values["key"]):
+            raise ValueError(f"key {values.get('key')!r} is not a feed key")
+        if not isinstance(values.get("url"), str) or not values["url"]:
+            raise ValueError(f"feed {values['key']}: url is not a string")
+        for name, value in values.items():
+            if not fits_field(cls, name, value):
+                raise ValueError(f"feed {values['key']}: {name} has the wrong type "
+                                 f"({type(value).__name__})")
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -314,3 +331,26 @@ class ArticleText:
         if self.full_error:
             line += f"; full text failed: {self.full_error}"
         return line
+
+
+def fits_field(cls: type, name: str, value: Any) -> bool:
+    """True when `value` has the type of dataclass `cls`'s field `name` (judged by its
+    default: str, number, bool, list of str; None where the default is None)."""
+    spec = next((f for f in fields(cls) if f.name == name), None)
+    if spec is None:
+        return False
+    default = spec.default
+    if default is MISSING and spec.default_factory is not MISSING:
+        default = spec.default_factory()
+    if default is MISSING or default is None:
+        return value is None or isinstance(value, (str, int, float)) \
+            and not isinstance(value, bool)
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(default, str):
+        return isinstance(value, str)
+    if isinstance(default, list):
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return True

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from reader.core.session import Session
 from reader.errors import LibraryError
-from reader.models import Feed
+from reader.models import Feed, fits_field
 from reader.opml import ImportedList, Subscription, read_subscriptions, write_opml
 from reader.textutil import one_line
 
@@ -140,12 +140,29 @@ class Subscriptions:
     def __init__(self, session: Session) -> None:
         self._session = session
         store = session.store
-        self._feeds: list[Feed] = [Feed.from_dict(d) for d in store.load_feeds()]
+        self._feeds: list[Feed] = []
+        wrong: list[str] = []
+        for doc in store.load_feeds():
+            try:
+                feed = Feed.from_dict(doc)
+            except ValueError as exc:  # wrong types, a key that names a path
+                wrong.append(str(exc))
+                continue
+            if any(f.key == feed.key for f in self._feeds):
+                wrong.append(f"feed {feed.key}: listed twice")
+                continue
+            self._feeds.append(feed)
+        if wrong:  # the good feeds are kept; the file as it was is kept beside, untouched
+            copy = store.keep_copy_of_subscriptions()
+            store.problems.append(f"subscriptions.json: {len(wrong)} entries could not be "
+                                  f"read ({wrong[0]}); the file as it was is kept as {copy}")
         status = store.load_status()
         for feed in self._feeds:
             saved = status.get(feed.key, {})
-            for name in STATUS_FIELDS:
-                if name in saved:
+            if not isinstance(saved, dict):
+                continue
+            for name in STATUS_FIELDS:  # a cache: a value of the wrong type is dropped
+                if name in saved and fits_field(Feed, name, saved[name]):
                     setattr(feed, name, saved[name])
             if isinstance(saved.get("cache"), dict):
                 session.summaries[feed.key] = saved["cache"]

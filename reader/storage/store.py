@@ -19,6 +19,7 @@ import errno
 import fcntl
 import json
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -162,7 +163,7 @@ def load_json_file(path: Path, on_corrupt: CorruptHandler | None = None,
         if shape is not None and not shape(data):
             raise ValueError("not the expected shape")
         return data
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         moved = set_aside(path)
         if on_corrupt is not None:
             on_corrupt(path, moved)
@@ -302,6 +303,19 @@ class Store:
     def load_feeds(self) -> list[dict[str, Any]]:
         """Subscribed feeds in the user's order."""
         return table_docs(self.subscriptions_db, "feeds")
+
+    def keep_copy_of_subscriptions(self) -> Path:
+        """A copy of subscriptions.json as it is now, beside it (`.corrupt-DATE`): entries the
+        reader could not read are dropped from the list it keeps, never from this copy."""
+        path = self.data_dir / "subscriptions.json"
+        target = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        n = 1
+        while target.exists():
+            target = path.with_name(f"{target.name.split('.corrupt-')[0]}.corrupt-"
+                                    f"{time.strftime('%Y%m%d-%H%M%S')}-{n}")
+            n += 1
+        shutil.copy2(path, target)
+        return target
 
     def save_feeds(self, feeds: list[dict[str, Any]]) -> None:
         """Replace the subscription list (one atomic write)."""

@@ -239,6 +239,8 @@ CORRUPTIONS = {
     "zero-bytes": lambda raw: b"",
     "garbage": lambda raw: bytes(range(256)) * 4,
     "json-list": lambda raw: b"[1, 2, 3]",
+    # JSON nested deeper than the parser recurses: a RecursionError bricked every command
+    "deeply-nested": lambda raw: b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
     "wrong-shape": lambda raw: b'{"feeds": [1], "read": "x", "bookmarks": {"1": 2}, '
                                b'"notes": {"1": {}}, "articles": {"1": []}, "bodies": 3, '
                                b'"meta": {"1": "x"}, "kept": {"1": {"id": 1}}}',
@@ -478,3 +480,36 @@ def test_second_reader_writers_refused_readers_served(world: World, tmp_path: Pa
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_wrong_field_types_and_a_path_as_feed_key(world: World, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Well-formed JSON with the wrong types gave tracebacks (`failures: "x"`), and a `../`
+    feed key made the reader write outside its data folder. Good entries are kept, the bad
+    ones reported and kept in a copy of the file; wrong types in the status cache are dropped."""
+    subs = world.paths.data_dir / "subscriptions.json"
+    data = json.loads(subs.read_bytes())
+    docs = data["feeds"]
+    first = next(iter(docs.values()))
+    docs["90"] = dict(first, key="../../escaped", url="https://evil.example/feed")
+    docs["91"] = dict(first, key="abcdef123456", url=["not", "a", "string"])
+    docs["92"] = dict(first, key="abcdef654321", url="https://x.example/", tags="news")
+    subs.write_text(json.dumps(data))
+    status_file = world.paths.cache_dir / "status.json"
+    status = json.loads(status_file.read_bytes())
+    status[world.key_a].update(failures="x", last_error=["no"], gone="yes")
+    status_file.write_text(json.dumps(status))
+    code, out, err = cli(capsys, "feeds", "--json")
+    assert code == 0, err
+    feeds = json.loads(out)
+    assert sorted(f["url"] for f in feeds) == sorted([world.server.url("/a"),
+                                                      world.server.url("/b")])
+    assert all(isinstance(f["failures"], int) and f["gone"] is False for f in feeds)
+    warning = [w for w in err.splitlines() if "subscriptions.json" in w]
+    assert len(warning) == 1 and "3 entries could not be read" in warning[0]
+    copies = list(world.paths.data_dir.glob("subscriptions.json.corrupt-*"))
+    assert len(copies) == 1 and json.loads(copies[0].read_bytes()) == data  # kept whole
+    assert cli(capsys, "refresh")[0] == 0
+    assert not (world.paths.cache_dir.parent / "escaped.json").exists()
+    assert not list(world.paths.cache_dir.parent.parent.rglob("escaped*"))
+    world.intact()
