@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import MISSING, asdict, dataclass, field, fields
@@ -335,22 +336,36 @@ class ArticleText:
 
 def fits_field(cls: type, name: str, value: Any) -> bool:
     """True when `value` has the type of dataclass `cls`'s field `name` (judged by its
-    default: str, number, bool, list of str; None where the default is None)."""
-    spec = next((f for f in fields(cls) if f.name == name), None)
-    if spec is None:
+    default: str, number, bool, list of str; anything where the default is None)."""
+    kind = _field_kinds(cls).get(name)
+    if kind is None:
         return False
-    default = spec.default
-    if default is MISSING and spec.default_factory is not MISSING:
-        default = spec.default_factory()
-    if default is MISSING or default is None:
-        return value is None or isinstance(value, (str, int, float)) \
-            and not isinstance(value, bool)
-    if isinstance(default, bool):
+    if kind == "any":
+        return True
+    if kind == "bool":
         return isinstance(value, bool)
-    if isinstance(default, (int, float)):
+    if kind == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if isinstance(default, str):
+    if kind == "str":
         return isinstance(value, str)
-    if isinstance(default, list):
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    return True
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+@functools.cache
+def _field_kinds(cls: type) -> dict[str, str]:
+    kinds: dict[str, str] = {}
+    for spec in fields(cls):
+        default = spec.default
+        if default is MISSING and spec.default_factory is not MISSING:
+            default = spec.default_factory()
+        if isinstance(default, bool):
+            kinds[spec.name] = "bool"
+        elif isinstance(default, (int, float)):
+            kinds[spec.name] = "number"
+        elif isinstance(default, str) or default is MISSING and spec.type in ("str", str):
+            kinds[spec.name] = "str"
+        elif isinstance(default, list):
+            kinds[spec.name] = "list"
+        else:
+            kinds[spec.name] = "any"
+    return kinds
