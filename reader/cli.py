@@ -460,6 +460,7 @@ def render_article(library: Library, article: Article, *, feed_text: bool = Fals
     lines = [f"# {article.title}", ""]
     for label, value in (("Feed", article.feed_title), ("Author", article.author),
                          ("Date", _when(article.date) if article.date else ""),
+                         ("Categories", ", ".join(article.categories)),
                          ("Link", article.link), ("Text", text.describe())):
         if value:
             lines.append(f"{label}: {value}  ")

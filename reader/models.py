@@ -202,6 +202,8 @@ class Article:
     bookmarked: bool = False
     notes: int = 0
     """How many notes the user wrote on it."""
+    categories: list[str] = field(default_factory=list)
+    """The feed's categories of the entry."""
 
     @property
     def date(self) -> float:
@@ -223,6 +225,7 @@ class Article:
             "read": self.read,
             "bookmarked": self.bookmarked,
             "summary_only": not self.has_content,
+            "categories": list(self.categories),
         }
 
 

@@ -34,6 +34,7 @@ def make_article(meta: dict[str, Any], *, aid: str, feed_key: str, feed_title: s
         published=meta.get("published"), updated=meta.get("updated"),
         fetched_at=meta.get("fetched_at", 0.0), has_content=has_content,
         feed_title=feed_title, read=read, bookmarked=bookmarked, notes=notes,
+        categories=[c for c in meta.get("categories") or () if isinstance(c, str)],
     )
 
 

@@ -85,6 +85,8 @@ def decide(feed_key: str, parsed: ParsedFeed, existing: list[ArticleDoc], *, had
             "has_content": bool(entry.content_html.strip()), "body_hash": bhash,
             "in_feed": True,
         }
+        if entry.tags:
+            doc["categories"] = list(entry.tags)
         if old is None:
             decision.new_ids.append(aid)
         elif any(old.get(k) != doc[k] for k in ("title", "link", "author", "body_hash")):

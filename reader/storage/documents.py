@@ -5,7 +5,7 @@ Documents of older versions may lack keys added later, so readers use `.get` for
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class ArticleDoc(TypedDict):
@@ -22,6 +22,8 @@ class ArticleDoc(TypedDict):
     has_content: bool
     body_hash: str
     in_feed: bool
+    categories: NotRequired[list[str]]
+    """The feed's categories of the entry (absent when it gives none)."""
 
 
 class BodyDoc(TypedDict, total=False):

@@ -44,7 +44,8 @@ def test_add_refresh_articles_show(paths: Paths, server: FeedServer,
     articles = json.loads(out)
     assert sorted(a["title"] for a in articles) == ["one", "two"]
     assert set(articles[0]) == {"id", "feed_key", "feed_title", "guid", "title", "link", "author",
-                                "published", "updated", "read", "bookmarked", "summary_only"}
+                                "published", "updated", "read", "bookmarked", "summary_only",
+                                "categories"}
     first = articles[0]["id"]
     code, out, _ = run(capsys, "show", first[:8])
     assert code == 0 and out.startswith(f"# {articles[0]['title']}")
@@ -271,3 +272,22 @@ def test_show_lists_the_enclosures_after_the_text(paths: Paths, server: FeedServ
     copy = Library(paths, Settings()).kept_copy(aid)
     assert copy is not None
     assert copy["body"]["enclosures"][0]["url"] == "https://cdn.example/ep1.mp3"
+
+
+def test_the_feeds_categories_are_kept_and_shown(paths: Paths, server: FeedServer,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """The parser's categories were parsed, then dropped at storage (dead code, issue 13)."""
+    server.routes["/c"] = Route(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>C</title>'
+        b"<item><guid>1</guid><title>Tagged</title><description>x</description>"
+        b"<category>Syria</category><category>Politics</category></item>"
+        b"<item><guid>2</guid><title>Plain</title><description>y</description></item>"
+        b"</channel></rss>")
+    assert run(capsys, "add", server.url("/c"))[0] == 0
+    assert run(capsys, "refresh")[0] == 0
+    listed = {a["title"]: a for a in json.loads(run(capsys, "articles", "--json")[1])}
+    assert listed["Tagged"]["categories"] == ["Syria", "Politics"]
+    assert listed["Plain"]["categories"] == []
+    shown = run(capsys, "show", listed["Tagged"]["id"])[1]
+    assert "Categories: Syria, Politics" in shown
+    assert "Categories:" not in run(capsys, "show", listed["Plain"]["id"])[1]

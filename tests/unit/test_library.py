@@ -296,6 +296,12 @@ def test_parse_workers_that_fail_never_fail_a_feed(paths: Paths, server: FeedSer
         for process in list(pool._processes.values()):  # killed, as by the OOM killer
             os.kill(process.pid, signal.SIGKILL)
             process.join(5)
+        import time
+
+        deadline = time.monotonic() + 10  # until the pool has noticed (a race under load)
+        while not pool._broken and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pool._broken
         return pool
 
     monkeypatch.setattr(parsepool_module.os, "cpu_count", lambda: 2)
