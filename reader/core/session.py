@@ -86,6 +86,7 @@ class Session:
             lock = self.store.lock()
             lock.acquire()
             self._lock = lock
+            self.store.remove_stale_temp_files()  # the one writer now: none is in use
 
     def drain(self) -> None:
         """Finish the queued reads and writes."""

@@ -304,6 +304,28 @@ class Store:
         """Subscribed feeds in the user's order."""
         return table_docs(self.subscriptions_db, "feeds")
 
+    def remove_stale_temp_files(self) -> int:
+        """Delete the temp files (`.NAME.xxxx.tmp`) of writes a kill or a crash interrupted;
+        only the holder of the lock may call it (no write of its own is under way). The file
+        each was meant to replace is intact: they are only ever renamed over it when whole."""
+        removed = 0
+        folders = (self.data_dir, self.data_dir / "read", self.cache_dir,
+                   self.cache_dir / "feeds", self.cache_dir / "bodies")  # not full/: cleanup's
+        for folder in folders:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name.startswith(".") and entry.name.endswith(".tmp") and \
+                        entry.is_file(follow_symlinks=False):
+                    try:
+                        os.unlink(entry.path)
+                        removed += 1
+                    except OSError:
+                        pass  # read-only: left for a later start
+        return removed
+
     def keep_copy_of_subscriptions(self) -> Path:
         """A copy of subscriptions.json as it is now, beside it (`.corrupt-DATE`): entries the
         reader could not read are dropped from the list it keeps, never from this copy."""

@@ -513,3 +513,20 @@ def test_wrong_field_types_and_a_path_as_feed_key(world: World, tmp_path: Path,
     assert not (world.paths.cache_dir.parent / "escaped.json").exists()
     assert not list(world.paths.cache_dir.parent.parent.rglob("escaped*"))
     world.intact()
+
+
+def test_temp_files_of_an_interrupted_write_are_removed_by_the_next_writer(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    """A kill between writing the temp file and renaming it left `.marks.json.*.tmp` behind
+    for ever; the next writer (it holds the lock) removes them, and the real files stay."""
+    data, cache = world.paths.data_dir, world.paths.cache_dir
+    stale = [data / ".marks.json.x1y2.tmp", data / "read" / f".{world.key_a}.json.a.tmp",
+             cache / "feeds" / f".{world.key_a}.json.b.tmp", cache / ".status.json.c.tmp"]
+    for path in stale:
+        path.write_bytes(b"half a write")
+    keep = data / "notes.tmp"  # not one of ours: left alone
+    keep.write_bytes(b"mine")
+    assert cli(capsys, "read", world.ids["three"])[0] == 0  # a writing command
+    assert not any(p.exists() for p in stale)
+    assert keep.exists()
+    world.intact()
