@@ -261,6 +261,8 @@ class Store:
         self.data_dir = data_dir
         self.cache_dir = cache_dir
         self.problems: list[str] = []
+        self._marks_unreadable = ""
+        """Why marks.json could not be read ("" when it could): then nothing is saved over it."""
         """Corrupt files found and set aside, as messages for the user."""
         self._subs: TinyDB | None = None
         self._marks: TinyDB | None = None
@@ -396,16 +398,30 @@ class Store:
             self._marks = self._open(self.data_dir / "marks.json", durable=True)
         return self._marks
 
+    def _marks_table(self, table: str) -> dict[str, dict[str, Any]]:
+        """One table of marks.json. A file that cannot be read (a folder in its place, an I/O
+        error) is reported once and read as empty, and nothing is written over it: the app
+        once died at start-up on it."""
+        if self._marks_unreadable:
+            return {}
+        try:
+            return {doc["id"]: doc for doc in table_docs(self.marks_db, table)}
+        except StoreError as exc:
+            self._marks_unreadable = str(exc)
+            self.problems.append(f"{exc}; bookmarks and notes are not shown, and none is "
+                                 "saved over it until it can be read")
+            return {}
+
     def load_bookmarks(self) -> dict[str, dict[str, Any]]:
         """article id -> {id, at, article, body} (a full copy, so it outlives the cache)."""
-        return {doc["id"]: doc for doc in table_docs(self.marks_db, "bookmarks")}
+        return self._marks_table("bookmarks")
 
     def save_bookmarks(self, bookmarks: dict[str, dict[str, Any]]) -> None:
         self.save_marks(bookmarks=bookmarks)
 
     def load_notes(self) -> dict[str, dict[str, Any]]:
         """note id -> {id, article_id, text, quote, created, edited}, in the order written."""
-        return {doc["id"]: doc for doc in table_docs(self.marks_db, "notes")}
+        return self._marks_table("notes")
 
     def load_kept(self) -> dict[str, dict[str, Any]]:
         """article id -> {id, at, article, body}: the copy of each annotated article.
@@ -413,12 +429,16 @@ class Store:
         Separate from the bookmark copies: removing a bookmark never drops a copy that notes
         still need, and deleting the last note never drops a bookmark's copy.
         """
-        return {doc["id"]: doc for doc in table_docs(self.marks_db, "kept")}
+        return self._marks_table("kept")
 
     def save_marks(self, *, bookmarks: dict[str, dict[str, Any]] | None = None,
                    notes: dict[str, dict[str, Any]] | None = None,
                    kept: dict[str, dict[str, Any]] | None = None) -> None:
         """Replace the given tables of marks.json together, in one atomic write."""
+        if self._marks_unreadable:
+            raise StoreError(f"{self._marks_unreadable}; not saved, so that it is not "
+                             "replaced", path=self.data_dir / "marks.json",
+                             reason="marks.json could not be read")
         tables = {name: docs.values() for name, docs in
                   (("bookmarks", bookmarks), ("notes", notes), ("kept", kept))
                   if docs is not None}

@@ -388,3 +388,39 @@ async def test_a_huge_note_is_shown_in_part_and_its_article_opens(sample_library
         assert len(prompt) < NOTE_PREVIEW + 100
         assert prompt.endswith("(9,998,000 more characters: e shows them all)")
         assert app.article_view.text.startswith("Mattis")
+
+
+async def test_the_app_runs_when_marks_json_cannot_be_read(paths: Paths) -> None:
+    """A folder where marks.json should be (or an I/O error): the app died at start-up with
+    a traceback. Now it says so, shows the rest, and saves nothing over the file."""
+    library = make_library(paths)
+    library.seed_if_new()
+    await library.refresh()
+    library.set_bookmark(library.articles()[0], True)
+    library.release()
+    marks = paths.data_dir / "marks.json"
+    saved = marks.read_bytes()
+    marks.unlink()
+    marks.mkdir()
+    library = make_library(paths)
+    app = ReaderApp(library, offline=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "marks.json" in visible_text(app.status) and "cannot read" in visible_text(
+            app.status)
+        assert len(app.article_list.articles) == 24  # everything else is there
+        await pilot.press("tab", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.press("b")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "could not save the bookmark" in visible_text(app.status)
+        assert app.is_running
+    assert marks.is_dir()  # nothing was written over it
+    library.release()
+    marks.rmdir()
+    marks.write_bytes(saved)  # once readable again, the bookmark is back
+    again = make_library(paths)
+    assert len(again.bookmarks()) == 1
+    again.release()
