@@ -78,13 +78,19 @@ def _fsync_dir(folder: Path) -> None:
         os.close(dir_fd)
 
 
-def set_aside(path: Path) -> Path:
-    """Rename a corrupt file out of the way (never delete it) and return its new name."""
+def aside_name(path: Path) -> Path:
+    """A free name beside `path` for a file set aside: `NAME.corrupt-DATE[-N]`."""
     target = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
     n = 1
     while target.exists():
         target = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
         n += 1
+    return target
+
+
+def set_aside(path: Path) -> Path:
+    """Rename a corrupt file out of the way (never delete it) and return its new name."""
+    target = aside_name(path)
     os.replace(path, target)
     return target
 
@@ -332,12 +338,7 @@ class Store:
         """A copy of subscriptions.json as it is now, beside it (`.corrupt-DATE`): entries the
         reader could not read are dropped from the list it keeps, never from this copy."""
         path = self.data_dir / "subscriptions.json"
-        target = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-        n = 1
-        while target.exists():
-            target = path.with_name(f"{target.name.split('.corrupt-')[0]}.corrupt-"
-                                    f"{time.strftime('%Y%m%d-%H%M%S')}-{n}")
-            n += 1
+        target = aside_name(path)
         shutil.copy2(path, target)
         return target
 
