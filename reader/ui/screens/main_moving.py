@@ -138,15 +138,14 @@ class Moving:
         for key in order:
             if self.counts.get(key, (0, 0))[0] <= 0:
                 continue
-            articles = [a for a in self.library.view_articles(View("feed", key)) if not a.read]
-            if not articles:
+            listed = self.library.view_articles(View("feed", key))
+            unread = [i for i, a in enumerate(listed) if not a.read]
+            if not unread:
                 continue
             self.view = View("feed", key)
-            self._show_articles(self.library.view_articles(self.view))
+            self._show_articles(listed)
             self.feed_list.select_view(self.view)
-            target = articles[0] if step > 0 else articles[-1]
-            self.article_list.highlighted = next(
-                i for i, a in enumerate(self.article_list.articles) if a.id == target.id)
+            self.article_list.highlighted = unread[0] if step > 0 else unread[-1]
             self.open_article(self.article_list.articles[self.article_list.highlighted],
                               focus=self.focused is not self.article_list)
             self.status.set(message=f"next unread: {self._view_title(self.view)}"
