@@ -284,7 +284,7 @@ class FileLock:
     def _busy_message(self, who: str, wait: float) -> str:
         if self.doing == "refreshing":
             return (f"another reader{who} is refreshing the feeds now; its new articles show "
-                    "when it is done (nothing was fetched twice)")
+                    "when it is done")
         waited = f" for {wait:.0f} s" if wait >= 1 else ""
         return (f"another reader{who} has been saving{waited} and holds {self.path}; "
                 "nothing was changed, try again")
