@@ -37,6 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_tui import PARAGRAPH, build  # noqa: E402
+from memwatch import tree_peak_mb  # noqa: E402
 
 from reader.locations import Paths  # noqa: E402
 
@@ -129,30 +130,6 @@ class Pane:
         Path(self.socket).unlink(missing_ok=True)
 
 
-def tree_peak_rss_mb(pid: int) -> float:
-    """Sum of VmHWM over `pid` and its descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        todo += children.get(p, [])
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
-
-
 def time_to_screen(command: list[str], env: dict[str, str], cwd: Path, marker: str,
                    timeout: float) -> tuple[float | None, float, str]:
     """(seconds from start until `marker` is on screen or None, peak RSS MB, last screen)."""
@@ -167,9 +144,9 @@ def time_to_screen(command: list[str], env: dict[str, str], cwd: Path, marker: s
                 break
             time.sleep(0.02)
         pid = pane.pid()
-        rss = tree_peak_rss_mb(pid)
+        rss = tree_peak_mb(pid)
         time.sleep(1.0)
-        rss = max(rss, tree_peak_rss_mb(pid))
+        rss = max(rss, tree_peak_mb(pid))
         return shown, rss, screen
     finally:
         pane.close()

@@ -180,7 +180,7 @@ class ParsedFeed:
     """Format name as detected: rss20, atom10, json1 ..."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Article:
     """An article as the reader knows it: metadata plus user state. Bodies load separately."""
 

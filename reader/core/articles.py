@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from reader.core.index import ArticleIndex
 from reader.core.marks import Marks
 from reader.core.merge import MergeDecision, body_fields
 from reader.core.session import Session
@@ -62,6 +63,8 @@ class Articles:
         self._marks = marks
         self._docs: dict[str, list[ArticleDoc]] = {}
         self._bodies: dict[str, dict[str, BodyDoc]] = {}
+        self.index = ArticleIndex(session)
+        """The newest articles of all feeds in one small file (start-up, --limit)."""
         self.unsaved: set[str] = set()
         """Feeds whose bodies hold converted Markdown not yet written."""
 
@@ -70,6 +73,7 @@ class Articles:
         """A feed's cached articles, newest first (read once, then remembered)."""
         docs = self._docs.get(feed_key)
         if docs is None:
+            self.index.loading(feed_key)
             docs = self._docs[feed_key] = self._session.store.load_feed_cache(feed_key)[1]
         return docs
 
@@ -209,6 +213,7 @@ class Articles:
         store = self._session.store
         store.save_feed_cache(feed_key, meta, ordered)
         self._docs[feed_key] = ordered
+        self.index.saved(feed_key)
         self._session.summaries[feed_key] = {
             "mtime": store.feed_cache_mtime(feed_key), "ids": [d["id"] for d in ordered],
             **{k: meta.get(k, "") for k in ("etag", "last_modified", "content_hash")}}
@@ -224,6 +229,7 @@ class Articles:
         self.unsaved.discard(feed_key)
         store.delete_read(feed_key)
         self._docs.pop(feed_key, None)
+        self.index.forget(feed_key)
         self._session.summaries.pop(feed_key, None)
 
 

@@ -6,11 +6,16 @@ each view of the app lists (bookmarks newest bookmarked first, notes newest edit
 from __future__ import annotations
 
 from reader.core.articles import Articles, article_from_copy
+from reader.core.index import HEAD_SIZE
 from reader.core.marks import Marks
 from reader.core.searching import Searching
 from reader.core.subscriptions import Subscriptions
 from reader.errors import LibraryError
 from reader.models import Article, View
+
+
+def _newest_first(article: Article) -> float:
+    return -article.date
 
 
 class Views:
@@ -25,16 +30,24 @@ class Views:
 
     def articles(self, feed: str | None = None, *, unread: bool = False,
                  bookmarked: bool = False, search: str | None = None,
-                 annotated: bool = False) -> list[Article]:
-        """Articles, newest first, filtered; `annotated`: only articles with notes. Bookmarked
-        and annotated articles the cache no longer holds (their feed was removed, or the cache
-        deleted) come from their kept copies."""
+                 annotated: bool = False, limit: int = 0) -> list[Article]:
+        """Articles, newest first, filtered; `annotated`: only articles with notes; `limit`:
+        at most that many (0: all). Bookmarked and annotated articles the cache no longer
+        holds (their feed was removed, or the cache deleted) come from their kept copies.
+        Every article newest first, up to a limit, comes from the article index when it is
+        up to date (one small file instead of every feed's cache)."""
+        plain = not (feed or unread or bookmarked or search or annotated)
+        if plain and 0 < limit <= HEAD_SIZE:
+            newest = self.newest(limit)
+            if newest is not None:
+                return newest
         subscribed = self._subscriptions.feeds()
         feeds = [self._subscriptions.find(feed)] if feed else subscribed
         bookmarks = self._marks.bookmarks()
         counts = self._marks.annotated()
         wanted = self._searching.ids(search) if search else None
         out: list[Article] = []
+        to_article = self._articles.to_article
         for f in feeds:
             read = self._marks.read_ids(f.key)
             for doc in self._articles.docs(f.key):
@@ -46,9 +59,42 @@ class Views:
                     continue
                 if annotated and doc["id"] not in counts:
                     continue
-                out.append(self._articles.to_article(doc, f, read, bookmarks, counts))
-        keys = {f.key for f in subscribed}
+                out.append(to_article(doc, f, read, bookmarks, counts))
+        copies = self._copies(feeds[0].key if feed else None, unread=unread,
+                              bookmarked=bookmarked, annotated=annotated, wanted=wanted)
+        out += copies
+        out.sort(key=_newest_first)
+        if plain:  # the newest cached articles, for the next start-up and --limit
+            kept = {id(a) for a in copies}
+            newest = [a for a in out[:HEAD_SIZE + len(kept)] if id(a) not in kept]
+            self._articles.index.remember([f.key for f in subscribed], newest[:HEAD_SIZE])
+        return out[:limit] if limit > 0 else out
+
+    def newest(self, limit: int) -> list[Article] | None:
+        """The newest `limit` (at most HEAD_SIZE) articles from the article index; None when
+        it is not up to date."""
+        subscribed = self._subscriptions.feeds()
+        rows = self._articles.index.newest([f.key for f in subscribed])
+        if rows is None:  # (it holds every cached article when it holds under HEAD_SIZE)
+            return None
+        by_key = {f.key: f for f in subscribed}
+        bookmarks = self._marks.bookmarks()
+        counts = self._marks.annotated()
+        out = [self._articles.to_article(doc, by_key[key], self._marks.read_ids(key),
+                                         bookmarks, counts) for key, doc in rows]
+        out += self._copies(None)
+        out.sort(key=_newest_first)
+        return out[:limit]
+
+    def _copies(self, feed_key: str | None, *, unread: bool = False, bookmarked: bool = False,
+                annotated: bool = False, wanted: set[str] | None = None) -> list[Article]:
+        """Kept copies (bookmarked, annotated) of articles the cache no longer holds, with
+        the same filters as `articles`; `feed_key`: only that feed's."""
+        bookmarks = self._marks.bookmarks()
+        counts = self._marks.annotated()
+        keys = self._subscriptions.keys()
         cached: dict[str, set[str]] = {}  # feed key -> ids in its cache, for feeds with copies
+        out = []
         for aid, copy in self._marks.copies().items():
             if unread and not (bookmarked or annotated):
                 continue
@@ -57,16 +103,15 @@ class Views:
             if (bookmarked and aid not in bookmarks) or (annotated and aid not in counts):
                 continue
             key = copy["article"].get("feed_key", "")
-            if feed and key != feeds[0].key:
+            if feed_key is not None and key != feed_key:
                 continue
             if key in keys:
                 if key not in cached:
-                    cached[key] = {d["id"] for d in self._articles.docs(key)}
+                    cached[key] = set(self._articles.ids(key))
                 if aid in cached[key]:
                     continue
             out.append(article_from_copy(copy, bookmarked=aid in bookmarks,
                                          notes=counts.get(aid, 0)))
-        out.sort(key=lambda a: a.date, reverse=True)
         return out
 
     def article(self, ref: str) -> Article:
@@ -90,9 +135,16 @@ class Views:
             out[feed.key] = (sum(1 for i in ids if i not in read), len(ids))
         return out
 
-    def for_view(self, view: View) -> list[Article]:
+    def for_view(self, view: View, limit: int = 0) -> list[Article]:
         """What a view lists, in its order: a feed's, unread, bookmarked (newest bookmark
-        first), annotated (newest edited note first), a tag's, a search's, or every article."""
+        first), annotated (newest edited note first), a tag's, a search's, or every article;
+        `limit`: only the first that many (every article's come from the article index)."""
+        if view.kind == "all":
+            return self.articles(limit=limit)
+        found = self._for_view(view)
+        return found[:limit] if limit > 0 else found
+
+    def _for_view(self, view: View) -> list[Article]:
         if view.kind == "feed":
             return self.articles(view.value)
         if view.kind == "unread":

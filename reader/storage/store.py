@@ -514,6 +514,35 @@ class Store:
                 path.unlink(missing_ok=True)
             folder.rmdir()
 
+    def feed_cache_stamp(self, feed_key: str) -> str:
+        """Changes whenever a feed's cache file is replaced (by this process or another):
+        inode, mtime and size; "-" when there is none. One stat call."""
+        try:
+            stat = os.stat(f"{os.fspath(self.cache_dir)}/feeds/{feed_key}.json")
+        except OSError:
+            return "-"
+        return f"{stat.st_ino}.{stat.st_mtime_ns}.{stat.st_size}"
+
+    # -- the article index (disposable: cache/index.json) ------------------------------------
+    def load_index(self) -> dict[str, Any] | None:
+        """The article index as saved, or None when missing or unreadable in any way (it is
+        a cache: the caller rebuilds it; nothing is set aside or reported)."""
+        try:
+            data = json.loads((self.cache_dir / "index.json").read_bytes())
+        except (OSError, ValueError, RecursionError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def save_index(self, data: dict[str, Any]) -> None:
+        """Replace the article index (atomic, not fsynced: a torn one after a power cut does
+        not parse and is rebuilt). A read-only or full cache folder only costs speed."""
+        try:
+            atomic_write_bytes(self.cache_dir / "index.json",
+                               json.dumps(data, separators=(",", ":")).encode("utf-8"),
+                               durable=False)
+        except OSError:
+            pass
+
     # -- full text fetched from article pages (disposable, one small file per article) ------
     def _full_path(self, feed_key: str, article_id: str) -> Path:
         return self.cache_dir / "full" / feed_key / f"{article_id}.json"
