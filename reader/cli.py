@@ -7,6 +7,7 @@ storage error. Errors are one line each on stderr; expected failures print no tr
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import re
 import sys
@@ -451,6 +452,7 @@ def cmd_cleanup(args: argparse.Namespace, library: Library) -> int:
 
 
 def cmd_articles(args: argparse.Namespace, library: Library) -> int:
+    gc.disable()  # a one-off listing frees nothing cyclic: the collector would only rescan
     articles = library.articles(args.feed, unread=args.unread, bookmarked=args.bookmarked,
                                 search=args.search, annotated=args.annotated,
                                 limit=max(args.limit, 0))

@@ -29,14 +29,13 @@ _BODIES_REMEMBERED = 3
 def make_article(meta: dict[str, Any], *, aid: str, feed_key: str, feed_title: str,
                  has_content: bool, read: bool, bookmarked: bool, notes: int) -> Article:
     """The one Article builder: from a cached document or from a kept copy's metadata."""
-    return Article(
-        id=aid, feed_key=feed_key, guid=meta.get("guid", ""), title=meta.get("title", ""),
-        link=meta.get("link", ""), author=meta.get("author", ""),
-        published=meta.get("published"), updated=meta.get("updated"),
-        fetched_at=meta.get("fetched_at", 0.0), has_content=has_content,
-        feed_title=feed_title, read=read, bookmarked=bookmarked, notes=notes,
-        categories=[c for c in meta.get("categories") or () if isinstance(c, str)],
-    )
+    get = meta.get
+    categories = get("categories")
+    # positional, in Article's field order: 100k articles are built for a listing
+    return Article(aid, feed_key, get("guid", ""), get("title", ""), get("link", ""),
+                   get("author", ""), get("published"), get("updated"), get("fetched_at", 0.0),
+                   has_content, feed_title, read, bookmarked, notes,
+                   [c for c in categories if isinstance(c, str)] if categories else [])
 
 
 def article_from_copy(copy: KeptCopy, *, bookmarked: bool = True, notes: int = 0) -> Article:

@@ -129,9 +129,10 @@ class AtomicJSONStorage(Storage):
 
 
 # Keys every document of a table must have: a file whose documents lack them is corrupt.
-_REQUIRED_KEYS = {"feeds": ("key", "url"), "read": ("id",), "bookmarks": ("id", "article", "body"),
-                  "kept": ("id", "article", "body"), "notes": ("id", "article_id"),
-                  "articles": ("id", "guid"), "bodies": ("id",)}
+_REQUIRED_KEYS = {name: frozenset(keys) for name, keys in {
+    "feeds": ("key", "url"), "read": ("id",), "bookmarks": ("id", "article", "body"),
+    "kept": ("id", "article", "body"), "notes": ("id", "article_id"),
+    "articles": ("id", "guid"), "bodies": ("id",)}.items()}
 
 
 def tinydb_shape(data: dict[str, Any]) -> bool:
@@ -139,10 +140,10 @@ def tinydb_shape(data: dict[str, Any]) -> bool:
     for name, table in data.items():
         if not isinstance(table, dict):
             return False
-        required = _REQUIRED_KEYS.get(name, ())
+        required = _REQUIRED_KEYS.get(name, frozenset())
         for doc in table.values():
-            if not isinstance(doc, dict) or any(key not in doc for key in required):
-                return False
+            if not isinstance(doc, dict) or not doc.keys() >= required:  # (a set operation:
+                return False                                       # 100k documents at once)
     return True
 
 
