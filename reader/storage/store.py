@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -31,11 +32,17 @@ from tinydb.storages import Storage
 
 from reader.errors import LockedError, StoreError
 
+DirSync = Callable[[Path], bool]
+"""Asked before a folder is fsynced after a replace: False when the caller fsyncs it later,
+once for many files (Store.batched_dir_syncs)."""
 
-def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True,
+                       dir_sync: DirSync | None = None) -> None:
     """Write `data` to `path` so that a crash or a full disk leaves the old file intact.
 
-    Temp file in the same folder, fsync, os.replace, then fsync the folder.
+    Temp file in the same folder, fsync, os.replace, then fsync the folder (unless
+    `dir_sync` says that is done later).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -52,14 +59,15 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
         except OSError:
             pass
         raise
-    if durable:
+    if durable and (dir_sync is None or dir_sync(path.parent)):
         _fsync_dir(path.parent)
 
 
-def write_or_explain(path: Path, data: bytes, *, durable: bool = True) -> None:
+def write_or_explain(path: Path, data: bytes, *, durable: bool = True,
+                     dir_sync: DirSync | None = None) -> None:
     """atomic_write_bytes, turning an OSError (full disk, permissions) into a StoreError."""
     try:
-        atomic_write_bytes(path, data, durable=durable)
+        atomic_write_bytes(path, data, durable=durable, dir_sync=dir_sync)
     except OSError as exc:
         reason = f"cannot save ({exc.strerror or exc}); the previous version is intact"
         raise StoreError(f"{path}: {reason}", path=path, reason=reason) from None
@@ -107,10 +115,12 @@ class AtomicJSONStorage(Storage):
     """
 
     def __init__(
-        self, path: str, *, durable: bool = True, on_corrupt: CorruptHandler | None = None
+        self, path: str, *, durable: bool = True, on_corrupt: CorruptHandler | None = None,
+        dir_sync: DirSync | None = None,
     ):
         self.path = Path(path)
         self.durable = durable
+        self.dir_sync = dir_sync
         self.on_corrupt = on_corrupt
         self._data: dict[str, Any] | None = None
 
@@ -121,7 +131,7 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: dict[str, Any]) -> None:
         payload = json.dumps(data, separators=(",", ":")).encode("utf-8")
-        write_or_explain(self.path, payload, durable=self.durable)
+        write_or_explain(self.path, payload, durable=self.durable, dir_sync=self.dir_sync)
         self._data = data
 
     def close(self) -> None:
@@ -178,10 +188,12 @@ def load_json_file(path: Path, on_corrupt: CorruptHandler | None = None,
 
 
 def open_db(
-    path: Path, *, durable: bool = True, on_corrupt: CorruptHandler | None = None
+    path: Path, *, durable: bool = True, on_corrupt: CorruptHandler | None = None,
+    dir_sync: DirSync | None = None,
 ) -> TinyDB:
     """A TinyDB on an AtomicJSONStorage."""
-    return TinyDB(str(path), storage=AtomicJSONStorage, durable=durable, on_corrupt=on_corrupt)
+    return TinyDB(str(path), storage=AtomicJSONStorage, durable=durable, on_corrupt=on_corrupt,
+                  dir_sync=dir_sync)
 
 
 def table_docs(db: TinyDB, table: str) -> list[dict[str, Any]]:
@@ -276,6 +288,9 @@ class Store:
         self._feed_dbs: dict[str, TinyDB] = {}
         self._read_dbs: dict[str, TinyDB] = {}
         self._read_sets: dict[str, set[str]] = {}
+        self._batched_dirs: set[Path] | None = None
+        """Folders to fsync at the end of a refresh (None: each write fsyncs its own)."""
+        self._batch_lock = threading.Lock()
 
     # -- the app's remembered choices (data/ui.json: {"theme": ..., ...}) -----------------
     def load_ui_state(self) -> dict[str, Any]:
@@ -292,8 +307,36 @@ class Store:
     def _corrupt(self, path: Path, moved: Path) -> None:
         self.problems.append(f"{path} was corrupt; it was moved to {moved} and left untouched")
 
-    def _open(self, path: Path, durable: bool) -> TinyDB:
-        return open_db(path, durable=durable, on_corrupt=self._corrupt)
+    def _open(self, path: Path, durable: bool, batched: bool = False) -> TinyDB:
+        """`batched`: a disposable cache file whose folder's fsync may be batched."""
+        return open_db(path, durable=durable, on_corrupt=self._corrupt,
+                       dir_sync=self._dir_sync if batched else None)
+
+    def _dir_sync(self, folder: Path) -> bool:
+        with self._batch_lock:
+            if self._batched_dirs is None:
+                return True
+            self._batched_dirs.add(folder)
+            return False
+
+    def batch_dir_syncs(self) -> None:
+        """From now on, replacing a feed's cache or bodies file fsyncs the file but not its
+        folder; `sync_batched_dirs` fsyncs each folder once (the end of a refresh).
+
+        Why that is safe: the file's own fsync before the rename keeps its content whole,
+        so after a crash each cache file is either the old version or the new one, never a
+        torn one; only the rename may be lost, giving the previous version back, which
+        the next refresh (whose validators are in that same file) fetches again. User data
+        (data/) is never batched: each of its writes fsyncs its folder."""
+        with self._batch_lock:
+            self._batched_dirs = set()
+
+    def sync_batched_dirs(self) -> None:
+        """fsync every folder whose files were replaced since `batch_dir_syncs`; stop."""
+        with self._batch_lock:
+            folders, self._batched_dirs = self._batched_dirs or set(), None
+        for folder in sorted(folders):
+            _fsync_dir(folder)
 
     @property
     def exists(self) -> bool:
@@ -452,7 +495,7 @@ class Store:
         db = self._feed_dbs.get(feed_key)
         if db is None:
             db = self._feed_dbs[feed_key] = self._open(
-                self.cache_dir / "feeds" / f"{feed_key}.json", durable=True
+                self.cache_dir / "feeds" / f"{feed_key}.json", durable=True, batched=True
             )
         return db
 
@@ -501,7 +544,8 @@ class Store:
         return (self.cache_dir / "bodies" / f"{feed_key}.json").exists()
 
     def save_bodies(self, feed_key: str, bodies: dict[str, dict[str, Any]]) -> None:
-        db = self._open(self.cache_dir / "bodies" / f"{feed_key}.json", durable=True)
+        db = self._open(self.cache_dir / "bodies" / f"{feed_key}.json", durable=True,
+                        batched=True)
         db.storage._data = {}
         replace_tables(db, {"bodies": bodies.values()})
 
