@@ -211,8 +211,9 @@ class Articles:
         the `dropped` articles go with them."""
         store = self._session.store
         store.save_feed_cache(feed_key, meta, ordered)
-        self._docs[feed_key] = ordered
-        self.index.saved(feed_key)
+        if feed_key in self._docs:  # listed before: kept up to date (a refresh of feeds
+            self._docs[feed_key] = ordered  # never listed keeps none of them in memory)
+            self.index.saved(feed_key)
         self._session.summaries[feed_key] = {
             "mtime": store.feed_cache_mtime(feed_key), "ids": [d["id"] for d in ordered],
             **{k: meta.get(k, "") for k in ("etag", "last_modified", "content_hash")}}

@@ -285,7 +285,6 @@ class Store:
         """Corrupt files found and set aside, as messages for the user."""
         self._subs: TinyDB | None = None
         self._marks: TinyDB | None = None
-        self._feed_dbs: dict[str, TinyDB] = {}
         self._read_dbs: dict[str, TinyDB] = {}
         self._read_sets: dict[str, set[str]] = {}
         self._batched_dirs: set[Path] | None = None
@@ -492,12 +491,11 @@ class Store:
 
     # -- per-feed cache (disposable) ---------------------------------------------------------
     def _feed_db(self, feed_key: str) -> TinyDB:
-        db = self._feed_dbs.get(feed_key)
-        if db is None:
-            db = self._feed_dbs[feed_key] = self._open(
-                self.cache_dir / "feeds" / f"{feed_key}.json", durable=True, batched=True
-            )
-        return db
+        """A feed's cache file, read afresh: it is not kept here (the articles service keeps
+        what it lists; a refresh of 1,000 feeds kept them all twice), and another process
+        may have replaced it since."""
+        return self._open(self.cache_dir / "feeds" / f"{feed_key}.json", durable=True,
+                          batched=True)
 
     def load_feed_cache(self, feed_key: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """(meta, article metadata docs) for one feed; empty when not cached yet."""
@@ -510,7 +508,9 @@ class Store:
     def save_feed_cache(
         self, feed_key: str, meta: dict[str, Any], articles: list[dict[str, Any]]
     ) -> None:
-        replace_tables(self._feed_db(feed_key), {"meta": [meta], "articles": articles})
+        db = self._feed_db(feed_key)
+        db.storage._data = {}  # both of its tables are replaced: nothing to read first
+        replace_tables(db, {"meta": [meta], "articles": articles})
 
     def feed_cache_mtime(self, feed_key: str) -> int | None:
         """Modification time (ns) of a feed's cache file, None when there is none."""
@@ -550,7 +550,6 @@ class Store:
         replace_tables(db, {"bodies": bodies.values()})
 
     def delete_feed_cache(self, feed_key: str) -> None:
-        self._feed_dbs.pop(feed_key, None)
         for sub in ("feeds", "bodies"):
             (self.cache_dir / sub / f"{feed_key}.json").unlink(missing_ok=True)
         folder = self.cache_dir / "full" / feed_key
