@@ -76,6 +76,12 @@ class Articles:
             docs = self._docs[feed_key] = self._session.store.load_feed_cache(feed_key)[1]
         return docs
 
+    def docs_once(self, feed_key: str) -> list[ArticleDoc]:
+        """A feed's cached articles for a one-off look (after a refresh of 1,000 feeds): from
+        memory when listed already, else read and not kept."""
+        docs = self._docs.get(feed_key)
+        return docs if docs is not None else self._session.store.load_feed_cache(feed_key)[1]
+
     def loaded(self, feed_key: str) -> bool:
         """The feed's documents are in memory already."""
         return feed_key in self._docs

@@ -53,7 +53,9 @@ class FullText(OverArticles):
             rule = self.rule(feed)
             if rule is False and not kept:
                 continue
-            chosen = [d for d in self._articles.docs(feed.key)
+            if wanted is not None and wanted.isdisjoint(self._articles.ids(feed.key)):
+                continue  # (the ids come from the cache summary: the file is not read)
+            chosen = [d for d in self._articles.docs_once(feed.key)
                       if (wanted is None or d["id"] in wanted) and (
                           rule is True or (rule is None and not d.get("has_content"))
                           or (d["id"] in kept and not d.get("has_content")))]
