@@ -81,11 +81,19 @@ class Refresher(OverArticles):
         """Fetch, parse and store the given feeds (all by default). One failure stops nothing.
 
         Fetching is async with bounded concurrency; parsing runs in worker processes; storing
-        runs on the writer thread, one feed at a time."""
+        runs on the writer thread, one feed at a time, each store under the write lock. The
+        refresh lock is held throughout: LockedError at once when another reader refreshes."""
+        session = self._session
+        session.need_writable()
+        with session.refreshing():
+            await session.catch_up_async()  # validators and feeds as another refresh left them
+            return await self._refresh(refs, on_progress)
+
+    async def _refresh(self, refs: Iterable[str] | None,
+                       on_progress: ProgressCallback | None) -> list[FeedResult]:
         from reader.fetch import is_local
 
         session, subscriptions = self._session, self._subscriptions
-        session.need_lock()
         feeds = [subscriptions.find(r) for r in refs] if refs else subscriptions.feeds()
         total = len(feeds)
         results: list[FeedResult] = []
@@ -119,7 +127,7 @@ class Refresher(OverArticles):
         # write: without a bound, 1,000 fetched bodies waited for the parse workers and
         # their parsed results for the writer (210 MB at the peak of a 1,000-feed refresh).
         in_flight = asyncio.Semaphore(max(session.settings.concurrency, 2))
-        await session.write(session.store.batch_dir_syncs)
+        await session.write(session.store.dir_batch.start)
         try:
             async with session.fetcher(session.settings.concurrency) as fetcher:
 
@@ -145,9 +153,9 @@ class Refresher(OverArticles):
         finally:
             pool.shutdown()
             try:
-                await session.write(session.store.sync_batched_dirs)  # one fsync per folder
+                await session.write(session.store.dir_batch.finish)  # one fsync per folder
             except BaseException:  # cancelled (the app quits): never leave them batched
-                session.store.sync_batched_dirs()
+                session.store.dir_batch.finish()
                 raise
         finished = {r.feed_key for r in results}
         for feed in feeds:
