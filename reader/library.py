@@ -343,7 +343,7 @@ class Library:
         wanted = set(ids)
         by_feed: dict[str, set[str]] = {}
         for feed in self._subscriptions.feeds():
-            found = wanted.intersection(d["id"] for d in self._articles.docs(feed.key))
+            found = wanted.intersection(self._articles.ids(feed.key))
             if found:
                 by_feed[feed.key] = found
         return sum(self._marks.set_read(k, v, read) for k, v in by_feed.items())

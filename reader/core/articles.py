@@ -95,7 +95,10 @@ class Articles:
         """A feed's cached articles for a one-off look (after a refresh of 1,000 feeds): from
         memory when listed already, else read and not kept."""
         docs = self._docs.get(feed_key)
-        return docs if docs is not None else self._session.store.load_feed_cache(feed_key)[1]
+        if docs is None:
+            self.index.loading(feed_key)
+            docs = self._session.store.load_feed_cache(feed_key)[1]
+        return docs
 
     def loaded(self, feed_key: str) -> bool:
         """The feed's documents are in memory already."""
@@ -136,7 +139,7 @@ class Articles:
         summary = None if feed_key in self._docs else self.summary(feed_key)
         if summary is not None:
             return list(summary["ids"])
-        return [d["id"] for d in self.docs(feed_key)]
+        return [d["id"] for d in self.docs_once(feed_key)]
 
     def to_article(self, doc: ArticleDoc, feed: Feed, read: set[str],
                    bookmarks: dict[str, KeptCopy], annotated: dict[str, int]) -> Article:

@@ -72,8 +72,7 @@ class FullText(OverArticles):
                     if room <= 0:
                         break
         if wanted is None:  # kept articles whose feed is gone: their copies get the text
-            cached = {d["id"] for f in self._subscriptions.feeds()
-                      for d in self._articles.docs(f.key)}
+            cached = {i for f in self._subscriptions.feeds() for i in self._articles.ids(f.key)}
             for aid, copy in self._marks.copies().items():
                 if aid in cached or copy["article"].get("summary_only") is False:
                     continue

@@ -88,6 +88,14 @@ class ArticleIndex:
         found = file_signature(self._session.store.cache_dir / "feeds" / f"{feed_key}.json")
         return ".".join(map(str, found)) if found else "-"
 
+    def stamps(self, keys: list[str]) -> dict[str, str]:
+        """The stamps the feeds' cache files have now (one stat each)."""
+        return {k: self._stamp(k) for k in keys}
+
+    def recorded(self, keys: list[str]) -> dict[str, str]:
+        """The stamps the feeds' files had when this process last read or wrote them."""
+        return {k: self._stamps.get(k, "") for k in keys}
+
     def loading(self, feed_key: str) -> None:
         """A feed's cache file is about to be read (stamped before: a change made while it
         is read leaves the older stamp, and the index is then rebuilt, never trusted)."""
@@ -124,7 +132,7 @@ class ArticleIndex:
         """Save the index from a full listing of the feeds `keys` (its newest cached articles,
         newest first), unless the one on disk already says the same, or a file changed since
         its documents were read (then the listing is of older files: nothing is saved)."""
-        stamps = {k: self._stamps.get(k, "") for k in keys}
+        stamps = self.recorded(keys)
         if stamps == self._known:
             return
         if any(stamps[k] != self._stamp(k) for k in keys):

@@ -45,6 +45,8 @@ class Views:
         self._articles = articles
         self._marks = marks
         self._searching = searching
+        self._every: tuple[dict[str, str], list[Article]] | None = None
+        """Every cached article (see `_every_cached`) and the stamps of the files read."""
 
     def articles(self, feed: str | None = None, *, unread: bool = False,
                  bookmarked: bool = False, search: str | None = None,
@@ -66,35 +68,63 @@ class Views:
     def _articles_read(self, feed: str | None, *, unread: bool, bookmarked: bool,
                        search: str | None, annotated: bool, limit: int) -> list[Article]:
         """`articles` from the feeds' caches (and kept copies)."""
-        plain = not (feed or unread or bookmarked or search or annotated)
-        subscribed = self._subscriptions.feeds()
-        feeds = [self._subscriptions.find(feed)] if feed else subscribed
         bookmarks = self._marks.bookmarks()
         counts = self._marks.annotated()
         wanted = self._searching.ids(search) if search else None
-        out: list[Article] = []
-        to_article = self._articles.to_article
-        for f in feeds:
-            read = self._marks.read_ids(f.key)
-            for doc in self._articles.docs(f.key):
-                if wanted is not None and doc["id"] not in wanted:
-                    continue
-                if unread and doc["id"] in read:
-                    continue
-                if bookmarked and doc["id"] not in bookmarks:
-                    continue
-                if annotated and doc["id"] not in counts:
-                    continue
-                out.append(to_article(doc, f, read, bookmarks, counts))
-        copies = self._copies(feeds[0].key if feed else None, unread=unread,
-                              bookmarked=bookmarked, annotated=annotated, wanted=wanted)
-        out += copies
+        if feed is None and wanted is None:  # every feed: filtered on the user's marks
+            out = [a for a in self._every_cached()
+                   if not (unread and a.read) and not (bookmarked and not a.bookmarked)
+                   and not (annotated and not a.notes)]
+        else:
+            feeds = [self._subscriptions.find(feed)] if feed else self._subscriptions.feeds()
+            out = []
+            for f in feeds:
+                read = self._marks.read_ids(f.key)
+                docs = self._articles.docs(f.key) if feed else self._articles.docs_once(f.key)
+                for doc in docs:
+                    if wanted is not None and doc["id"] not in wanted:
+                        continue
+                    if unread and doc["id"] in read:
+                        continue
+                    if bookmarked and doc["id"] not in bookmarks:
+                        continue
+                    if annotated and doc["id"] not in counts:
+                        continue
+                    out.append(self._articles.to_article(doc, f, read, bookmarks, counts))
+        out += self._copies(self._subscriptions.find(feed).key if feed else None,
+                            unread=unread, bookmarked=bookmarked, annotated=annotated,
+                            wanted=wanted)
         out.sort(key=_newest_first)
-        if plain:  # the newest cached articles, for the next start-up and --limit
-            kept = {id(a) for a in copies}
-            newest = [a for a in out[:HEAD_SIZE + len(kept)] if id(a) not in kept]
-            self._articles.index.remember([f.key for f in subscribed], newest[:HEAD_SIZE])
         return out[:limit] if limit > 0 else out
+
+    def _every_cached(self) -> list[Article]:
+        """Every cached article of every feed, newest first, with the user's marks as they
+        are now. Kept between calls while no feed's file changed (one stat each), so that
+        opening "All" again reads no file; only the marks and feed titles are set again.
+        The feeds' documents are not kept (they were half of the app's memory at 100k)."""
+        subscribed = self._subscriptions.feeds()
+        keys = [f.key for f in subscribed]
+        index = self._articles.index
+        now = index.stamps(keys)
+        bookmarks, counts = self._marks.bookmarks(), self._marks.annotated()
+        if self._every is not None and self._every[0] == now:
+            titles = {f.key: f.title for f in subscribed}
+            reads = {k: self._marks.read_ids(k) for k in keys}
+            for a in self._every[1]:
+                aid = a.id
+                a.read, a.bookmarked = aid in reads[a.feed_key], aid in bookmarks
+                a.notes, a.feed_title = counts.get(aid, 0), titles[a.feed_key]
+        else:
+            every: list[Article] = []
+            for f in subscribed:
+                read = self._marks.read_ids(f.key)
+                every += [self._articles.to_article(doc, f, read, bookmarks, counts)
+                          for doc in self._articles.docs_once(f.key)]
+            every.sort(key=_newest_first)
+            # the stamps the files had when they were read: a change meanwhile reads again
+            self._every = (index.recorded(keys), every)
+        index.remember(keys, self._every[1][:HEAD_SIZE])  # for start-up and --limit
+        return self._every[1]
 
     def newest(self, limit: int) -> list[Article] | None:
         """The newest `limit` (at most HEAD_SIZE) articles from the article index; None when
