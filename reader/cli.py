@@ -9,6 +9,7 @@ expected failures print no traceback.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import re
 import sys
@@ -221,11 +222,24 @@ def _when(stamp: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else "-"
 
 
-def _print_json(data: Any) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    # A lone surrogate (a byte that was not UTF-8, kept as typed) cannot be written as UTF-8;
-    # as a JSON escape it reads back as the very same string.
-    sys.stdout.write(_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+def _print_json(data: Any, *, compact: bool = False) -> None:
+    """`data` as JSON on stdout in one write. `compact`: on one line, by the C encoder
+    (indent=2 forces the pure-Python one: 3 s for 100k articles); the same JSON values."""
+    text = json.dumps(data, ensure_ascii=False, indent=None if compact else 2)
+    try:
+        payload = text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (a byte that was not UTF-8, kept as typed) cannot be written as
+        # UTF-8; as a JSON escape it reads back as the very same string.
+        payload = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (tests, a redirected stdout)
+        sys.stdout.write(payload.decode("utf-8") + "\n")
+        return
+    sys.stdout.flush()
+    buffer.write(payload)
+    buffer.write(b"\n")
+    buffer.flush()
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -443,12 +457,12 @@ def cmd_cleanup(args: argparse.Namespace, library: Library) -> int:
 
 
 def cmd_articles(args: argparse.Namespace, library: Library) -> int:
+    gc.disable()  # a one-off listing frees nothing cyclic: the collector would only rescan
     articles = library.articles(args.feed, unread=args.unread, bookmarked=args.bookmarked,
-                                search=args.search, annotated=args.annotated)
-    if args.limit > 0:
-        articles = articles[: args.limit]
+                                search=args.search, annotated=args.annotated,
+                                limit=max(args.limit, 0))
     if args.json:
-        _print_json([a.to_json() for a in articles])
+        _print_json([a.to_json() for a in articles], compact=True)
         return EXIT_OK
     for a in articles:
         flags = ("N" if not a.read else " ") + ("B" if a.bookmarked else " ")

@@ -255,15 +255,23 @@ class Library:
     # -- articles -------------------------------------------------------------------------
     def articles(self, feed: str | None = None, *, unread: bool = False,
                  bookmarked: bool = False, search: str | None = None,
-                 annotated: bool = False) -> list[Article]:
-        """Articles, newest first, filtered; `annotated`: only articles with notes. Kept
-        articles the cache no longer holds come from their kept copies."""
+                 annotated: bool = False, limit: int = 0) -> list[Article]:
+        """Articles, newest first, filtered; `annotated`: only articles with notes; `limit`:
+        at most that many (0: all). Kept articles the cache no longer holds come from their
+        kept copies."""
         return self._views.articles(feed, unread=unread, bookmarked=bookmarked, search=search,
-                                    annotated=annotated)
+                                    annotated=annotated, limit=limit)
 
-    def view_articles(self, view: View) -> list[Article]:
-        """What a view of the app lists, in its order (see reader.core.views)."""
-        return self._views.for_view(view)
+    def view_articles(self, view: View, limit: int = 0) -> list[Article]:
+        """What a view of the app lists, in its order (see reader.core.views); `limit`: the
+        first that many only (the newest screen of "all" is read from the article index)."""
+        return self._views.for_view(view, limit)
+
+    def newest_articles(self, limit: int) -> list[Article] | None:
+        """The newest `limit` articles (at most reader.core.index.HEAD_SIZE) from the article
+        index, in one small file's read; None when it is not up to date (then `articles`
+        reads the feeds and writes it again)."""
+        return self._views.newest(limit)
 
     def article(self, ref: str) -> Article:
         """One article by id or unique id prefix (at least 4 characters)."""
@@ -335,7 +343,7 @@ class Library:
         wanted = set(ids)
         by_feed: dict[str, set[str]] = {}
         for feed in self._subscriptions.feeds():
-            found = wanted.intersection(d["id"] for d in self._articles.docs(feed.key))
+            found = wanted.intersection(self._articles.ids(feed.key))
             if found:
                 by_feed[feed.key] = found
         return sum(self._marks.set_read(k, v, read) for k, v in by_feed.items())

@@ -180,7 +180,7 @@ class ParsedFeed:
     """Format name as detected: rss20, atom10, json1 ..."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Article:
     """An article as the reader knows it: metadata plus user state. Bodies load separately."""
 
@@ -204,6 +204,8 @@ class Article:
     """How many notes the user wrote on it."""
     categories: list[str] = field(default_factory=list)
     """The feed's categories of the entry."""
+    # reader.core.articles.make_article passes the fields above by position (100k per
+    # listing): a new field goes below this line, with a default.
 
     @property
     def date(self) -> float:

@@ -37,6 +37,9 @@ from reader.ui.widgets.lists import ArticleList, FeedList
 from reader.ui.widgets.panes import KeyHints, NotesPane, StatusLine
 
 NARROW = 100
+
+FIRST_SCREEN = 200
+"""Articles shown at start-up before the whole first view is read (a tall terminal's worth)."""
 """Below this many columns only the focused pane is shown."""
 WATCH_SECONDS = 2.0
 """How often the app looks whether another reader (a cron refresh) wrote."""
@@ -110,6 +113,8 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         self.refreshing = False
         """A refresh runs (a second one is refused)."""
         self._shown_problems = 0
+        self.loading_rest = False
+        """The list shows the newest screenful only; the rest of the view is being read."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -182,13 +187,18 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
 
     @work(exclusive=True, group="load", thread=True)
     def load_everything(self) -> None:
-        """Counts and the first view, read in a thread so start-up paints at once."""
-        self.library.warm_up()  # the converter's imports, before the first article opens
+        """Counts and the first view, read in a thread so start-up paints at once: the
+        newest screenful first (from the article index), then the whole view."""
+        view = self.view
         counts = self.library.counts()
         self.library.bookmarks()
         self.library.annotated()  # both read once here, off the event loop
-        articles = self.library.view_articles(self.view)
-        self.app.call_from_thread(self._loaded, counts, articles)
+        first = self.library.newest_articles(FIRST_SCREEN) if view.kind == "all" else None
+        if first:
+            self.app.call_from_thread(self._loaded, counts, view, first, True)
+        self.library.warm_up()  # the converter's imports, before the first article opens
+        articles = self.library.view_articles(view)
+        self.app.call_from_thread(self._loaded, counts, view, articles)
 
     def mark_active_pane(self) -> None:
         """Follow the app's focus (also into a dialog over this screen, whose keys the hints
@@ -221,11 +231,15 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
                 self.notify(problem, title="A file was set aside", severity="warning",
                             timeout=30, markup=False)
 
-    def _loaded(self, counts: dict[str, tuple[int, int]], articles: list[Article]) -> None:
+    def _loaded(self, counts: dict[str, tuple[int, int]], view: View, articles: list[Article],
+                first: bool = False) -> None:
+        """`first`: the newest screenful only; the whole view follows (the cursor stays)."""
         self.report_problems()
         self.counts = counts
         self._redraw_feeds()
-        self._show_articles(articles)
+        if view == self.view:  # else the user opened another view meanwhile
+            self.loading_rest = first
+            self._show_articles(articles)
 
     def _redraw_feeds(self) -> None:
         """Feed rows with the current counts (only changed rows are redrawn)."""
@@ -292,8 +306,11 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         """The view's name, how many articles it lists and how many are unread (the feed
         list's numbers are unread counts; here both are said in words)."""
         articles = self.article_list.articles
-        unread = sum(not a.read for a in articles)
         # Content(): a feed title is text, never markup (a str border title is parsed).
+        if self.loading_rest:
+            self.article_list.border_title = Content(f"{self._view_title(self.view)} …")
+            return
+        unread = sum(not a.read for a in articles)
         self.article_list.border_title = Content(
             f"{self._view_title(self.view)} ({plural(len(articles), 'article')}, "
             f"{unread} unread)")
@@ -314,6 +331,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
 
     def _view_loaded(self, view: View, articles: list[Article], keep_id: str | None) -> None:
         if view == self.view:  # the user may have moved on meanwhile
+            self.loading_rest = False
             self._show_articles(articles, keep_id=keep_id)
 
     def _reload_counts(self) -> None:
@@ -442,6 +460,8 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         else:
             view = self.view
             articles = list(self.article_list.articles)
+            if self.loading_rest:  # only the newest screenful is listed yet
+                articles = await asyncio.to_thread(self.library.view_articles, view)
         ids = [a.id for a in articles if not a.read]
         if not ids:
             self.status.set(message="nothing unread here")
