@@ -74,9 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("feeds", help="list subscriptions with unread counts and status")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("refresh", help="fetch feeds now (all by default), then the full text "
-                                       "of new articles of full-text feeds")
-    p.add_argument("urls", nargs="*", metavar="URL")
+    p = sub.add_parser("refresh", help="fetch the feeds that are due (see [refresh] interval; "
+                                       "all by default), then the full text of new articles "
+                                       "of full-text feeds")
+    p.add_argument("urls", nargs="*", metavar="URL", help="fetch these feeds, due or not")
+    p.add_argument("--all", action="store_true", help="fetch every feed, due or not")
     p.add_argument("--json", action="store_true")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--full-text", action="store_true",
@@ -88,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
                                             "offline: the full text of full-text feeds' and "
                                             "bookmarked articles")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(urls=[], full_text=True, no_full_text=False)  # refresh --full-text
+    p.set_defaults(urls=[], all=True, full_text=True, no_full_text=False)  # refresh --all ...
 
     p = sub.add_parser("fetch-full", help="fetch articles' web pages now and keep their main "
                                           "text (shown instead of the feed's summary)")
@@ -248,7 +250,7 @@ def cmd_remove(args: argparse.Namespace, library: Library) -> int:
     return EXIT_OK
 
 
-def feed_json(feed: Feed, counts: tuple[int, int]) -> dict[str, Any]:
+def feed_json(feed: Feed, counts: tuple[int, int], next_due: float = 0.0) -> dict[str, Any]:
     """The documented `--json` shape of a feed."""
     return {
         "key": feed.key, "url": feed.url, "title": feed.title,
@@ -260,6 +262,7 @@ def feed_json(feed: Feed, counts: tuple[int, int]) -> dict[str, Any]:
         "gone": feed.gone, "long_failing": feed.long_failing, "flag": feed.flag or None,
         "failures": feed.failures, "failing_since": feed.failing_since or None,
         "retry_after": feed.retry_after or None,
+        "fresh_until": feed.fresh_until or None, "next_due": next_due or None,
     }
 
 
@@ -267,7 +270,7 @@ def cmd_feeds(args: argparse.Namespace, library: Library) -> int:
     counts = library.counts()
     feeds = library.feeds()
     if args.json:
-        _print_json([feed_json(f, counts[f.key]) for f in feeds])
+        _print_json([feed_json(f, counts[f.key], library.next_due(f)) for f in feeds])
         return EXIT_OK
     if not feeds:
         print("no subscriptions; add one with: reader add URL")
@@ -277,6 +280,9 @@ def cmd_feeds(args: argparse.Namespace, library: Library) -> int:
         state = f"  ERROR: {feed.last_error}" if feed.last_error else ""
         if not state and not feed.last_checked:
             state = "  (never refreshed)"
+        schedule = library.schedule_text(feed)
+        if schedule:
+            state += f"  ({schedule})"
         if feed.gone:
             state += f"\n            GONE: {feed.flag}"
         elif feed.long_failing:
@@ -295,8 +301,10 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
         _err("no subscriptions; add one with: reader add URL")
         return EXIT_OK
     show_progress = sys.stderr.isatty() and not args.json
-    results = library.refresh_blocking(args.urls or None,
-                                       _progress if show_progress else None)
+    refs = args.urls or (None if args.all else [f.key for f in library.due_feeds()])
+    not_due = len(library.feeds()) - len(refs) if refs is not None and not args.urls else 0
+    results = library.refresh_blocking(refs, _progress if show_progress else None) \
+        if refs is None or refs else []
     if show_progress:
         sys.stderr.write("\r\x1b[K")
     feeds = {f.key: f for f in library.feeds()}
@@ -314,6 +322,7 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
             "updated": sum(r.updated for r in results),
             "failed": len(failed),
             "offline": len(offline),
+            "not_due": not_due,
             "full_text": [{"id": r.article_id, "status": r.status, "error": r.error or None}
                           for r in _full_after_refresh(args, library, results, offline)],
         })
@@ -338,7 +347,8 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
               f"{sum(r.updated for r in results)} updated, "
               f"{plural(unchanged, 'feed')} unchanged, "
               f"{len(failed)} failed" + (f", {len(offline)} offline" if offline else "")
-              + (f", {len(waiting)} waiting" if waiting else ""),
+              + (f", {len(waiting)} waiting" if waiting else "")
+              + (f", {not_due} not due yet (--all fetches them)" if not_due else ""),
               flush=True)
         _report_full(library, _full_after_refresh(args, library, results, offline))
     if failed:

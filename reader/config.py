@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +26,14 @@ class Settings:
     """Seconds for one whole feed (or page) download, however the server trickles it; 0: none."""
     max_download_mb: float = 20.0
     """Largest feed body accepted, measured after decompression."""
-    refresh_interval_minutes: int = 0
-    """Auto-refresh interval in the app; 0 turns it off."""
+    refresh_interval_minutes: float = 0
+    """How often each feed is refreshed: the app refreshes feeds this long after their last
+    check, and `reader refresh` skips feeds checked more recently (unless --all); 0: the app
+    does not refresh by itself. A feed's own `interval` overrides it."""
+    max_server_wait: float = 86400.0
+    """Seconds: the longest pause a feed may ask for (`<ttl>`, `sy:updatePeriod`,
+    Cache-Control max-age, Expires); a feed asking for more is refreshed after this. 0: such
+    asks are ignored."""
     offline: bool = False
     """Never touch the network (as `--offline`); local feed files are still read."""
     full_text_feeds: str = "summary-only"
@@ -58,6 +66,36 @@ class Settings:
 
 
 FULL_TEXT_MODES = ("summary-only", "all", "none")
+_DURATION = (str, int, float)
+"""A key whose value is a duration: "30m", "1h30m", "45s", "2d", "off"; a number is minutes."""
+_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([dhms])", re.IGNORECASE)
+_DURATION_WHOLE = re.compile(r"(\s*\d+(?:\.\d+)?\s*[dhms])+\s*", re.IGNORECASE)
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+_DURATION_KEYS = {"interval": 60, "max_server_wait": 1}
+"""Duration keys of [refresh] -> how many seconds one unit of their attribute is."""
+
+
+def parse_duration(value: str | int | float) -> float:
+    """Seconds in a duration: "30m", "1h30m", "90s", "2d", "0" or "off" (0); a bare number
+    is minutes (as newsboat's reload-time). ValueError, in words, for anything else."""
+    if isinstance(value, bool):
+        raise ValueError("use a duration such as \"30m\"")
+    if isinstance(value, (int, float)):
+        seconds = float(value) * 60
+    else:
+        text = value.strip().lower()
+        if text in ("off", "never", "0", ""):
+            return 0.0
+        if text.replace(".", "", 1).isdigit():
+            return parse_duration(float(text))
+        if not _DURATION_WHOLE.fullmatch(text):
+            raise ValueError(f"{value!r} is not a duration (examples: \"30m\", \"2h\", "
+                             "\"1h30m\", \"45s\", \"1d\", \"off\")")
+        parts = _DURATION_PART.finditer(text)
+        seconds = sum(float(p.group(1)) * _UNIT_SECONDS[p.group(2).lower()] for p in parts)
+    if not math.isfinite(seconds) or seconds < 0 or seconds > 366 * 86400:
+        raise ValueError(f"{value!r} is not a duration between 0 and a year")
+    return seconds
 
 # section -> {key: (attribute, type)}
 _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
@@ -67,7 +105,9 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "read_timeout": ("read_timeout", (int, float)),
         "feed_timeout": ("feed_timeout", (int, float)),
         "max_download_mb": ("max_download_mb", (int, float)),
-        "interval_minutes": ("refresh_interval_minutes", int),
+        "interval_minutes": ("refresh_interval_minutes", (int, float)),
+        "interval": ("refresh_interval_minutes", _DURATION),
+        "max_server_wait": ("max_server_wait", _DURATION),
         "offline": ("offline", bool),
     },
     "full_text": {
@@ -90,7 +130,8 @@ connect_timeout = 10      # seconds
 read_timeout = 30         # seconds
 feed_timeout = 120        # seconds for a whole download, however slowly it trickles
 max_download_mb = 20      # per feed, after decompression
-interval_minutes = 0      # auto-refresh in the app; 0 = off
+interval = "off"          # refresh each feed this often ("30m", "2h"); "off": only on demand
+max_server_wait = "24h"   # the longest pause a feed may ask for (<ttl>, Cache-Control...)
 offline = false           # true: never touch the network (like --offline)
 
 [full_text]               # the article's web page, fetched and cleaned, for offline reading
@@ -110,6 +151,7 @@ theme = "textual-dark"
 [feeds."https://example.com/feed.xml"]
 max_articles = 200
 full_text = true          # always fetch this feed's article pages (false: never)
+interval = "2h"           # this feed's own refresh interval ("off": only on demand)
 """
 
 
@@ -145,6 +187,8 @@ def _from_dict(data: dict[str, Any], path: Path) -> Settings:
                     raise ConfigError(f"{where}: {key} has the wrong type ({item!r})")
                 if isinstance(item, (int, float)) and item < 0:
                     raise ConfigError(f"{where}: {key} must not be negative")
+                if kind is _DURATION:
+                    item = _duration(item, f"{where}: {key}") / _DURATION_KEYS[key]
                 setattr(settings, attr, item)
         elif section == "keys":
             if not isinstance(value, dict) or not all(
@@ -172,4 +216,16 @@ def _from_dict(data: dict[str, Any], path: Path) -> Settings:
     for url, options in settings.feeds.items():
         if "full_text" in options and not isinstance(options["full_text"], bool):
             raise ConfigError(f'{path}: [feeds."{url}"] full_text must be true or false')
+        if "interval" in options:  # kept as seconds
+            options["interval"] = _duration(options["interval"], f'{path}: [feeds."{url}"] '
+                                            "interval")
     return settings
+
+
+def _duration(value: object, where: str) -> float:
+    if not isinstance(value, (str, int, float)):
+        raise ConfigError(f"{where} must be a duration such as \"30m\"")
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from reader.config import Settings, load_settings
+from reader.core import schedule
 from reader.core.articles import Articles
 from reader.core.cache import CacheHygiene
 from reader.core.exporting import export_notes
@@ -212,6 +213,23 @@ class Library:
         feed could be reached at all, the refresh says "offline" too and records no errors:
         `network_down` is set until a refresh reaches the network again."""
         return await self._refresher.refresh(refs, on_progress)
+
+    def due_feeds(self, *, scheduled_only: bool = False) -> list[Feed]:
+        """Feeds due for a refresh now (reader.core.schedule); `scheduled_only`: only those
+        with an interval (what the app refreshes by itself)."""
+        return schedule.due_feeds(self.feeds(), self.settings, scheduled_only=scheduled_only)
+
+    def next_due(self, feed: Feed) -> float:
+        """When the feed is next due (epoch seconds; 0 or past: now)."""
+        return schedule.next_due(feed, self.settings)
+
+    def schedule_text(self, feed: Feed) -> str:
+        """The feed's refresh schedule in words ("" when it has none)."""
+        return schedule.describe(feed, self.settings)
+
+    def refresh_tick(self) -> float:
+        """Seconds between the app's looks for due feeds; 0: no feed has an interval."""
+        return schedule.tick_seconds(self.feeds(), self.settings)
 
     # -- cache hygiene ----------------------------------------------------------------------
     def cache_info(self) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from reader.textutil import one_line
 SEED_FILES = ("amn.xml", "atom.xml", "summary.xml", "jsonfeed.json")
 SEED_TAG = "samples"
 STATUS_FIELDS = ("last_checked", "last_success", "last_error", "last_warning", "retry_after",
-                 "failures", "failing_since", "gone")
+                 "failures", "failing_since", "gone", "fresh_until", "feed_interval")
 """What status.json keeps of a feed (the subscription list keeps the rest)."""
 SUBSCRIPTION_FIELDS = ("key", "url", "subscribed_url", "custom_title", "feed_title", "site_url",
                        "tags", "added_at")
@@ -202,6 +202,12 @@ class Subscriptions:
         if len(by_title) > 1:
             raise LibraryError(f"{ref}: several feeds have this title; use the URL")
         raise LibraryError(f"{ref}: no such feed (see `reader feeds`)")
+
+    def find_all(self, refs: Iterable[str]) -> list[Feed]:
+        """`find` for many refs at once: keys and URLs looked up in one index (a refresh of
+        the 30,000 due feeds of 70,000 must not scan the list 30,000 times)."""
+        index = {f.url: f for f in self._feeds} | {f.key: f for f in self._feeds}
+        return [index.get(ref.strip()) or self.find(ref) for ref in refs]
 
     def save(self, feeds: list[Feed] | None = None) -> None:
         """Write the subscription list (`feeds`, else the current one); the list in memory

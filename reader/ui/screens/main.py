@@ -170,12 +170,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         self.report_problems()
         self.focus_pane(self.feed_list)
         self.load_everything()
-        interval = self.library.settings.refresh_interval_minutes
-        if interval and not self.library.offline:
-            self.set_interval(interval * 60, self.action_refresh_all)
-            oldest = min((f.last_checked for f in self.library.feeds()), default=0)
-            if time.time() - oldest > interval * 60:
-                self.call_after_refresh(self.action_refresh_all)
+        self.start_schedule()
 
     @work(exclusive=True, group="load", thread=True)
     def load_everything(self) -> None:
@@ -255,11 +250,15 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
             feed = self.library.find_feed(view.value)
         except ReaderError:  # removed meanwhile
             return
+        schedule = self.library.schedule_text(feed)
         if feed.last_error or feed.gone or feed.long_failing:
             detail = feed.last_error or "gone for good"
             if feed.failures > 1:
                 detail += f" ({feed.failures} refreshes in a row failed)"
-            self.status.set(message=f"{feed.title}: {detail}")
+            self.status.set(message=f"{feed.title}: {detail}"
+                            + (f"; {schedule}" if schedule else ""))
+        elif schedule:
+            self.status.set(message=f"{feed.title}: {schedule}")
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:

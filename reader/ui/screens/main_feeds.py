@@ -179,6 +179,23 @@ class FeedActions:
     def action_refresh_all(self) -> None:
         self.start_refresh(None)
 
+    def start_schedule(self) -> None:
+        """Refresh due feeds by themselves when a feed has an interval ([refresh] interval or
+        a feed's own): a look every minute (or the shortest interval), and one at start."""
+        tick = self.library.refresh_tick()
+        if tick and not self.library.offline:
+            self.set_interval(tick, self.refresh_due)
+            self.call_after_refresh(self.refresh_due)
+
+    def refresh_due(self) -> None:
+        """The scheduled refresh: the feeds with an interval that are due (none while a
+        refresh runs; `r` and `R` fetch at any time)."""
+        if self.refreshing or self.library.offline:
+            return
+        due = self.library.due_feeds(scheduled_only=True)
+        if due:
+            self._refresh([f.key for f in due])
+
     def start_refresh(self, keys: list[str] | None) -> None:
         """Refresh in the background (ignored offline or while a refresh runs)."""
         if self.library.offline:
