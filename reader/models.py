@@ -114,6 +114,13 @@ class Feed:
         return cls(**values)
 
 
+def in_folder(tags: list[str], folder: str) -> bool:
+    """One of `tags` is the tag folder `folder` or a folder inside it: tags are paths, and
+    `news/middle-east` is inside `news` (regardless of case, as tags are)."""
+    folder = folder.casefold()
+    return any(t.casefold() == folder or t.casefold().startswith(folder + "/") for t in tags)
+
+
 @dataclass(frozen=True)
 class View:
     """What an article listing shows: a virtual feed, a feed, a tag folder, or search results."""

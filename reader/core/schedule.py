@@ -98,8 +98,14 @@ def fresh_until(asked: float, now: float, cap: float) -> float:
 def heed_server(feed: Feed, freshness: Mapping[str, str], hints: Mapping[str, str] | None,
                 settings: Settings, now: float | None = None) -> None:
     """After a successful fetch: remember what the server asked (`hints` is None when the
-    body was not parsed again, a 304 or the same bytes: the last parse's ask holds)."""
+    body was not parsed again, a 304 or the same bytes: the last parse's ask holds). A local
+    file asks nothing: reading it costs no server anything."""
+    from reader.fetch import is_local
+
     now = time.time() if now is None else now
+    if is_local(feed.url):
+        feed.fresh_until = feed.feed_interval = 0.0
+        return
     if hints is not None:
         feed.feed_interval = feed_asks(hints)
     asked = max(http_asks(freshness, now), feed.feed_interval)

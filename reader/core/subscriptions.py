@@ -102,11 +102,13 @@ def new_feed_location(url: str) -> str:
 
 def clean_tags(tags: Iterable[str]) -> list[str]:
     """Tags as stored: one line each, no commas (OPML `category` separates with them), unique
-    regardless of case (`Tech` and `tech` are one tag: the first spelling is kept)."""
+    regardless of case (`Tech` and `tech` are one tag: the first spelling is kept). A tag is a
+    path of folders, `news/middle-east`: empty parts and spaces around parts are dropped."""
     out: list[str] = []
     seen: set[str] = set()
     for tag in tags:
-        tag = one_line(tag.replace(",", " ")).strip("/")
+        tag = "/".join(p.strip() for p in one_line(tag.replace(",", " ")).split("/")
+                       if p.strip())
         if tag and tag.casefold() not in seen:
             seen.add(tag.casefold())
             out.append(tag)

@@ -9,7 +9,7 @@ from typing import Any
 from textual import work
 
 from reader.library import offline_reason
-from reader.models import Article, Feed, FeedResult, View
+from reader.models import Article, Feed, FeedResult, View, in_folder
 from reader.textutil import plural, shorten
 from reader.ui import messages
 from reader.ui.screens.notes import AskScreen, ConfirmScreen
@@ -170,7 +170,8 @@ class FeedActions:
         if view is not None and view.kind == "feed":
             self.start_refresh([view.value])
         elif view is not None and view.kind == "tag":
-            self.start_refresh([f.key for f in self.library.feeds() if view.value in f.tags])
+            self.start_refresh([f.key for f in self.library.feeds()
+                                if in_folder(f.tags, view.value)])
         elif self.reading is not None:
             self.start_refresh([self.reading.feed_key])
         else:
