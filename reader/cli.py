@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from reader import __version__
+from reader.cli_run import cmd_run
 from reader.config import load_settings
 from reader.errors import ConfigError, ReaderError, StoreError
 from reader.library import Library, offline_reason
 from reader.locations import Paths
-from reader.models import Article, Enclosure, Feed, FeedResult, FullTextResult
+from reader.models import Article, Feed, FeedResult, FullTextResult
 from reader.textutil import one_line, plural, shorten
 
 EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE, EXIT_OFFLINE = 0, 1, 2, 3
@@ -146,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--quote", default=None, help="the new quote (kept when not given)")
     e = actions.add_parser("delete", help="delete a note")
     e.add_argument("note_id", metavar="NOTE_ID", help="note id (or a unique prefix)")
+
+    p = sub.add_parser("run", help="run a command of config.toml's [commands] on an article "
+                                   "(its Markdown on stdin); prints what it printed")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("id", metavar="ID", help="article id (or a unique prefix)")
 
     p = sub.add_parser("import", help="import subscriptions: OPML or a newsboat urls file")
     p.add_argument("file")
@@ -462,44 +468,14 @@ def cmd_articles(args: argparse.Namespace, library: Library) -> int:
     return EXIT_OK
 
 
-def render_article(library: Library, article: Article, *, feed_text: bool = False,
-                   defer_save: bool = False) -> str:
-    """An article as a Markdown document: header fields, then the converted text (the
-    fetched full text when there is one, unless `feed_text`)."""
-    text = library.text(article, prefer="feed" if feed_text else "auto", defer_save=defer_save)
-    lines = [f"# {article.title}", ""]
-    for label, value in (("Feed", article.feed_title), ("Author", article.author),
-                         ("Date", _when(article.date) if article.date else ""),
-                         ("Categories", ", ".join(article.categories)),
-                         ("Link", article.link), ("Text", text.describe())):
-        if value:
-            lines.append(f"{label}: {value}  ")
-    lines += ["", text.markdown.rstrip(), ""]
-    files = library.enclosures(article)
-    if files:
-        lines += ["Enclosures:", ""] + [f"- {_enclosure_line(e)}" for e in files] + [""]
-    return "\n".join(lines)
-
-
-def _enclosure_line(enclosure: Enclosure) -> str:
-    """`audio/mpeg, 12.3 MB, 1:02:03: https://...` (the parts the feed gives)."""
-    parts = [enclosure.type]
-    if enclosure.length:
-        parts.append(f"{enclosure.length / 1e6:.1f} MB" if enclosure.length >= 100_000
-                     else f"{enclosure.length / 1e3:.0f} kB")
-    parts.append(enclosure.duration)
-    described = ", ".join(p for p in parts if p)
-    return f"{described}: {enclosure.url}" if described else enclosure.url
-
-
 def cmd_show(args: argparse.Namespace, library: Library) -> int:
     article = library.article(args.id)
     try:  # cache the conversion when no other reader holds the lock
         library.acquire()
     except StoreError:
         pass
-    sys.stdout.write(render_article(library, article, feed_text=args.feed_text,
-                                    defer_save=True))
+    sys.stdout.write(library.article_document(article, feed_text=args.feed_text,
+                                              defer_save=True))
     sys.stdout.flush()
     try:  # keeping the conversion only saves time later: a read-only cache is no error
         library.save_conversions()
@@ -620,6 +596,7 @@ COMMANDS = {
     "bookmark": cmd_bookmark, "unbookmark": cmd_bookmark, "import": cmd_import,
     "export": cmd_export, "notes": cmd_notes, "note": cmd_note, "sync-offline": cmd_refresh,
     "fetch-full": cmd_fetch_full, "cache-info": cmd_cache_info, "cleanup": cmd_cleanup,
+    "run": cmd_run,
 }
 WRITERS = {"add", "remove", "refresh", "read", "unread", "bookmark", "unbookmark", "import",
            "note", "sync-offline", "fetch-full", "cleanup"}

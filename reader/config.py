@@ -4,12 +4,58 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
+import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reader.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Command:
+    """An external command run on an article ([commands] in config.toml)."""
+
+    name: str
+    run: str
+    """The template as the user wrote it: `wallabag add {url}`."""
+    key: str = ""
+    """Keys that run it in the app ("" : the palette only)."""
+    timeout: float = 30.0
+    """Seconds before it is killed."""
+
+
+COMMAND_FIELDS = ("url", "title", "feed", "author", "id", "date")
+"""The placeholders a command's arguments may hold."""
+_COMMAND_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+
+
+def command_template(text: str) -> list[list[tuple[str, str | None]]]:
+    """A command template split into arguments once, shlex-style (the user's quoting), each
+    argument as (literal text, placeholder or None) pieces. ValueError, in words, for unbalanced
+    quotes, an unknown placeholder or a format spec ({title:>9})."""
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:
+        raise ValueError(f"cannot split it into arguments ({exc})") from None
+    if not words:
+        raise ValueError("it is empty")
+    argv = []
+    for word in words:
+        try:
+            pieces = list(string.Formatter().parse(word))
+        except ValueError as exc:
+            raise ValueError(f"{word!r}: {exc} (write {{{{ and }}}} for braces)") from None
+        for _, name, spec, conversion in pieces:
+            if name is not None and (name not in COMMAND_FIELDS or spec or conversion):
+                raise ValueError(f"{word!r}: unknown placeholder {{{name}}} (use "
+                                 + ", ".join(f"{{{f}}}" for f in COMMAND_FIELDS) + ")")
+        argv.append([(literal, name) for literal, name, _, _ in pieces] or [("", None)])
+    if any(name is not None for name in (p[1] for p in argv[0])):
+        raise ValueError("the program itself cannot be a placeholder")
+    return argv
 
 
 @dataclass
@@ -57,6 +103,8 @@ class Settings:
     """Extra clean-up rules for the converter, same shape as the shipped table."""
     feeds: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per-feed options keyed by feed URL (e.g. max_articles, full_text)."""
+    commands: dict[str, Command] = field(default_factory=dict)
+    """Commands on articles ([commands]), by name, in the order written."""
     source: Path | None = None
     """The file these settings came from, if any."""
 
@@ -148,6 +196,13 @@ theme = "textual-dark"
 
 [keys]                    # binding id = "keys", e.g. next_article = "J,ctrl+n"
 
+[commands]                # run on the article: its Markdown on stdin; no shell
+wallabag = "wallabag add {url}"     # placeholders: {url} {title} {feed} {author} {id} {date}
+save = { run = "tee -a saved.md", key = "S", timeout = 10 }
+
+[commands.keys]           # or key = ... in the command's table
+wallabag = "W"
+
 [feeds."https://example.com/feed.xml"]
 max_articles = 200
 full_text = true          # always fetch this feed's article pages (false: never)
@@ -200,6 +255,8 @@ def _from_dict(data: dict[str, Any], path: Path) -> Settings:
             if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
                 raise ConfigError(f"{where}: use [[site_rules]] tables")
             settings.site_rules = list(value)
+        elif section == "commands":
+            settings.commands = _commands(value, f"{path}: [commands]")
         elif section == "feeds":
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError(f'{where}: use [feeds."URL"] tables')
@@ -220,6 +277,43 @@ def _from_dict(data: dict[str, Any], path: Path) -> Settings:
             options["interval"] = _duration(options["interval"], f'{path}: [feeds."{url}"] '
                                             "interval")
     return settings
+
+
+def _commands(table: Any, where: str) -> dict[str, Command]:
+    """[commands]: NAME = "template" or NAME = {run = "template", key = "W", timeout = 10};
+    `keys` (a table NAME = "keys") and `timeout` (seconds, for all) are no command names."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table")
+    keys, default_timeout = table.get("keys", {}), table.get("timeout", 30)
+    if not isinstance(keys, dict) or not all(isinstance(k, str) for k in keys.values()):
+        raise ConfigError(f"{where}: keys must be a table of NAME = \"keys\"")
+    if isinstance(default_timeout, bool) or not isinstance(default_timeout, (int, float)) \
+            or default_timeout <= 0:
+        raise ConfigError(f"{where}: timeout must be a number of seconds above 0")
+    out: dict[str, Command] = {}
+    for name, spec in table.items():
+        if name in ("keys", "timeout"):
+            continue
+        if not _COMMAND_NAME.fullmatch(name):
+            raise ConfigError(f"{where}: {name!r} is no command name (letters, digits, - and _)")
+        spec = {"run": spec} if isinstance(spec, str) else spec
+        if not isinstance(spec, dict) or not isinstance(spec.get("run"), str) or \
+                set(spec) - {"run", "key", "timeout"}:
+            raise ConfigError(f'{where}: {name} must be "command {{url}}" or a table with '
+                              "run (and key, timeout)")
+        timeout, key = spec.get("timeout", default_timeout), spec.get("key", keys.get(name, ""))
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0 \
+                or not isinstance(key, str):
+            raise ConfigError(f"{where}: {name}: timeout must be seconds above 0, key a string")
+        try:
+            command_template(spec["run"])
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {name}: {exc}") from None
+        out[name] = Command(name, spec["run"], key.strip(), float(timeout))
+    unknown = set(keys) - set(out)
+    if unknown:
+        raise ConfigError(f"{where}: keys names no command {sorted(unknown)[0]!r}")
+    return out
 
 
 def _duration(value: object, where: str) -> float:

@@ -3,25 +3,13 @@ and a feed's next refresh shows in the status line."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from reader.config import Settings
 from reader.locations import Paths
 from reader.models import View
 from reader.ui.app import ReaderApp
 from tests.conftest import FeedServer, Route, rss
-from tests.ui.conftest import make_library
+from tests.ui.conftest import make_library, wait_until
 from tests.ui.test_app import SIZE, visible_text
-
-
-async def wait_for(condition, pilot, seconds: float = 10.0) -> None:  # noqa: ANN001
-    """Let the app run until `condition()` holds (bounded)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.1)
-        await pilot.pause()
 
 
 async def test_the_app_refreshes_due_feeds_by_itself(paths: Paths, server: FeedServer) -> None:
@@ -34,10 +22,10 @@ async def test_the_app_refreshes_due_feeds_by_itself(paths: Paths, server: FeedS
     library.add_feed(server.url("/manual"))
     app = ReaderApp(library)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(lambda: len(server.hits_for("/a")) >= 1, pilot)
-        await wait_for(lambda: "first" in [a.title for a in app.article_list.articles], pilot)
+        await wait_until(pilot, lambda: len(server.hits_for("/a")) >= 1)
+        await wait_until(pilot, lambda: "first" in [a.title for a in app.article_list.articles])
         server.routes["/a"] = Route(rss("Auto", [("1", "first"), ("2", "second")]))
-        await wait_for(lambda: "second" in [a.title for a in app.article_list.articles], pilot)
+        await wait_until(pilot, lambda: "second" in [a.title for a in app.article_list.articles])
         assert len(server.hits_for("/a")) >= 2  # no key was pressed
         assert server.hits_for("/manual") == []  # interval "off": left to the user
     library.release()
@@ -62,6 +50,6 @@ async def test_r_fetches_a_feed_that_is_not_due(paths: Paths, server: FeedServer
         assert "Polite: next refresh" in status
         assert "every 1h; the server asks for 2h" in status
         await pilot.press("r")
-        await wait_for(lambda: len(server.hits_for("/a")) == 2, pilot)
+        await wait_until(pilot, lambda: len(server.hits_for("/a")) == 2)
         await app.workers.wait_for_complete()
     library.release()

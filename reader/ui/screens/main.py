@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -25,9 +24,10 @@ from textual.widgets import OptionList
 from reader.errors import ReaderError
 from reader.library import Library
 from reader.models import Article, ArticleText, View
-from reader.textutil import plural
+from reader.textutil import plural, safe_link
 from reader.ui import messages
 from reader.ui.screens.dialogs import SearchScreen
+from reader.ui.screens.main_commands import CommandActions
 from reader.ui.screens.main_feeds import FeedActions
 from reader.ui.screens.main_moving import Moving
 from reader.ui.screens.main_notes import NoteActions
@@ -40,18 +40,6 @@ NARROW = 100
 """Below this many columns only the focused pane is shown."""
 
 
-def safe_link(url: str) -> str | None:
-    """The URL if it may be opened: http(s) only, no leading dash, no whitespace tricks."""
-    url = (url or "").strip()
-    if not url or url.startswith("-") or any(c.isspace() or ord(c) < 32 for c in url):
-        return None
-    try:
-        scheme = urllib.parse.urlsplit(url).scheme.lower()
-    except ValueError:  # "http://[::1" (found by tests/hostile/test_fuzz.py)
-        return None
-    return url if scheme in ("http", "https") else None
-
-
 def _text_hint(text: ArticleText) -> str:
     """What the full-text keys would do for this article."""
     if text.source == "full":
@@ -61,7 +49,7 @@ def _text_hint(text: ArticleText) -> str:
     return "  (f: fetch the full article)"
 
 
-class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
+class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None]):
     """The panes. tab/shift+tab here move between panes (not Textual's focus chain)."""
 
     BINDINGS = [
@@ -162,7 +150,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         self.article_list.border_title = "Articles"
         self.article_view.border_title = "Article"
         self.article_view.show_message("Choose an article (enter) to read it here.")
-        key_problems = self.app.apply_keymap()
+        key_problems = self.app.apply_keymap() + self.bind_commands()
         problems = [p for p in (self.app.theme_problem, *key_problems) if p]
         self.status.set(offline=self.offline,
                         message="; ".join(problems) or "? shows every key")
