@@ -97,6 +97,8 @@ class Settings:
     """Drop cached articles older than this (0: no limit); bookmarked/annotated are kept."""
     theme: str = "textual-dark"
     """Textual theme name."""
+    mark_read_on_scroll: bool = False
+    """Moving the cursor down past an article in the article list marks it read."""
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys, for the app's key map."""
     site_rules: list[dict[str, Any]] = field(default_factory=list)
@@ -167,7 +169,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "max_articles_per_feed": ("max_articles_per_feed", int),
         "max_age_days": ("max_age_days", int),
     },
-    "ui": {"theme": ("theme", str)},
+    "ui": {"theme": ("theme", str), "mark_read_on_scroll": ("mark_read_on_scroll", bool)},
 }
 
 EXAMPLE = """\
@@ -193,6 +195,7 @@ max_age_days = 0               # 0 = no limit
 
 [ui]
 theme = "textual-dark"
+mark_read_on_scroll = false   # true: moving down past an article in the list marks it read
 
 [keys]                    # binding id = "keys", e.g. next_article = "J,ctrl+n"
 

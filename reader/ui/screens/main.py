@@ -366,13 +366,25 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
     def _set_read(self, article: Article, read: bool) -> None:
         if article.read == read:
             return
-        article.read = read
-        self.article_list.update_article(article)
-        self._title_article_list()
-        unread, total = self.counts.get(article.feed_key, (0, 0))
-        self.counts[article.feed_key] = (unread + (-1 if read else 1), total)
-        self._redraw_feeds()
+        self._show_read([article], read)
         self.save_in_background(self.library.mark_read, article, read)
+
+    def _show_read(self, articles: list[Article], read: bool) -> None:
+        """Articles just marked read/unread: their rows, the list's title, the counts."""
+        for article in articles:
+            article.read = read
+            self.article_list.update_article(article)
+            unread, total = self.counts.get(article.feed_key, (0, 0))
+            self.counts[article.feed_key] = (unread + (-1 if read else 1), total)
+        self._title_article_list()
+        self._redraw_feeds()
+
+    def on_articles_passed(self, message: messages.ArticlesPassed) -> None:
+        """The cursor moved down past articles: they are read ([ui] mark_read_on_scroll)."""
+        passed = [a for a in message.articles if not a.read]
+        if passed and self.library.settings.mark_read_on_scroll:
+            self._show_read(passed, True)
+            self.save_in_background(self.library.set_read, [a.id for a in passed], True)
 
     @work(group="write")
     async def save_in_background(self, fn: Any, *args: Any) -> None:

@@ -344,6 +344,9 @@ class ArticleList(ArticleKeys, ScrollView, can_focus=True):
         if self.articles:
             start = self._highlighted if self._highlighted is not None else 0
             self.highlighted = start + delta
+            end = self._highlighted or 0
+            if end > start:
+                self.post_message(messages.ArticlesPassed(self.articles[start:end]))
 
     def action_cursor_down(self) -> None:
         self._move(1)
