@@ -38,6 +38,8 @@ from reader.ui.widgets.panes import KeyHints, NotesPane, StatusLine
 
 NARROW = 100
 """Below this many columns only the focused pane is shown."""
+WATCH_SECONDS = 2.0
+"""How often the app looks whether another reader (a cron refresh) wrote."""
 
 
 def _text_hint(text: ArticleText) -> str:
@@ -158,6 +160,7 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
         self.report_problems()
         self.focus_pane(self.feed_list)
         self.load_everything()
+        self.set_interval(WATCH_SECONDS, self.watch_elsewhere)
         self.start_schedule()
 
     @work(exclusive=True, group="load", thread=True)
