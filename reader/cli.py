@@ -293,7 +293,7 @@ def cmd_feeds(args: argparse.Namespace, library: Library) -> int:
             state = "  (never refreshed)"
         schedule = library.schedule_text(feed)
         if schedule:
-            state += f"  ({schedule})"
+            state += f"  {schedule}"
         if feed.gone:
             state += f"\n            GONE: {feed.flag}"
         elif feed.long_failing:
@@ -314,6 +314,11 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
     show_progress = sys.stderr.isatty() and not args.json
     refs = args.urls or (None if args.all else [f.key for f in library.due_feeds()])
     not_due = len(library.feeds()) - len(refs) if refs is not None and not args.urls else 0
+    if refs == [] and not args.json:
+        soonest = min(library.next_due(f) for f in library.feeds())
+        print(f"nothing to refresh: no feed is due (the next at {_when(soonest)}; "
+              "--all fetches every feed)")
+        return EXIT_OK
     results = library.refresh_blocking(refs, _progress if show_progress else None) \
         if refs is None or refs else []
     if show_progress:

@@ -249,7 +249,8 @@ def test_a_server_asking_for_a_pause_is_not_fetched_before_it_ends(
                                                          abs=5)
     assert listed["Plain"]["next_due"] is not None  # checked: due at its last check
     assert main(["feeds"]) == 0
-    assert "the server asks for 2h" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "next refresh" in out and "the server asks for 2h" in out
 
 
 def test_a_hostile_server_cannot_silence_a_feed(paths: Paths, server: FeedServer) -> None:
@@ -261,3 +262,18 @@ def test_a_hostile_server_cannot_silence_a_feed(paths: Paths, server: FeedServer
     feed = library.find_feed(feed.key)
     assert 0 < feed.fresh_until - feed.last_checked <= 3601
     library.release()
+
+
+def test_refresh_with_nothing_due_says_so_and_fetches_nothing(
+        paths: Paths, server: FeedServer, capsys: pytest.CaptureFixture[str]) -> None:
+    server.routes["/a"] = Route(rss("A", [("1", "one")]))
+    paths.config_file.parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text('[refresh]\ninterval = "1h"\n')
+    assert main(["add", server.url("/a")]) == 0
+    assert main(["refresh"]) == 0  # never checked: due
+    capsys.readouterr()
+    assert main(["refresh"]) == 0
+    assert "nothing to refresh: no feed is due (the next at" in capsys.readouterr().out
+    assert len(server.hits_for("/a")) == 1
+    assert main(["refresh", "--all"]) == 0
+    assert len(server.hits_for("/a")) == 2
