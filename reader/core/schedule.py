@@ -129,8 +129,10 @@ def _stamp(value: float, now: float) -> float:
     return min(value, now)
 
 
-def next_due(feed: Feed, settings: Settings, now: float | None = None) -> float:
-    """When the feed is next due (epoch seconds; 0 or a past time: due now)."""
+def next_due(feed: Feed, settings: Settings, now: float | None = None, *,
+             retry: bool = True) -> float:
+    """When the feed is next due (epoch seconds; 0 or a past time: due now); `retry`: not
+    before the server's Retry-After either."""
     now = time.time() if now is None else now
     checked = _stamp(feed.last_checked, now)
     if not checked:
@@ -139,17 +141,18 @@ def next_due(feed: Feed, settings: Settings, now: float | None = None) -> float:
     cap = settings.max_server_wait
     if cap > 0 and math.isfinite(feed.fresh_until):
         due = max(due, min(feed.fresh_until, checked + cap))
-    if math.isfinite(feed.retry_after):
+    if retry and math.isfinite(feed.retry_after):
         due = max(due, min(feed.retry_after, now + 86400))
     return due
 
 
 def due_feeds(feeds: Iterable[Feed], settings: Settings, now: float | None = None, *,
               scheduled_only: bool = False) -> list[Feed]:
-    """The feeds due now; `scheduled_only`: only those with an interval (the app's own
-    refresh leaves the others to the user)."""
+    """The feeds due now. `scheduled_only` (the app's own refresh): only those with an
+    interval, and none whose Retry-After runs; otherwise (`reader refresh`) a feed waiting
+    on its Retry-After is passed on, for the refresh to report it as waiting, as before."""
     now = time.time() if now is None else now
-    return [f for f in feeds if next_due(f, settings, now) <= now
+    return [f for f in feeds if next_due(f, settings, now, retry=scheduled_only) <= now
             and (not scheduled_only or user_interval(f, settings) > 0)]
 
 

@@ -277,3 +277,11 @@ def test_refresh_with_nothing_due_says_so_and_fetches_nothing(
     assert len(server.hits_for("/a")) == 1
     assert main(["refresh", "--all"]) == 0
     assert len(server.hits_for("/a")) == 2
+
+
+def test_a_retry_after_keeps_the_app_away_and_reader_refresh_reports_it() -> None:
+    config = Settings(refresh_interval_minutes=1)
+    feed = Feed(key="k", url="https://x/", last_checked=NOW - 600, retry_after=NOW + 300)
+    assert next_due(feed, config, NOW) == NOW + 300
+    assert due_feeds([feed], config, NOW, scheduled_only=True) == []  # the app waits
+    assert due_feeds([feed], config, NOW) == [feed]  # the refresh says "waiting"
