@@ -24,6 +24,8 @@ import httpcore
 import httpx
 
 from reader import DISTRIBUTION, __version__
+from reader.httptime import parse_retry_after
+from reader.textutil import when_text
 
 USER_AGENT = (f"{DISTRIBUTION}/{__version__} (terminal feed reader; "
               f"+https://pypi.org/project/{DISTRIBUTION}/)")
@@ -41,42 +43,10 @@ TRUSTED_ORIGIN = "reader.trusted_origin"
 resolve anywhere: the user chose it. Every other hop of a PUBLIC_ONLY request is guarded."""
 _freshness = lambda r: {k: v[:200] for k, v in r.headers.items() if k in _FRESH}  # noqa: E731
 _FRESH = ("cache-control", "expires", "date")
-MAX_RETRY_AFTER_S = 24 * 3600
-"""A Retry-After further away than this is taken as this (a server cannot mute a feed)."""
 _STATUS_WORDS = {401: "the feed needs a login (authentication)",
                  403: "the server refuses to give this feed",
                  410: "the server says this feed is gone for good",
                  503: "the server is unavailable for now"}
-
-
-def parse_retry_after(value: str, now: float) -> float:
-    """Retry-After (seconds or an HTTP date) as epoch seconds, capped; 0 when absent/bad."""
-    value = value.strip()
-    if not value:
-        return 0.0
-    if value.isdigit():
-        delay = float(value[:12])
-    else:
-        import email.utils
-
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return 0.0
-        if when is None or when.tzinfo is None:
-            return 0.0
-        delay = when.timestamp() - now
-    if delay <= 0:
-        return 0.0
-    return now + min(delay, MAX_RETRY_AFTER_S)
-
-
-def when_text(stamp: float) -> str:
-    """A time for a message: HH:MM today, else the date too (local time)."""
-    import time
-
-    same_day = time.strftime("%Y-%m-%d", time.localtime(stamp)) == time.strftime("%Y-%m-%d")
-    return time.strftime("%H:%M:%S" if same_day else "%Y-%m-%d %H:%M", time.localtime(stamp))
 
 
 def http_error(status: int, retry_after: float) -> str:
@@ -121,7 +91,7 @@ class FetchResult:
     """The final HTTP status, when the server answered."""
     retry_after: float = 0.0
     """Epoch seconds before which the server asked not to be asked again (429/503
-    Retry-After, capped at MAX_RETRY_AFTER_S); 0 when it did not ask."""
+    Retry-After, capped at httptime.MAX_RETRY_AFTER_S); 0 when it did not ask."""
     freshness: dict[str, str] = field(default_factory=dict)
     """The answer's cache-control, expires and date headers (read by core.schedule)."""
 

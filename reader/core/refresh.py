@@ -25,7 +25,7 @@ from reader.core.subscriptions import Subscriptions
 from reader.errors import StoreError
 from reader.models import Feed, FeedResult, ParsedFeed
 from reader.storage.documents import CacheSummary, FeedMeta
-from reader.textutil import one_line
+from reader.textutil import one_line, when_text
 
 ProgressCallback = Callable[[int, int, FeedResult], None]
 
@@ -114,8 +114,6 @@ class Refresher(OverArticles):
             feeds, remote = [f for f in feeds if is_local(f.url)], []
         waiting = [f for f in remote if f.retry_after > time.time()]
         if waiting:  # the server said when to come back (Retry-After): not before
-            from reader.fetch import when_text
-
             for feed in waiting:
                 report(FeedResult(feed.key, feed.url, "waiting", error=(
                     "not refreshed: the server asked to wait until "
