@@ -51,7 +51,7 @@ class ToggleText(Message):
 
 @dataclass
 class ArticlesPassed(Message):
-    """The cursor moved down past these articles of the list (j, down, page down)."""
+    """The cursor moved down past these articles of the list (j, down, page down, J)."""
 
     articles: list[Article]
 
