@@ -118,8 +118,9 @@ class Settings:
 FULL_TEXT_MODES = ("summary-only", "all", "none")
 _DURATION = (str, int, float)
 """A key whose value is a duration: "30m", "1h30m", "45s", "2d", "off"; a number is minutes."""
-_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([dhms])", re.IGNORECASE)
-_DURATION_WHOLE = re.compile(r"(\s*\d+(?:\.\d+)?\s*[dhms])+\s*", re.IGNORECASE)
+_DURATION_PART = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([dhms])", re.IGNORECASE)
+_DURATION_WHOLE = re.compile(r"(\s*[0-9]+(?:\.[0-9]+)?\s*[dhms])+\s*", re.IGNORECASE)
+_MINUTES = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 _DURATION_KEYS = {"interval": 60, "max_server_wait": 1}
 """Duration keys of [refresh] -> how many seconds one unit of their attribute is."""
@@ -136,7 +137,7 @@ def parse_duration(value: str | int | float) -> float:
         text = value.strip().lower()
         if text in ("off", "never", "0", ""):
             return 0.0
-        if text.replace(".", "", 1).isdigit():
+        if _MINUTES.fullmatch(text):
             return parse_duration(float(text))
         if not _DURATION_WHOLE.fullmatch(text):
             raise ValueError(f"{value!r} is not a duration (examples: \"30m\", \"2h\", "

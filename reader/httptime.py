@@ -28,7 +28,7 @@ def parse_retry_after(value: str, now: float) -> float:
     value = value.strip()
     if not value:
         return 0.0
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²" is a digit to isdigit, not to float
         delay = float(value[:12])
     else:
         when = http_date(value)

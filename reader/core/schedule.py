@@ -81,8 +81,9 @@ def http_asks(headers: Mapping[str, str], now: float) -> float:
 
 def fresh_until(asked: float, now: float, cap: float) -> float:
     """When a server's ask of `asked` seconds ends, capped at `cap` seconds from now; 0 when
-    there is no ask or the cap is 0 (asks ignored)."""
-    if not (math.isfinite(asked) and asked > 0 and math.isfinite(cap) and cap > 0):
+    there is no ask (under a second: sy:updateFrequency 10^12 asks for nothing) or the cap
+    is 0 (asks ignored)."""
+    if not (math.isfinite(asked) and asked >= 1 and math.isfinite(cap) and cap > 0):
         return 0.0
     return now + min(asked, cap)
 
