@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from reader import __version__
+from reader import __version__, cli_query
 from reader.config import load_settings
 from reader.errors import ConfigError, ReaderError, StoreError
 from reader.library import Library, offline_reason
@@ -109,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="titles, authors, text and notes containing TEXT")
     p.add_argument("--limit", type=int, default=0, help="at most this many (0: all)")
     p.add_argument("--json", action="store_true")
+    cli_query.add_article_options(p)
+    cli_query.add_commands(sub)
 
     p = sub.add_parser("show", help="print one article as Markdown (its full text when "
                                     "fetched)")
@@ -163,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = Paths.from_env()
     try:
         settings = load_settings(paths.config_file)
+        for problem in settings.problems:
+            _err(f"warning: {problem}")
         library = Library(paths, settings, offline=args.offline)
         try:
             return run(args, library)
@@ -188,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace, library: Library) -> int:
     """Dispatch one parsed command."""
     command = args.command
-    if command in (None, "feeds", "articles"):
+    if command in (None, "feeds", "articles", "query-feeds"):
         _first_run(library)
     if command is None:
         return cmd_app(args, library)
@@ -266,8 +270,9 @@ def feed_json(feed: Feed, counts: tuple[int, int]) -> dict[str, Any]:
 def cmd_feeds(args: argparse.Namespace, library: Library) -> int:
     counts = library.counts()
     feeds = library.feeds()
+    hidden = library.hidden_counts()
     if args.json:
-        _print_json([feed_json(f, counts[f.key]) for f in feeds])
+        _print_json([feed_json(f, counts[f.key]) | {"hidden": hidden[f.key]} for f in feeds])
         return EXIT_OK
     if not feeds:
         print("no subscriptions; add one with: reader add URL")
@@ -281,6 +286,7 @@ def cmd_feeds(args: argparse.Namespace, library: Library) -> int:
             state += f"\n            GONE: {feed.flag}"
         elif feed.long_failing:
             state += f"\n            FAILING: {feed.flag}"
+        state += f"  ({hidden[feed.key]} hidden)" if hidden[feed.key] else ""
         print(f"{unread:>5}/{total:<5} {feed.title}{tags}{state}\n            {feed.url}")
     return EXIT_OK
 
@@ -439,7 +445,8 @@ def cmd_cleanup(args: argparse.Namespace, library: Library) -> int:
 
 def cmd_articles(args: argparse.Namespace, library: Library) -> int:
     articles = library.articles(args.feed, unread=args.unread, bookmarked=args.bookmarked,
-                                search=args.search, annotated=args.annotated)
+                                search=args.search, annotated=args.annotated,
+                                **cli_query.article_options(args))
     if args.limit > 0:
         articles = articles[: args.limit]
     if args.json:
@@ -559,7 +566,9 @@ def cmd_import(args: argparse.Namespace, library: Library) -> int:
     for warning in report.warnings:
         _err(f"warning: {warning}")
     print(f"imported {report.kind}: {plural(len(report.added), 'feed')} added, "
-          f"{len(report.updated)} updated")
+          f"{len(report.updated)} updated"
+          + (f", {plural(len(report.queries_added), 'query feed')} added"
+             if report.query_feeds else ""))
     return EXIT_OK
 
 
@@ -610,6 +619,7 @@ COMMANDS = {
     "bookmark": cmd_bookmark, "unbookmark": cmd_bookmark, "import": cmd_import,
     "export": cmd_export, "notes": cmd_notes, "note": cmd_note, "sync-offline": cmd_refresh,
     "fetch-full": cmd_fetch_full, "cache-info": cmd_cache_info, "cleanup": cmd_cleanup,
+    **cli_query.COMMANDS,
 }
 WRITERS = {"add", "remove", "refresh", "read", "unread", "bookmark", "unbookmark", "import",
            "note", "sync-offline", "fetch-full", "cleanup"}

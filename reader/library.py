@@ -21,6 +21,7 @@ from reader.core.fulltext import FullText, FullTextProgress
 from reader.core.marks import Marks
 from reader.core.merge import article_id, body_hash
 from reader.core.parsepool import FeedParser
+from reader.core.querying import SORT_ORDERS, QueryFeed, QueryFeeds
 from reader.core.reading import Reading
 from reader.core.refresh import ProgressCallback, Refresher, offline_reason
 from reader.core.searching import Searching
@@ -48,10 +49,11 @@ from reader.models import (
     Note,
     View,
 )
+from reader.query import Query
 from reader.storage.documents import BodyDoc, FullTextDoc, KeptCopy
 from reader.storage.store import Store
 
-__all__ = ["SEED_FILES", "SEED_TAG", "ImportReport", "Library", "LibraryError",
+__all__ = ["SEED_FILES", "SEED_TAG", "SORT_ORDERS", "ImportReport", "Library", "LibraryError",
            "ProgressCallback", "article_id", "body_hash", "clean_tags", "new_feed_location",
            "normalise_feed_url", "offline_reason", "seed_dir"]
 
@@ -72,7 +74,9 @@ class Library:
         self._marks = Marks(session)
         self._articles = Articles(session, self._subscriptions, self._marks)
         self._searching = Searching(session, self._subscriptions, self._articles, self._marks)
-        self._views = Views(self._subscriptions, self._articles, self._marks, self._searching)
+        self._queries = QueryFeeds(session)
+        self._views = Views(self._subscriptions, self._articles, self._marks, self._searching,
+                            self._queries)
         self._reading = Reading(session, self._articles)
         self._refresher = Refresher(session, self._subscriptions, self._articles, self._marks,
                                     parser)
@@ -193,7 +197,13 @@ class Library:
                              allow_local_files: bool = False) -> ImportReport:
         """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title.
         Local files in the list are skipped with a warning each unless `allow_local_files`."""
-        return self._subscriptions.import_list(data, name, allow_local_files=allow_local_files)
+        report = self._subscriptions.import_list(data, name,
+                                                 allow_local_files=allow_local_files)
+        report.queries_added = self._queries.add_many(report.query_feeds)
+        report.warnings += [f"query feed {title!r}: one of this title exists already; kept"
+                            for title, _ in report.query_feeds
+                            if title not in report.queries_added]
+        return report
 
     def seed_if_new(self) -> bool:
         """First run (no subscription file yet): subscribe to the bundled sample feeds."""
@@ -225,15 +235,40 @@ class Library:
     # -- articles -------------------------------------------------------------------------
     def articles(self, feed: str | None = None, *, unread: bool = False,
                  bookmarked: bool = False, search: str | None = None,
-                 annotated: bool = False) -> list[Article]:
-        """Articles, newest first, filtered; `annotated`: only articles with notes. Kept
-        articles the cache no longer holds come from their kept copies."""
+                 annotated: bool = False, query: Query | None = None, hidden: bool = False,
+                 sort: str = "newest") -> list[Article]:
+        """Articles, filtered, in `sort` order (SORT_ORDERS; newest first by default);
+        `annotated`: only articles with notes; `query`: only those it chooses
+        (reader.query); `hidden`: only those a filter rule hid. Kept articles the cache no
+        longer holds come from their kept copies."""
         return self._views.articles(feed, unread=unread, bookmarked=bookmarked, search=search,
-                                    annotated=annotated)
+                                    annotated=annotated, query=query, hidden=hidden, sort=sort)
 
-    def view_articles(self, view: View) -> list[Article]:
-        """What a view of the app lists, in its order (see reader.core.views)."""
-        return self._views.for_view(view)
+    def view_articles(self, view: View, sort: str = "") -> list[Article]:
+        """What a view of the app lists, in `sort` order or "" its own (reader.core.views)."""
+        return self._views.for_view(view, sort)
+
+    # -- query feeds ------------------------------------------------------------------------
+    def query_feeds(self) -> list[QueryFeed]:
+        """Saved queries shown as virtual feeds: config.toml's, then data/queries.json's."""
+        return self._queries.all()
+
+    def query_counts(self) -> dict[str, tuple[int, int]]:
+        """query feed title -> (unread, total)."""
+        return self._views.query_counts()
+
+    def add_query_feed(self, title: str, query: str) -> QueryFeed:
+        """Save a query feed; QueryError when the query does not parse."""
+        return self._queries.add(title, query)
+
+    def remove_query_feed(self, title: str) -> QueryFeed:
+        """Delete a saved query feed (those of config.toml are removed there)."""
+        return self._queries.remove(title)
+
+    def hidden_counts(self) -> dict[str, int]:
+        """feed key -> how many of its articles a filter rule hid."""
+        return {f.key: len(self._articles.ids(f.key, hidden=True))
+                for f in self._subscriptions.feeds()}
 
     def article(self, ref: str) -> Article:
         """One article by id or unique id prefix (at least 4 characters)."""

@@ -204,6 +204,11 @@ class Article:
     """How many notes the user wrote on it."""
     categories: list[str] = field(default_factory=list)
     """The feed's categories of the entry."""
+    tags: list[str] = field(default_factory=list)
+    """Tags the user's filter rules gave it when it arrived ([[filters]] action "tag")."""
+    hidden: bool = False
+    """A filter rule hid it when it arrived: listed only by `reader articles --hidden` and
+    the Hidden view, never deleted."""
 
     @property
     def date(self) -> float:
@@ -226,6 +231,8 @@ class Article:
             "bookmarked": self.bookmarked,
             "summary_only": not self.has_content,
             "categories": list(self.categories),
+            "tags": list(self.tags),
+            "hidden": self.hidden,
         }
 
 

@@ -35,6 +35,8 @@ def make_article(meta: dict[str, Any], *, aid: str, feed_key: str, feed_title: s
         fetched_at=meta.get("fetched_at", 0.0), has_content=has_content,
         feed_title=feed_title, read=read, bookmarked=bookmarked, notes=notes,
         categories=[c for c in meta.get("categories") or () if isinstance(c, str)],
+        tags=[t for t in meta.get("tags") or () if isinstance(t, str)],
+        hidden=bool(meta.get("hidden", False)),
     )
 
 
@@ -107,12 +109,16 @@ class Articles:
             return summary
         return None
 
-    def ids(self, feed_key: str) -> list[str]:
-        """Ids of a feed's cached articles (from the summary when the file is not read)."""
+    def ids(self, feed_key: str, *, hidden: bool = False) -> list[str]:
+        """Ids of a feed's cached articles (from the summary when the file is not read):
+        those no filter rule hid, or with `hidden` only the hidden ones."""
         summary = None if feed_key in self._docs else self.summary(feed_key)
         if summary is not None:
-            return list(summary["ids"])
-        return [d["id"] for d in self.docs(feed_key)]
+            hid = set(summary.get("hidden") or ())
+            if hidden:
+                return [i for i in summary["ids"] if i in hid]
+            return [i for i in summary["ids"] if i not in hid] if hid else list(summary["ids"])
+        return [d["id"] for d in self.docs(feed_key) if bool(d.get("hidden")) == hidden]
 
     def to_article(self, doc: ArticleDoc, feed: Feed, read: set[str],
                    bookmarks: dict[str, KeptCopy], annotated: dict[str, int]) -> Article:
@@ -209,8 +215,10 @@ class Articles:
         store = self._session.store
         store.save_feed_cache(feed_key, meta, ordered)
         self._docs[feed_key] = ordered
+        hidden = [d["id"] for d in ordered if d.get("hidden")]
         self._session.summaries[feed_key] = {
             "mtime": store.feed_cache_mtime(feed_key), "ids": [d["id"] for d in ordered],
+            **({"hidden": hidden} if hidden else {}),
             **{k: meta.get(k, "") for k in ("etag", "last_modified", "content_hash")}}
         if dropped:
             store.forget_read(feed_key, {d["id"] for d in ordered})

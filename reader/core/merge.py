@@ -87,6 +87,9 @@ def decide(feed_key: str, parsed: ParsedFeed, existing: list[ArticleDoc], *, had
         }
         if entry.tags:
             doc["categories"] = list(entry.tags)
+        for kept_field in ("tags", "hidden"):  # what filter rules decided when it arrived
+            if old is not None and kept_field in old:
+                doc[kept_field] = old[kept_field]  # type: ignore[literal-required]
         if old is None:
             decision.new_ids.append(aid)
         elif any(old.get(k) != doc[k] for k in ("title", "link", "author", "body_hash")):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from reader.core.articles import Articles, OverArticles
+from reader.core.filters import apply_filters
 from reader.core.marks import Marks
 from reader.core.merge import decide
 from reader.core.parsepool import FeedParser, ParsePool
@@ -248,5 +249,8 @@ class Refresher(OverArticles):
         if feed.feed_title != parsed.title or feed.site_url != parsed.site_url:
             feed.feed_title, feed.site_url = parsed.title, parsed.site_url
             self._subscriptions.dirty = True  # saved once at the end of the refresh
+        mark_read = apply_filters(feed, decision, self._session.settings.filters, time.time())
         self._articles.apply_merge(feed, parsed, decision, validators)
+        if mark_read:
+            self._marks.set_read(feed.key, mark_read, True)
         return decision.new_ids, decision.updated

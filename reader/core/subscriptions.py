@@ -37,6 +37,10 @@ class ImportReport:
     added: list[Feed] = field(default_factory=list)
     updated: list[Feed] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    query_feeds: list[tuple[str, str]] = field(default_factory=list)
+    """(title, query) of the list's query feeds (newsboat `query:` lines, translated)."""
+    queries_added: list[str] = field(default_factory=list)
+    """Titles of the query feeds saved (those whose title was new)."""
 
 
 def normalise_feed_url(url: str) -> str:
@@ -261,7 +265,8 @@ class Subscriptions:
 
         self._session.need_lock()
         listing: ImportedList = read_subscriptions(data, name)  # raises SubscriptionListError
-        report = ImportReport(listing.kind, warnings=list(listing.warnings))
+        report = ImportReport(listing.kind, warnings=list(listing.warnings),
+                              query_feeds=list(listing.query_feeds))
         by_url = {f.url: f for f in self._feeds}
         spelled = {t.casefold(): t for f in self._feeds for t in f.tags}  # Tech = tech
         added: list[Feed] = []

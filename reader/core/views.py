@@ -7,17 +7,20 @@ from __future__ import annotations
 
 from reader.core.articles import Articles, article_from_copy
 from reader.core.marks import Marks
+from reader.core.querying import QueryFeeds, choose, sort_articles
 from reader.core.searching import Searching
 from reader.core.subscriptions import Subscriptions
 from reader.errors import LibraryError
 from reader.models import Article, View
+from reader.query import Query, looks_like_query, parse
 
 
 class Views:
     """Listings of articles, from the cache and the kept copies."""
 
     def __init__(self, subscriptions: Subscriptions, articles: Articles, marks: Marks,
-                 searching: Searching) -> None:
+                 searching: Searching, queries: QueryFeeds) -> None:
+        self._queries = queries
         self._subscriptions = subscriptions
         self._articles = articles
         self._marks = marks
@@ -25,10 +28,22 @@ class Views:
 
     def articles(self, feed: str | None = None, *, unread: bool = False,
                  bookmarked: bool = False, search: str | None = None,
-                 annotated: bool = False) -> list[Article]:
-        """Articles, newest first, filtered; `annotated`: only articles with notes. Bookmarked
-        and annotated articles the cache no longer holds (their feed was removed, or the cache
-        deleted) come from their kept copies."""
+                 annotated: bool = False, query: Query | None = None, hidden: bool = False,
+                 sort: str = "newest") -> list[Article]:
+        """Articles, filtered, in the `sort` order (newest first by default); `annotated`:
+        only articles with notes; `query`: only those it chooses; `hidden`: only the ones a
+        filter rule hid (listed nowhere else). Bookmarked and annotated articles the cache no
+        longer holds (their feed was removed, or the cache deleted) come from their kept
+        copies."""
+        found = self._listed(feed, unread=unread, bookmarked=bookmarked, search=search,
+                             annotated=annotated, hidden=hidden)
+        if query is not None:
+            feeds = {f.key: f for f in self._subscriptions.feeds()}
+            found = choose(found, query, feeds, self._searching.ids)
+        return sort_articles(found, sort) if sort != "newest" else found
+
+    def _listed(self, feed: str | None, *, unread: bool, bookmarked: bool, search: str | None,
+                annotated: bool, hidden: bool) -> list[Article]:
         subscribed = self._subscriptions.feeds()
         feeds = [self._subscriptions.find(feed)] if feed else subscribed
         bookmarks = self._marks.bookmarks()
@@ -38,6 +53,8 @@ class Views:
         for f in feeds:
             read = self._marks.read_ids(f.key)
             for doc in self._articles.docs(f.key):
+                if bool(doc.get("hidden")) != hidden:
+                    continue
                 if wanted is not None and doc["id"] not in wanted:
                     continue
                 if unread and doc["id"] in read:
@@ -50,7 +67,7 @@ class Views:
         keys = {f.key for f in subscribed}
         cached: dict[str, set[str]] = {}  # feed key -> ids in its cache, for feeds with copies
         for aid, copy in self._marks.copies().items():
-            if unread and not (bookmarked or annotated):
+            if hidden or (unread and not (bookmarked or annotated)):
                 continue
             if wanted is not None and aid not in wanted:
                 continue
@@ -74,7 +91,8 @@ class Views:
         ref = ref.strip().lower()
         if len(ref) < 4:
             raise LibraryError(f"{ref!r}: give at least 4 characters of the article id")
-        matches = [a for a in self.articles() if a.id.startswith(ref)]
+        matches = [a for a in self.articles() + self.articles(hidden=True)
+                   if a.id.startswith(ref)]
         if not matches:
             raise LibraryError(f"{ref}: no such article (see `reader articles`)")
         if len(matches) > 1 and not any(a.id == ref for a in matches):
@@ -90,9 +108,37 @@ class Views:
             out[feed.key] = (sum(1 for i in ids if i not in read), len(ids))
         return out
 
-    def for_view(self, view: View) -> list[Article]:
-        """What a view lists, in its order: a feed's, unread, bookmarked (newest bookmark
-        first), annotated (newest edited note first), a tag's, a search's, or every article."""
+    def query_counts(self) -> dict[str, tuple[int, int]]:
+        """query feed title -> (unread, total) of the articles it lists."""
+        out: dict[str, tuple[int, int]] = {}
+        every: list[Article] | None = None
+        feeds = {f.key: f for f in self._subscriptions.feeds()}
+        for qfeed in self._queries.all():
+            if qfeed.query is None:
+                continue
+            if every is None:
+                every = self.articles()
+            found = choose(every, qfeed.query, feeds, self._searching.ids)
+            out[qfeed.title] = (sum(not a.read for a in found), len(found))
+        return out
+
+    def for_view(self, view: View, sort: str = "") -> list[Article]:
+        """What a view lists, in `sort` order (one of SORT_ORDERS), or "" its own: a feed's,
+        unread, bookmarked (newest bookmark first), annotated (newest edited note first), a
+        tag's, a search's (plain words, or a query: reader.query), a query feed's, the hidden
+        articles, or every article. QueryError when a search's query does not parse;
+        LibraryError when a query feed's does not."""
+        found = self._for_view(view)
+        return sort_articles(found, sort) if sort else found
+
+    def _for_view(self, view: View) -> list[Article]:
+        if view.kind == "query":
+            qfeed = self._queries.find(view.value)
+            if qfeed.query is None:
+                raise LibraryError(f"query feed {qfeed.title}: {qfeed.error}")
+            return self.articles(query=qfeed.query)
+        if view.kind == "hidden":
+            return self.articles(hidden=True)
         if view.kind == "feed":
             return self.articles(view.value)
         if view.kind == "unread":
@@ -112,5 +158,7 @@ class Views:
             keys = {f.key for f in self._subscriptions.feeds() if view.value in f.tags}
             return [a for a in self.articles() if a.feed_key in keys]
         if view.kind == "search":
+            if looks_like_query(view.value):
+                return self.articles(view.scope or None, query=parse(view.value))
             return self.articles(view.scope or None, search=view.value)
         return self.articles()

@@ -287,6 +287,15 @@ class Store:
         write_or_explain(self.data_dir / "ui.json",
                          json.dumps(state, sort_keys=True).encode("utf-8"))
 
+    def load_query_feeds(self) -> dict[str, Any]:
+        """The saved query feeds {"feeds": [{title, query}]} (data/queries.json)."""
+        return load_json_file(self.data_dir / "queries.json", self._corrupt,
+                              lambda d: isinstance(d.get("feeds", []), list)) or {}
+
+    def save_query_feeds(self, data: dict[str, Any]) -> None:
+        write_or_explain(self.data_dir / "queries.json",
+                         json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+
     # -- helpers ---------------------------------------------------------------------------
     def _corrupt(self, path: Path, moved: Path) -> None:
         self.problems.append(f"{path} was corrupt; it was moved to {moved} and left untouched")

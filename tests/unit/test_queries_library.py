@@ -1,0 +1,202 @@
+"""Queries through the library: listing with a query and a sort order, query feeds (saved,
+from config.toml, imported from newsboat), and filter rules applied at refresh."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reader.config import FilterRule, Settings, load_settings
+from reader.library import Library, LibraryError
+from reader.locations import Paths
+from reader.models import View
+from reader.query import QueryError, parse
+from tests.conftest import FeedServer, Route, rss
+
+
+def open_library(paths: Paths, **settings: object) -> Library:
+    library = Library(paths, Settings(**settings))
+    library.acquire()
+    return library
+
+
+def rule(query: str, action: str, tag: str = "", feed: str = "") -> FilterRule:
+    return FilterRule(parse(query), action, tag, feed, f"[[filters]] ({query})")
+
+
+@pytest.fixture
+def two_feeds(server: FeedServer) -> FeedServer:
+    server.routes["/a"] = Route(rss("Alpha", [("1", "Ukraine talks"), ("2", "Sponsored post"),
+                                              ("3", "Weather")]))
+    server.routes["/b"] = Route(rss("Beta", [("4", "ukraine grain deal"), ("5", "Zebra news")]))
+    return server
+
+
+def test_articles_with_a_query_and_each_sort_order(paths: Paths, two_feeds: FeedServer
+                                                   ) -> None:
+    lib = open_library(paths)
+    lib.add_feed(two_feeds.url("/a"), tags=["news"])
+    lib.add_feed(two_feeds.url("/b"))
+    lib.refresh_blocking()
+    found = lib.articles(query=parse('title ~ "ukraine" and feed = "beta"'))
+    assert [a.title for a in found] == ["ukraine grain deal"]
+    assert {a.title for a in lib.articles(query=parse('tag = "news"'))} == {
+        "Ukraine talks", "Sponsored post", "Weather"}
+    assert {a.title for a in lib.articles(query=parse('text ~ "body weather"'))} == {"Weather"}
+    lib.mark_read(next(a for a in lib.articles() if a.title == "Weather"))
+    assert "Weather" not in {a.title for a in lib.articles(query=parse("unread"))}
+    titles = [a.title for a in lib.articles(sort="title")]
+    assert titles == sorted(titles, key=str.casefold)
+    assert [a.feed_title for a in lib.articles(sort="feed")] == ["Alpha"] * 3 + ["Beta"] * 2
+    assert lib.articles(sort="unread")[-1].title == "Weather"
+    newest = lib.articles()
+    assert [a.date for a in newest] == sorted((a.date for a in newest), reverse=True)
+    assert [a.id for a in lib.articles(sort="oldest")] == [
+        a.id for a in sorted(newest, key=lambda a: a.date)]
+    with pytest.raises(LibraryError, match="unknown sort order"):
+        lib.articles(sort="sideways")
+
+
+def test_query_feeds_saved_listed_counted_and_removed(paths: Paths, two_feeds: FeedServer
+                                                     ) -> None:
+    lib = open_library(paths, query_feeds=[{"title": "From config", "query": "read"}])
+    lib.add_feed(two_feeds.url("/a"))
+    lib.add_feed(two_feeds.url("/b"))
+    lib.refresh_blocking()
+    lib.add_query_feed("Ukraine", 'title ~ "ukraine"')
+    with pytest.raises(QueryError, match="column 8"):
+        lib.add_query_feed("Bad", "title ~ ")
+    with pytest.raises(LibraryError, match="exists already"):
+        lib.add_query_feed("ukraine", "unread")
+    assert [(q.title, q.origin) for q in lib.query_feeds()] == [("From config", "config"),
+                                                               ("Ukraine", "data")]
+    assert lib.query_counts() == {"From config": (0, 0), "Ukraine": (2, 2)}
+    assert {a.title for a in lib.view_articles(View("query", "Ukraine"))} == {
+        "Ukraine talks", "ukraine grain deal"}
+    with pytest.raises(LibraryError, match="remove it there"):
+        lib.remove_query_feed("From config")
+    lib.release()
+    again = open_library(paths)  # kept in data/queries.json
+    assert [q.title for q in again.query_feeds()] == ["Ukraine"]
+    again.remove_query_feed("UKRAINE")
+    assert again.query_feeds() == []
+    assert json.loads((paths.data_dir / "queries.json").read_text()) == {"feeds": []}
+
+
+def test_a_search_view_with_a_query_and_one_with_words(paths: Paths, two_feeds: FeedServer
+                                                       ) -> None:
+    lib = open_library(paths)
+    lib.add_feed(two_feeds.url("/a"))
+    lib.refresh_blocking()
+    assert [a.title for a in lib.view_articles(View("search", 'title ~ "eather"'))] == [
+        "Weather"]
+    assert lib.view_articles(View("search", "eather")) == []  # words: starts of words
+    assert [a.title for a in lib.view_articles(View("search", "weath"))] == ["Weather"]
+    with pytest.raises(QueryError):
+        lib.view_articles(View("search", "title ~"))
+
+
+def test_filters_hide_mark_read_and_tag_new_articles_once(paths: Paths, two_feeds: FeedServer
+                                                          ) -> None:
+    rules = [rule('title ~ "sponsored"', "hide"), rule('title ~ "ukraine"', "tag", "war"),
+             rule("title = weather", "read", feed="Alpha"),
+             rule('title = "zebra news"', "read", feed="nothing of the kind")]
+    lib = open_library(paths, filters=rules)
+    alpha = lib.add_feed(two_feeds.url("/a"))
+    beta = lib.add_feed(two_feeds.url("/b"))
+    results = lib.refresh_blocking()
+    assert [r.new for r in results] == [2, 2]  # the hidden one is no news
+    shown = {a.title: a for a in lib.articles()}
+    assert set(shown) == {"Ukraine talks", "Weather", "ukraine grain deal", "Zebra news"}
+    assert shown["Ukraine talks"].tags == ["war"] and shown["ukraine grain deal"].tags == ["war"]
+    assert shown["Weather"].read and not shown["Zebra news"].read
+    hidden = lib.articles(hidden=True)
+    assert [a.title for a in hidden] == ["Sponsored post"] and hidden[0].hidden
+    assert lib.counts()[alpha.key] == (1, 2) and lib.counts()[beta.key] == (2, 2)
+    assert lib.hidden_counts() == {alpha.key: 1, beta.key: 0}
+    assert lib.article(hidden[0].id[:6]).title == "Sponsored post"  # still reachable
+    assert [a.title for a in lib.articles(query=parse('tag = "war"'))] != []
+    assert [a.title for a in lib.view_articles(View("hidden"))] == ["Sponsored post"]
+    lib.mark_read(shown["Ukraine talks"], False)
+    # applied once: a later refresh with other rules changes nothing already stored
+    lib.release()
+    two_feeds.routes["/a"] = Route(rss("Alpha", [("1", "Ukraine talks"), ("2", "Sponsored post"),
+                                                 ("3", "Weather"), ("6", "Sponsored too")]))
+    lib = open_library(paths)
+    lib.refresh_blocking()
+    assert [a.title for a in lib.articles(hidden=True)] == ["Sponsored post"]
+    assert "Sponsored too" in {a.title for a in lib.articles()}
+    assert next(a for a in lib.articles() if a.title == "Ukraine talks").tags == ["war"]
+    lib.release()
+    fresh = Library(paths, Settings())  # counts from the summary, without reading the cache
+    assert fresh.counts()[alpha.key] == (2, 3) and fresh.hidden_counts()[alpha.key] == 1
+
+
+def test_a_text_rule_reads_the_new_articles_text(paths: Paths, two_feeds: FeedServer) -> None:
+    lib = open_library(paths, filters=[rule('text ~ "body of zebra"', "hide")])
+    lib.add_feed(two_feeds.url("/b"))
+    lib.refresh_blocking()
+    assert [a.title for a in lib.articles(hidden=True)] == ["Zebra news"]
+
+
+def test_config_rules_and_query_feeds(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('''
+[[filters]]
+query = 'title ~ "sponsored"'
+action = "hide"
+
+[[filters]]
+query = 'title ~'
+action = "hide"
+
+[[filters]]
+query = "unread"
+action = "explode"
+
+[[filters]]
+query = "unread"
+action = "tag"
+
+[[filters]]
+query = 'feed = "x"'
+action = "tag"
+tag = "ads"
+feed = "https://example.com/feed.xml"
+
+[[query_feeds]]
+title = "Week"
+query = "age < 7d"
+
+[[query_feeds]]
+title = "No query"
+''')
+    settings = load_settings(path)
+    assert [(r.action, r.tag, r.feed) for r in settings.filters] == [
+        ("hide", "", ""), ("tag", "ads", "https://example.com/feed.xml")]
+    assert settings.query_feeds == [{"title": "Week", "query": "age < 7d"}]
+    problems = settings.problems
+    assert len(problems) == 4 and all("skipped" in p for p in problems)
+    assert "[[filters]] 2 (title ~): at column 8: expected a value after '~'" in problems[0]
+    assert 'action must be "hide", "read", "tag"' in problems[1]
+    assert 'action "tag" needs tag = "..."' in problems[2]
+    assert "[[query_feeds]] 2" in problems[3]
+
+
+def test_newsboat_query_feeds_are_imported(paths: Paths, tmp_path: Path) -> None:
+    urls = tmp_path / "urls"
+    urls.write_text('https://example.com/a.xml news\n'
+                    '"query:Unread news:unread = \\"yes\\" and tags # \\"news\\""\n'
+                    '"query:Anchored:title =~ \\"^x\\""\n'
+                    '"query:No expression:"\n')
+    lib = open_library(paths)
+    report = lib.import_subscriptions(urls.read_bytes(), str(urls))
+    assert report.queries_added == ["Unread news"]
+    assert [q.source for q in lib.query_feeds()] == ['unread and tag = "news"']
+    assert any("line 3: query feed 'Anchored' not imported" in w and "^x" in w
+               for w in report.warnings)
+    assert any("line 4" in w for w in report.warnings)
+    again = lib.import_subscriptions(urls.read_bytes(), str(urls))
+    assert again.queries_added == [] and any("exists already" in w for w in again.warnings)
