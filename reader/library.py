@@ -155,6 +155,12 @@ class Library:
         """Remember the app's choices for the next run."""
         self._session.store.save_ui_state(state)
 
+    def update_ui_state(self, changes: dict[str, str]) -> None:
+        """Change some of the app's remembered choices (a "" value forgets one), keeping
+        the others (run it on the writer thread: read, change, write in one turn)."""
+        state = {**self._session.store.load_ui_state(), **changes}
+        self._session.store.save_ui_state({k: v for k, v in state.items() if v != ""})
+
     @property
     def problems(self) -> list[str]:
         """Corrupt files found and set aside (the UI/CLI shows these)."""

@@ -90,7 +90,7 @@ class ReaderApp(App[None]):
         if not self.is_running or theme == self._start_theme():
             return
         self.main_screen.save_in_background(
-            self.library.save_ui_state,
+            self.library.update_ui_state,  # the other choices (sort orders) stay
             {"theme": theme, "config_theme": self.library.settings.theme})
 
     def on_descendant_focus(self) -> None:

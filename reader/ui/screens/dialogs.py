@@ -33,18 +33,28 @@ class HelpScreen(ModalScreen[None]):
 
 
 class SearchScreen(ModalScreen[str | None]):
-    """Asks for search text; dismisses with it, or None on escape."""
+    """Asks for search text (words, or a query); dismisses with it, or None on escape.
+    Given `text` and `problem` (a query that did not parse), it shows both to mend."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_search")]
 
-    def __init__(self, scope_label: str) -> None:
+    def __init__(self, scope_label: str, text: str = "", problem: str = "") -> None:
         super().__init__()
         self.scope_label = scope_label
+        self.text = text
+        self.problem = problem
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search"):
             yield Static(Text(f"Search {self.scope_label}", Style(bold=True)), markup=False)
-            yield Input(placeholder="words in titles, authors and text", id="search-input")
+            yield Input(self.text, placeholder='words, or a query: title ~ "x" and unread',
+                        id="search-input")
+            if self.problem:
+                yield Static(Text(self.problem, Style(color="red")), markup=False,
+                             id="search-problem")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).cursor_position = len(self.text)  # to mend it where it ends
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)

@@ -27,10 +27,10 @@ from reader.library import Library
 from reader.models import Article, ArticleText, View
 from reader.textutil import plural
 from reader.ui import messages
-from reader.ui.screens.dialogs import SearchScreen
 from reader.ui.screens.main_feeds import FeedActions
 from reader.ui.screens.main_moving import Moving
 from reader.ui.screens.main_notes import NoteActions
+from reader.ui.screens.main_queries import QueryActions
 from reader.ui.screens.notes import ConfirmScreen
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.lists import ArticleList, FeedList
@@ -61,7 +61,7 @@ def _text_hint(text: ArticleText) -> str:
     return "  (f: fetch the full article)"
 
 
-class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
+class MainScreen(NoteActions, FeedActions, Moving, QueryActions, Screen[None]):
     """The panes. tab/shift+tab here move between panes (not Textual's focus chain)."""
 
     BINDINGS = [
@@ -80,6 +80,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         Binding("R", "refresh_all", "Refresh all", id="refresh_all"),
         Binding("z", "zoom", "Zoom", show=False, id="zoom"),
         Binding("slash", "search", "Search", id="search"),
+        Binding("s", "cycle_sort", "Sort order (cycle)", show=False, id="cycle_sort"),
         Binding("question_mark", "app.help", "Help", id="help"),
         Binding("q", "app.quit", "Quit", id="quit"),
     ] + [  # 1-9 open link N; every binding has an id so config.toml can remap it
@@ -163,7 +164,8 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         self.article_view.border_title = "Article"
         self.article_view.show_message("Choose an article (enter) to read it here.")
         key_problems = self.app.apply_keymap()
-        problems = [p for p in (self.app.theme_problem, *key_problems) if p]
+        problems = [p for p in (self.app.theme_problem, *key_problems,
+                                *self.settings_problems()) if p]
         self.status.set(offline=self.offline,
                         message="; ".join(problems) or "? shows every key")
         self._shown_problems = 0
@@ -184,7 +186,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         counts = self.library.counts()
         self.library.bookmarks()
         self.library.annotated()  # both read once here, off the event loop
-        articles = self.library.view_articles(self.view)
+        articles = self.library.view_articles(self.view, self.sort_for(self.view))
         self.app.call_from_thread(self._loaded, counts, articles)
 
     def mark_active_pane(self) -> None:
@@ -223,6 +225,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         self.counts = counts
         self._redraw_feeds()
         self._show_articles(articles)
+        self.load_query_counts()
 
     def _redraw_feeds(self) -> None:
         """Feed rows with the current counts (only changed rows are redrawn)."""
@@ -276,13 +279,15 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
             return f"Tag: {view.value}"
         if view.kind == "search":
             return f"Search: {view.value}"
+        if view.kind in ("query", "hidden"):
+            return self.query_view_title(view)
         return {"all": "All articles", "unread": "Unread", "bookmarked": "Bookmarked",
                 "notes": "Notes"}[view.kind]
 
     def _show_articles(self, articles: list[Article], keep_id: str | None = None) -> None:
         lst = self.article_list
         lst.populate(articles, show_feed=self.view.kind != "feed", keep_id=keep_id,
-                     search=self.view.value if self.view.kind == "search" else "")
+                     search=self.highlight_words(self.view))
         self._title_article_list()
 
     def _title_article_list(self) -> None:
@@ -293,7 +298,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         # Content(): a feed title is text, never markup (a str border title is parsed).
         self.article_list.border_title = Content(
             f"{self._view_title(self.view)} ({plural(len(articles), 'article')}, "
-            f"{unread} unread)")
+            f"{unread} unread{self.sort_suffix(self.view)})")
 
     def open_view(self, view: View, focus: bool = True) -> None:
         """Show a view in the article list (its articles are read in a thread)."""
@@ -303,12 +308,6 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         if focus:
             self.focus_pane(self.article_list)
 
-    @work(exclusive=True, group="view", thread=True)
-    def _load_view(self, view: View, keep_id: str | None) -> None:
-        """Read a view's articles off the event loop (a search reads article bodies)."""
-        articles = self.library.view_articles(view)
-        self.app.call_from_thread(self._view_loaded, view, articles, keep_id)
-
     def _view_loaded(self, view: View, articles: list[Article], keep_id: str | None) -> None:
         if view == self.view:  # the user may have moved on meanwhile
             self._show_articles(articles, keep_id=keep_id)
@@ -316,6 +315,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
     def _reload_counts(self) -> None:
         self.counts = self.library.counts()
         self._redraw_feeds()
+        self.load_query_counts()
 
     def _toggle_folder(self, tag: str) -> None:
         if tag in self.feed_list.collapsed:
@@ -328,7 +328,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         """Show an article (then mark it read). Nothing else is redrawn before it shows."""
         self.reading = article
         self.article_view.border_title = Content(article.feed_title or "Article")
-        self.article_view.set_search(self.view.value if self.view.kind == "search" else "")
+        self.article_view.set_search(self.highlight_words(self.view))
         self._convert(article)
         self.set_timer(0.15, lambda: self._still_loading(article.id))
         if focus:
@@ -496,15 +496,3 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
             self.status.set(message=f"this article has no link {number}")
             return
         self.open_url(link.url)
-
-    def action_search(self) -> None:
-        if self.focused is self.feed_list or self.view.kind not in ("feed",):
-            scope, label = "", "everything"
-        else:
-            scope, label = self.view.value, f"in {self._view_title(self.view)}"
-
-        def done(text: str | None) -> None:
-            if text:
-                self.open_view(View("search", text, scope))
-
-        self.app.push_screen(SearchScreen(label), done)
