@@ -165,6 +165,9 @@ class ParsedEntry:
     """Categories the feed gives the entry."""
     enclosures: list[Enclosure] = field(default_factory=list)
     """Attached files (http(s) only), in feed order."""
+    rule_hits: list[int] | None = None
+    """Which of the feed's filter rules match the entry, when they were tested where it
+    was parsed (reader.core.filters.FeedScreen); None when they were not."""
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from reader.core.articles import Articles, OverArticles
-from reader.core.filters import apply_filters
+from reader.core.filters import FeedScreen, apply_filters, rules_for
 from reader.core.marks import Marks
 from reader.core.merge import decide
 from reader.core.parsepool import FeedParser, ParsePool
@@ -74,6 +74,8 @@ class Refresher(OverArticles):
                  marks: Marks, parser: FeedParser | None = None) -> None:
         super().__init__(session, subscriptions, articles, marks)
         self._parser = parser
+        self._rule_read: dict[str, set[str]] = {}
+        """feed key -> ids filter rules marked read, not yet written (store_rule_read)."""
         self.network_down = False
         """The last refresh reached no network feed at all (the reader is offline)."""
 
@@ -159,6 +161,7 @@ class Refresher(OverArticles):
             self.network_down = offline
         if subscriptions.dirty or any(r.new_url for r in results):
             await session.write(subscriptions.save)
+        await session.write(self.store_rule_read)
         await session.write(subscriptions.save_status)
         order = {f.key: i for i, f in enumerate(subscriptions.feeds())}
         results.sort(key=lambda r: order.get(r.feed_key, 0))
@@ -190,7 +193,7 @@ class Refresher(OverArticles):
         if digest == meta.get("content_hash"):
             return _follow_move(feed, fetched, result)
         parsed = await pool.parse(fetched.body, fetched.final_url or feed.url,
-                                  fetched.content_type)
+                                  fetched.content_type, self._screen(feed))
         if isinstance(parsed, str):
             found = await self._discover(feed, fetched, meta, fetcher, pool)
             if found is None:
@@ -229,7 +232,8 @@ class Refresher(OverArticles):
             found = await fetcher.fetch(link, subscribed=feed.origin_url)
             if found.status != "ok":
                 continue
-            parsed = await pool.parse(found.body, found.final_url or link, found.content_type)
+            parsed = await pool.parse(found.body, found.final_url or link, found.content_type,
+                                      self._screen(feed))
             if not isinstance(parsed, str):
                 feed.subscribed_url, feed.url = feed.origin_url, link
                 self._subscriptions.dirty = True
@@ -251,6 +255,21 @@ class Refresher(OverArticles):
             self._subscriptions.dirty = True  # saved once at the end of the refresh
         mark_read = apply_filters(feed, decision, self._session.settings.filters, time.time())
         self._articles.apply_merge(feed, parsed, decision, validators)
-        if mark_read:
-            self._marks.set_read(feed.key, mark_read, True)
+        if mark_read:  # written once for the whole refresh (store_rule_read)
+            self._rule_read[feed.key] = mark_read
         return decision.new_ids, decision.updated
+
+    def _screen(self, feed: Feed) -> FeedScreen | None:
+        """The feed's filter rules, to be tested where the feed is parsed (None: none)."""
+        rules = self._session.settings.filters  # every rule: a title may change at parse
+        if not rules or not rules_for(feed, rules) and not any(r.feed for r in rules):
+            return None
+        return FeedScreen(tuple(rules), feed.custom_title, feed.url, tuple(feed.tags),
+                          time.time())
+
+    def store_rule_read(self) -> None:
+        """Write the read marks filter rules gave during the refresh (writer thread)."""
+        marked, self._rule_read = self._rule_read, {}
+        if marked:
+            self._marks.add_rule_read(marked, self._subscriptions.keys(), {
+                key: {d["id"] for d in self._articles.docs(key)} for key in marked})

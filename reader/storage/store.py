@@ -296,6 +296,16 @@ class Store:
         write_or_explain(self.data_dir / "queries.json",
                          json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
 
+    def load_rule_read(self) -> dict[str, set[str]]:
+        """feed key -> ids filter rules marked read (data/read/by-rules.json)."""
+        data = load_json_file(self.data_dir / "read" / "by-rules.json", self._corrupt,
+                              lambda d: all(isinstance(v, list) for v in d.values())) or {}
+        return {k: {i for i in v if isinstance(i, str)} for k, v in data.items()}
+
+    def save_rule_read(self, marks: dict[str, set[str]]) -> None:
+        write_or_explain(self.data_dir / "read" / "by-rules.json", json.dumps(
+            {k: sorted(v) for k, v in sorted(marks.items())}).encode("utf-8"))
+
     # -- helpers ---------------------------------------------------------------------------
     def _corrupt(self, path: Path, moved: Path) -> None:
         self.problems.append(f"{path} was corrupt; it was moved to {moved} and left untouched")

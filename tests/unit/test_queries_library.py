@@ -200,3 +200,58 @@ def test_newsboat_query_feeds_are_imported(paths: Paths, tmp_path: Path) -> None
     assert any("line 4" in w for w in report.warnings)
     again = lib.import_subscriptions(urls.read_bytes(), str(urls))
     assert again.queries_added == [] and any("exists already" in w for w in again.warnings)
+
+
+def test_rule_read_marks_are_one_write_and_unread_wins(paths: Paths, two_feeds: FeedServer
+                                                       ) -> None:
+    lib = open_library(paths, filters=[rule("unread", "read")])
+    alpha = lib.add_feed(two_feeds.url("/a"))
+    beta = lib.add_feed(two_feeds.url("/b"))
+    lib.refresh_blocking()
+    assert all(a.read for a in lib.articles()) and lib.counts()[alpha.key] == (0, 3)
+    read_dir = paths.data_dir / "read"
+    assert sorted(p.name for p in read_dir.iterdir()) == ["by-rules.json"]  # one file
+    weather = next(a for a in lib.articles() if a.title == "Weather")
+    lib.mark_read(weather, False)
+    lib.release()
+    again = open_library(paths)
+    assert [a.title for a in again.articles(unread=True)] == ["Weather"]
+    assert again.counts() == {alpha.key: (1, 3), beta.key: (0, 2)}
+    again.remove_feed(beta.url)
+    two_feeds.routes["/a"] = Route(rss("Alpha", [("7", "Fresh")]))
+    again.release()
+    third = open_library(paths, filters=[rule("unread", "read")])
+    third.refresh_blocking()
+    marks = json.loads((read_dir / "by-rules.json").read_text())
+    assert list(marks) == [alpha.key] and len(marks[alpha.key]) == 3  # beta's are gone
+    assert [a.title for a in third.articles(unread=True)] == ["Weather"]
+
+
+@pytest.mark.parametrize("screened", [False, True])
+def test_rules_tested_where_parsed_or_at_the_merge_agree(screened: bool) -> None:
+    import copy
+    import time
+
+    from reader.core.filters import FeedScreen, apply_filters
+    from reader.core.merge import Limits, decide
+    from reader.models import Feed, ParsedEntry, ParsedFeed
+
+    parsed = ParsedFeed(title="Alpha", entries=[
+        ParsedEntry("1", title="Sponsored: a deal", summary_html="<p>buy <b>now</b></p>"),
+        ParsedEntry("2", title="ok", content_html="<p>Grain &amp; wheat</p>")])
+    feed = Feed(key="k1", url="http://a.example/feed")
+    rules = [rule('title ~ "sponsored"', "hide"), rule("title = ok", "read", feed="Alpha"),
+             rule('text ~ "wheat grain"', "tag", "food"), rule("unread", "read", feed="Beta")]
+    parsed = copy.deepcopy(parsed)
+    now = time.time()
+    if screened:  # as the parse worker does, before the feed's title is known
+        FeedScreen(tuple(rules), "", feed.url, (), now).mark(parsed)
+        assert [e.rule_hits for e in parsed.entries] == [[0, 3], [1, 2, 3]]
+    decision = decide(feed.key, parsed, [], had_meta=False, bodies_lost=False, kept=set(),
+                      limits=Limits(), now=now)
+    feed.feed_title = parsed.title  # as store_parsed does before the rules apply
+    read = apply_filters(feed, decision, rules, now)
+    docs = {d["title"]: d for d in decision.docs}
+    assert docs["Sponsored: a deal"].get("hidden") and not docs["ok"].get("hidden")
+    assert docs["ok"].get("tags") == ["food"] and read == {docs["ok"]["id"]}
+    assert decision.new_ids == [docs["ok"]["id"]]
