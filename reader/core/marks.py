@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from reader.core.session import Session
@@ -31,6 +32,10 @@ def _new_note_id(existing: dict[str, Any]) -> str:
             return nid
 
 
+_BY_RULES = "read/by-rules.json"
+"""Read marks filter rules gave (feed key -> ids), apart from the user's own."""
+
+
 class Marks:
     """Read state, bookmarks, notes and kept copies; each change is one write."""
 
@@ -40,6 +45,15 @@ class Marks:
         self._notes: dict[str, NoteDoc] | None = None
         self._kept: dict[str, KeptCopy] | None = None
         self._by_rules: dict[str, set[str]] | None = None
+        session.on_change.append(self._changed)
+
+    def _changed(self, changed: set[Path]) -> None:
+        """Another reader changed marks.json (or the rules' read marks): read it again when
+        next needed."""
+        if self._session.store.data_dir / "marks.json" in changed:
+            self._bookmarks = self._notes = self._kept = None
+        if self._session.store.data_dir / _BY_RULES in changed:
+            self._by_rules = None
 
     # -- read state ---------------------------------------------------------------------------
     def read_ids(self, feed_key: str) -> set[str]:
@@ -57,14 +71,20 @@ class Marks:
         by_rules = self._rule_read().get(feed_key)
         if not read and by_rules and by_rules & ids:
             by_rules -= ids
-            self._session.store.save_rule_read(self._rule_read())
+            self._save_rule_read()
             wrote = True
         return wrote
 
     def _rule_read(self) -> dict[str, set[str]]:
         if self._by_rules is None:
-            self._by_rules = self._session.store.load_rule_read()
+            data = self._session.store.load_small(
+                _BY_RULES, lambda d: all(isinstance(v, list) for v in d.values()))
+            self._by_rules = {k: {i for i in v if isinstance(i, str)} for k, v in data.items()}
         return self._by_rules
+
+    def _save_rule_read(self) -> None:
+        self._session.store.save_small(
+            _BY_RULES, {k: sorted(v) for k, v in sorted(self._rule_read().items()) if v})
 
     def add_rule_read(self, marked: dict[str, set[str]], subscribed: set[str],
                       cached: dict[str, set[str]]) -> None:
@@ -78,7 +98,7 @@ class Marks:
         for key, ids in marked.items():
             kept[key] = kept.get(key, set()) | ids
         self._by_rules = {k: v for k, v in kept.items() if v}
-        self._session.store.save_rule_read(self._by_rules)
+        self._save_rule_read()
 
     # -- bookmarks and kept copies -----------------------------------------------------------
     def bookmarks(self) -> dict[str, KeptCopy]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from reader.core.session import Session
 from reader.errors import LibraryError
@@ -103,10 +104,17 @@ class QueryFeeds:
     def __init__(self, session: Session) -> None:
         self._session = session
         self._saved: list[QueryFeed] | None = None
+        session.on_change.append(self._changed)
+
+    def _changed(self, changed: set[Path]) -> None:
+        """Another reader saved query feeds: read them again when next needed."""
+        if self._session.store.data_dir / "queries.json" in changed:
+            self._saved = None
 
     def _stored(self) -> list[QueryFeed]:
         if self._saved is None:
-            data = self._session.store.load_query_feeds()
+            data = self._session.store.load_small(
+                "queries.json", lambda d: isinstance(d.get("feeds", []), list))
             self._saved = [_checked(d.get("title", ""), d.get("query", ""), "data")
                            for d in data.get("feeds", []) if isinstance(d, dict)
                            and isinstance(d.get("title"), str) and isinstance(d.get("query"), str)]
@@ -167,8 +175,8 @@ class QueryFeeds:
         return feed
 
     def _save(self, feeds: list[QueryFeed]) -> None:
-        self._session.store.save_query_feeds(
-            {"feeds": [{"title": q.title, "query": q.source} for q in feeds]})
+        self._session.store.save_small(
+            "queries.json", {"feeds": [{"title": q.title, "query": q.source} for q in feeds]})
         self._saved = feeds
 
 
