@@ -151,3 +151,17 @@ async def test_s_cycles_the_sort_order_and_it_is_remembered(paths: Paths,
         dates = [a.date for a in again.article_list.articles]
         assert dates == sorted(dates, reverse=True)  # other views keep theirs
         assert again.theme == "nord"
+
+
+async def test_help_lists_the_sort_key_and_the_query_language(sample_library: Library) -> None:
+    from textual.widgets import Static
+
+    app = ReaderApp(sample_library, offline=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        shown = "\n".join(str(w.render()) for w in app.screen.query(Static))
+        assert ("s", "Sort order (cycle)") in app.binding_rows()
+        assert 'title ~ "ukraine" and feed = "AMN" and unread and age < 3d' in shown
+        assert "fields: title author feed" in shown

@@ -11,6 +11,16 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+QUERY_HELP = """\
+title ~ "ukraine" and feed = "AMN" and unread and age < 3d
+(tag = "news" or tag = "world") and not bookmarked
+text ~ "grain deal" and date >= 2026-11-01
+fields: title author feed feedurl link tag category text
+        unread read bookmarked annotated age date
+= != equal, ~ !~ contain (ignoring case); age < 30m 12h 3d 2w;
+date = 2026-11-30 (the whole day). Plain words stay a plain search."""
+"""The query language in brief (README: Queries has it all)."""
+
 
 class HelpScreen(ModalScreen[None]):
     """Every key binding with what it does (reflecting the user's key map)."""
@@ -30,6 +40,9 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help"):
             yield Static(Text("Keys (escape closes)", Style(bold=True)), markup=False)
             yield Static(table)
+            yield Static(Text("\nQueries (in / and query feeds)", Style(bold=True)),
+                         markup=False)
+            yield Static(Text(QUERY_HELP), markup=False)
 
 
 class SearchScreen(ModalScreen[str | None]):
