@@ -63,6 +63,9 @@ async def test_query_feeds_and_hidden_articles_in_the_feed_list(filtered_library
         await pilot.press("enter")  # reading one marks it read: the query feed counts again
         await pilot.pause()
         await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert "⌕ Garden (4)" in visible_text(app.feed_list)
         app.focus_pane(app.feed_list)
         app.feed_list.highlighted = feed_row(app, View("hidden"))
         await pilot.press("enter")

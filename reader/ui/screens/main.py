@@ -388,7 +388,7 @@ class MainScreen(NoteActions, FeedActions, Moving, QueryActions, Screen[None]):
         unread, total = self.counts.get(article.feed_key, (0, 0))
         self.counts[article.feed_key] = (unread + (-1 if read else 1), total)
         self._redraw_feeds()
-        self.save_in_background(self.library.mark_read, article, read)
+        self.save_read(article, read)
 
     @work(group="write")
     async def save_in_background(self, fn: Any, *args: Any) -> None:

@@ -11,7 +11,7 @@ from textual import work
 
 from reader.errors import ReaderError
 from reader.library import SORT_ORDERS
-from reader.models import View
+from reader.models import Article, View
 from reader.query import QueryError, looks_like_query, parse
 from reader.ui.screens.dialogs import SearchScreen
 
@@ -135,6 +135,13 @@ class QueryActions:
         hidden = sum(self.library.hidden_counts().values())
         rows = [(q.title, counts.get(q.title, (0, 0))[0], q.error) for q in queries]
         self.app.call_from_thread(self._query_counts_loaded, rows, hidden)
+
+    @work(group="write")
+    async def save_read(self, article: Article, read: bool) -> None:
+        """Save a read mark; then count the query feeds again (the article may be in some)."""
+        if not await self.save("could not save", self.library.mark_read, article, read) \
+                and self.feed_list.queries:
+            self.load_query_counts()
 
     def _query_counts_loaded(self, rows: list[tuple[str, int, str]], hidden: int) -> None:
         self.feed_list.queries = rows
