@@ -47,6 +47,9 @@ def add_commands(sub: Any) -> None:
     e.add_argument("query", metavar="EXPR", help='e.g. \'tag = "news" and unread\'')
     e = actions.add_parser("remove", help="delete a saved query feed")
     e.add_argument("title")
+    p = sub.add_parser("unhide", help="show articles a filter rule hid again "
+                                      "(see reader articles --hidden)")
+    p.add_argument("ids", nargs="+", metavar="ID")
 
 
 def cmd_query_feeds(args: argparse.Namespace, library: Library) -> int:
@@ -81,4 +84,14 @@ def cmd_query_feeds(args: argparse.Namespace, library: Library) -> int:
     return 0
 
 
-COMMANDS = {"query-feeds": cmd_query_feeds}
+def cmd_unhide(args: argparse.Namespace, library: Library) -> int:
+    """Show hidden articles again (ids or unique prefixes)."""
+    library.acquire()
+    articles = [library.article(ref) for ref in args.ids]
+    shown = library.unhide(a.id for a in articles)
+    print(f"{shown} shown again" + ("" if shown == len(articles) else
+                                    f" ({len(articles) - shown} were not hidden)"))
+    return 0
+
+
+COMMANDS = {"query-feeds": cmd_query_feeds, "unhide": cmd_unhide}

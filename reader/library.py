@@ -304,6 +304,13 @@ class Library:
         """Delete a saved query feed (those of config.toml are removed there)."""
         return self._queries.remove(title)
 
+    @_writes
+    def unhide(self, ids: Iterable[str]) -> int:
+        """Show articles a filter rule hid again; returns how many were hidden."""
+        wanted = set(ids)
+        return sum(self._articles.unhide(f.key, wanted) for f in self._subscriptions.feeds()
+                   if wanted.intersection(self._articles.ids(f.key, hidden=True)))
+
     def hidden_counts(self) -> dict[str, int]:
         """feed key -> how many of its articles a filter rule hid."""
         return {f.key: len(self._articles.ids(f.key, hidden=True))

@@ -239,6 +239,17 @@ class Articles:
             store.forget_read(feed_key, {d["id"] for d in ordered})
             store.delete_full(feed_key, dropped)
 
+    def unhide(self, feed_key: str, ids: set[str]) -> int:
+        """Show articles a filter rule hid again (they count and list as any other); returns
+        how many were hidden."""
+        meta, docs = self._session.store.load_feed_cache(feed_key)
+        found = [d for d in docs if d["id"] in ids and d.get("hidden")]
+        for doc in found:
+            del doc["hidden"]
+        if found:
+            self.save_docs(feed_key, FeedMeta(**meta), docs, set())
+        return len(found)
+
     def forget_feed(self, feed_key: str) -> None:
         """Delete an unsubscribed feed's cache and read marks (kept copies stay)."""
         store = self._session.store

@@ -71,3 +71,17 @@ def test_query_feeds_add_list_remove(subscribed: FeedServer,
     assert "no query feeds" in out
     code, _, err = run(capsys, "query-feeds", "remove", "nope")
     assert code == 2 and "nope: no such query feed" in err
+
+
+def test_unhide_shows_a_hidden_article_again(subscribed: FeedServer,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "articles", "--hidden", "--json")
+    [hidden] = json.loads(out)
+    code, out, _ = run(capsys, "unhide", hidden["id"][:8])
+    assert code == 0 and "1 shown again" in out
+    code, out, _ = run(capsys, "articles", "--hidden", "--json")
+    assert json.loads(out) == []
+    code, out, _ = run(capsys, "feeds", "--json")
+    assert json.loads(out)[0]["hidden"] == 0 and json.loads(out)[0]["total"] == 3
+    code, out, _ = run(capsys, "unhide", hidden["id"])
+    assert code == 0 and "0 shown again (1 were not hidden)" in out
