@@ -390,18 +390,23 @@ def parse(source: str) -> Query:
 
 
 def looks_like_query(text: str) -> bool:
-    """True when `text` is meant as a query rather than words to search for: it has an
-    operator, a quote or a parenthesis, or it joins conditions with and/or/not. Plain words
-    ("ukraine war", even "unread") stay a plain search."""
+    """True when `text` is meant as a query rather than words to search for: it compares
+    (has an operator: = != ~ !~ < <= > >=), or joins yes/no fields with and/or/not
+    (`unread and bookmarked`). Plain words stay a plain search: "ukraine war", "unread",
+    "Biden's plan", "Windows (11)", "wow!"."""
     try:
         tokens = tokenize(text)
-    except QueryError:
-        return True  # an unclosed quote or a lone '!': meant as a query, and wrong
-    words = [t.text.lower() for t in tokens if t.kind == "word"]
-    if any(t.kind in ("op", "string", "(", ")") for t in tokens):
+    except QueryError:  # an unclosed quote ("what's new") or a lone '!': an operator says
+        return _OPERATOR.search(text) is not None
+    if any(t.kind == "op" for t in tokens):
         return True
+    words = [t.text.lower() for t in tokens if t.kind == "word"]
     return len(words) > 1 and any(w in ("and", "or", "not") for w in words) and all(
-        w in ("and", "or", "not") or ALIASES.get(w, w) in FLAGS for w in words)
+        w in ("and", "or", "not") or ALIASES.get(w, w) in FLAGS for w in words) and all(
+        t.kind in ("word", "(", ")", "end") for t in tokens)
+
+
+_OPERATOR = re.compile(r"!=|!~|[=~<>]")
 
 
 def _compile(node: Node, now: float) -> Predicate:

@@ -161,8 +161,10 @@ def test_any_text_parses_or_gives_a_positioned_error(source: str) -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("ukraine war", False), ("unread", False), ("title", False), ("not news", False),
-    ("title ~ ukraine", True), ('"exact words"', True), ("unread and bookmarked", True),
-    ("title ~", True), ("(unread)", True),
+    ("title ~ ukraine", True), ('"exact words"', False), ("unread and bookmarked", True),
+    ("title ~", True), ("(unread or bookmarked) and not read", True),
+    ("what's new", False), ("Biden's plan's cost", False), ("Windows (11)", False),
+    ("wow!", False), ('title ~ "open', True), ("date >", True),
 ])
 def test_plain_words_stay_a_plain_search(text: str, expected: bool) -> None:
     assert looks_like_query(text) is expected
@@ -203,3 +205,19 @@ def test_newsboat_filters_that_do_not_carry_over_say_why(newsboat: str, expected
     with pytest.raises(QueryError) as caught:
         from_newsboat(newsboat)
     assert expected in str(caught.value)
+
+
+NEWSBOAT_ALPHABET = st.sampled_from(list('()=!~<>#"\\ ab3|^.') + [
+    "title", "and", "or", "unread", "age", "tags", "content", "feedtitle", '"yes"', "=~",
+    "!=~", "between", "\x00"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=50), st.lists(NEWSBOAT_ALPHABET, max_size=12).map(" ".join)))
+def test_any_newsboat_expression_translates_or_says_why(expression: str) -> None:
+    try:
+        translated = from_newsboat(expression)
+    except QueryError as exc:
+        assert exc.column >= 1
+        return
+    parse(translated)  # what comes out always parses
