@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from reader.core.articles import Articles, OverArticles
-from reader.core.filters import FeedScreen, apply_filters, rules_for
+from reader.core.filters import FeedScreen, apply_filters
 from reader.core.marks import Marks
 from reader.core.merge import decide
 from reader.core.parsepool import FeedParser, ParsePool
@@ -268,9 +268,10 @@ class Refresher(OverArticles):
         return decision.new_ids, decision.updated
 
     def _screen(self, feed: Feed) -> FeedScreen | None:
-        """The feed's filter rules, to be tested where the feed is parsed (None: none)."""
-        rules = self._session.settings.filters  # every rule: a title may change at parse
-        if not rules or not rules_for(feed, rules) and not any(r.feed for r in rules):
+        """Every filter rule, to be tested where the feed is parsed (None: there are none).
+        Every one: the feed's title, which a rule may name, may change with this parse."""
+        rules = self._session.settings.filters
+        if not rules:
             return None
         return FeedScreen(tuple(rules), feed.custom_title, feed.url, tuple(feed.tags),
                           time.time())

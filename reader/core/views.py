@@ -42,8 +42,10 @@ class Views:
             found = choose(found, query, feeds, self._searching.ids)
         return sort_articles(found, sort) if sort != "newest" else found
 
-    def _listed(self, feed: str | None, *, unread: bool, bookmarked: bool, search: str | None,
-                annotated: bool, hidden: bool) -> list[Article]:
+    def _listed(self, feed: str | None, *, unread: bool = False, bookmarked: bool = False,
+                search: str | None = None, annotated: bool = False, hidden: bool | None = False
+                ) -> list[Article]:
+        """Articles, newest first; `hidden` None: the hidden ones and the others."""
         subscribed = self._subscriptions.feeds()
         feeds = [self._subscriptions.find(feed)] if feed else subscribed
         bookmarks = self._marks.bookmarks()
@@ -53,7 +55,7 @@ class Views:
         for f in feeds:
             read = self._marks.read_ids(f.key)
             for doc in self._articles.docs(f.key):
-                if bool(doc.get("hidden")) != hidden:
+                if hidden is not None and bool(doc.get("hidden")) != hidden:
                     continue
                 if wanted is not None and doc["id"] not in wanted:
                     continue
@@ -67,7 +69,7 @@ class Views:
         keys = {f.key for f in subscribed}
         cached: dict[str, set[str]] = {}  # feed key -> ids in its cache, for feeds with copies
         for aid, copy in self._marks.copies().items():
-            if hidden or (unread and not (bookmarked or annotated)):
+            if hidden is True or (unread and not (bookmarked or annotated)):
                 continue
             if wanted is not None and aid not in wanted:
                 continue
@@ -91,8 +93,7 @@ class Views:
         ref = ref.strip().lower()
         if len(ref) < 4:
             raise LibraryError(f"{ref!r}: give at least 4 characters of the article id")
-        matches = [a for a in self.articles() + self.articles(hidden=True)
-                   if a.id.startswith(ref)]
+        matches = [a for a in self._listed(None, hidden=None) if a.id.startswith(ref)]
         if not matches:
             raise LibraryError(f"{ref}: no such article (see `reader articles`)")
         if len(matches) > 1 and not any(a.id == ref for a in matches):
