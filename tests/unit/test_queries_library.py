@@ -255,3 +255,20 @@ def test_rules_tested_where_parsed_or_at_the_merge_agree(screened: bool) -> None
     assert docs["Sponsored: a deal"].get("hidden") and not docs["ok"].get("hidden")
     assert docs["ok"].get("tags") == ["food"] and read == {docs["ok"]["id"]}
     assert decision.new_ids == [docs["ok"]["id"]]
+
+
+@pytest.mark.parametrize(("markup", "words", "expected"), [
+    ("<p>x &lt; y then zebra</p>", "zebra", True),  # an escaped < opens no tag
+    ('<a href="https://zebra.example">no</a>', "zebra", False),  # inside a tag
+    ("<p>caf&eacute; au lait</p>", "café lait", True),
+    ("<p>prezebra</p>", "zebra", False),  # a word's start, as the search finds it
+    ("<p>Zebras <b>run</b></p>", "zebra ru", True),
+    ("", "t", True),  # the title counts
+])
+def test_a_rules_text_test(markup: str, words: str, expected: bool) -> None:
+    from reader.core.filters import NewArticle
+    from reader.models import Feed
+
+    article = NewArticle({"id": "1", "title": "T", "author": "", "link": ""},  # type: ignore
+                         Feed(key="k", url="u"), {"content_html": markup})
+    assert article.has_text(words) is expected
