@@ -5,8 +5,6 @@ library and status line it uses."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import work
 
 from reader.errors import ReaderError
@@ -148,6 +146,11 @@ class QueryActions:
         self.feed_list.hidden = hidden
         self._redraw_feeds()
 
-    def settings_problems(self) -> list[Any]:
-        """What config.toml has wrong that does not stop the app (a bad filter rule)."""
-        return list(self.library.settings.problems)
+    def settings_problems(self) -> list[str]:
+        """What config.toml has wrong that does not stop the app (a bad filter rule), each
+        also said in a notification that stays a while (the status line moves on)."""
+        problems = list(self.library.settings.problems)
+        for problem in problems:
+            self.notify(problem, title="config.toml", severity="warning", timeout=30,
+                        markup=False)
+        return problems
