@@ -35,8 +35,9 @@ class Views:
         filter rule hid (listed nowhere else). Bookmarked and annotated articles the cache no
         longer holds (their feed was removed, or the cache deleted) come from their kept
         copies."""
+        kept = (bookmarked or annotated) and not hidden  # a hidden one bookmarked is listed
         found = self._listed(feed, unread=unread, bookmarked=bookmarked, search=search,
-                             annotated=annotated, hidden=hidden)
+                             annotated=annotated, hidden=None if kept else hidden)
         if query is not None:
             feeds = {f.key: f for f in self._subscriptions.feeds()}
             found = choose(found, query, feeds, self._searching.ids)

@@ -119,6 +119,9 @@ def test_filters_hide_mark_read_and_tag_new_articles_once(paths: Paths, two_feed
     assert lib.article(hidden[0].id[:6]).title == "Sponsored post"  # still reachable
     assert [a.title for a in lib.articles(query=parse('tag = "war"'))] != []
     assert [a.title for a in lib.view_articles(View("hidden"))] == ["Sponsored post"]
+    lib.set_bookmark(hidden[0])  # bookmarked from the Hidden view: listed with the others
+    assert [a.title for a in lib.articles(bookmarked=True)] == ["Sponsored post"]
+    assert "Sponsored post" not in {a.title for a in lib.articles()}
     lib.mark_read(shown["Ukraine talks"], False)
     # applied once: a later refresh with other rules changes nothing already stored
     lib.release()
