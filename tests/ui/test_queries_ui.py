@@ -63,8 +63,9 @@ async def test_query_feeds_and_hidden_articles_in_the_feed_list(filtered_library
         await pilot.press("enter")  # reading one marks it read: the query feed counts again
         await pilot.pause()
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        await pilot.pause(1.2)  # counts come at most once a second
         await app.workers.wait_for_complete()
+        await pilot.pause()
         assert "⌕ Garden (4)" in visible_text(app.feed_list)
         app.focus_pane(app.feed_list)
         app.feed_list.highlighted = feed_row(app, View("hidden"))
@@ -168,3 +169,23 @@ async def test_help_lists_the_sort_key_and_the_query_language(sample_library: Li
         assert ("s", "Sort order (cycle)") in app.binding_rows()
         assert 'title ~ "ukraine" and feed = "AMN" and unread and age < 3d' in shown
         assert "fields: title author feed" in shown
+
+
+async def test_query_counts_come_at_most_once_a_second(filtered_library: Library,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = filtered_library.query_counts
+    monkeypatch.setattr(filtered_library, "query_counts", lambda: calls.append(1) or real())
+    app = ReaderApp(filtered_library, offline=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert len(calls) == 1  # at start
+        for _ in range(10):  # a refresh storing ten feeds, one after another
+            app.main_screen.load_query_counts()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert len(calls) == 1
+        await pilot.pause(1.3)
+        await app.workers.wait_for_complete()
+        assert len(calls) == 2  # once for the ten

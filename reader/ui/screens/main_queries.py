@@ -5,13 +5,19 @@ library and status line it uses."""
 
 from __future__ import annotations
 
+import time
+
 from textual import work
+from textual.timer import Timer
 
 from reader.errors import ReaderError
 from reader.library import SORT_ORDERS
 from reader.models import Article, View
 from reader.query import QueryError, looks_like_query, parse
 from reader.ui.screens.dialogs import SearchScreen
+
+COUNT_EVERY = 1.0
+"""Seconds between two counts of the query feeds (each lists every article)."""
 
 OWN_ORDER = {"bookmarked": "newest bookmark", "notes": "newest note"}
 """Views whose own order ("" in the cycle) is not the newest article first."""
@@ -27,6 +33,8 @@ class QueryActions:
     """Sort orders, queries in `/`, query feeds and the hidden articles, for the main screen."""
 
     _sorts: dict[str, str] | None = None
+    _counts_timer: Timer | None = None
+    _counted_at = float("-inf")
 
     # -- sort orders ----------------------------------------------------------------------
     def sort_for(self, view: View) -> str:
@@ -120,10 +128,27 @@ class QueryActions:
         self.app.push_screen(SearchScreen(label, text, problem), done)
 
     # -- query feeds and hidden articles in the feed list ----------------------------------------
-    @work(exclusive=True, group="query-counts", thread=True)
     def load_query_counts(self) -> None:
-        """Counts of the query feeds and of the hidden articles (off the event loop: a text
-        query brings the search index up to date)."""
+        """Count the query feeds and the hidden articles again: at once, or when calls come
+        fast (a refresh stores a feed after another) once, COUNT_EVERY after the last count."""
+        if self._counts_timer is not None:
+            return  # a count is due: it will see this change too
+        wait = self._counted_at + COUNT_EVERY - time.monotonic()
+        if wait <= 0:
+            self._counted_at = time.monotonic()
+            self._count_queries()
+        else:
+            self._counts_timer = self.set_timer(wait, self._count_when_due)
+
+    def _count_when_due(self) -> None:
+        self._counts_timer = None
+        self._counted_at = time.monotonic()
+        self._count_queries()
+
+    @work(exclusive=True, group="query-counts", thread=True)
+    def _count_queries(self) -> None:
+        """Counts of the query feeds and of the hidden articles (off the event loop: a
+        query lists every article, a text query brings the search index up to date)."""
         queries = self.library.query_feeds()
         try:
             counts = self.library.query_counts()
