@@ -284,6 +284,9 @@ class ReaderApp(App[None]):
             ("Show unread articles", "The Unread view", lambda: self.open_view(View("unread"))),
             ("Show bookmarks", "The Bookmarked view",
              lambda: self.open_view(View("bookmarked"))),
+            ("Show hidden articles", "What filter rules hid",
+             lambda: self.open_view(View("hidden"))),
+            ("Sort order", "The next sort order of the list (s)", main.action_cycle_sort),
             ("Help: every key", "Every key and what it does (?)", self.action_help),
         ]
         for title, help_text, callback in commands:
