@@ -157,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export subscriptions as OPML 2.0 (stdout by default)")
     p.add_argument("file", nargs="?")
+    cli_query.add_export_options(p)
     return parser
 
 
@@ -578,7 +579,7 @@ def cmd_import(args: argparse.Namespace, library: Library) -> int:
 
 
 def cmd_export(args: argparse.Namespace, library: Library) -> int:
-    text = library.export_opml()
+    text = cli_query.export_urls(library, _err) if args.urls else library.export_opml()
     if not args.file or args.file == "-":
         sys.stdout.write(text)
         return EXIT_OK

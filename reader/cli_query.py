@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from reader.errors import LibraryError
@@ -34,6 +35,21 @@ def article_options(args: argparse.Namespace) -> dict[str, Any]:
         except QueryError as exc:
             raise LibraryError(f"--query: {exc}") from None
     return {"query": query, "sort": args.sort, "hidden": args.hidden}
+
+
+def add_export_options(parser: argparse.ArgumentParser) -> None:
+    """`reader export --urls`."""
+    parser.add_argument("--urls", action="store_true",
+                        help="a newsboat urls file instead, with the query feeds newsboat's "
+                             "filters can say")
+
+
+def export_urls(library: Library, warn: Callable[[str], None]) -> str:
+    """The newsboat urls file; a warning for each query feed left out."""
+    text, left_out = library.export_urls()
+    for line in left_out:
+        warn(f"warning: {line}")
+    return text
 
 
 def add_commands(sub: Any) -> None:

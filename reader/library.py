@@ -222,6 +222,11 @@ class Library:
             self._subscriptions.save_status()
         return feed
 
+    def export_urls(self) -> tuple[str, list[str]]:
+        """Subscriptions and query feeds as a newsboat urls file, and what was left out."""
+        query_feeds, left_out = self._queries.as_newsboat()
+        return self._subscriptions.export_urls(query_feeds), left_out
+
     def export_opml(self) -> str:
         """All subscriptions as OPML 2.0 (tags as `category`)."""
         return self._subscriptions.export_opml()

@@ -6,6 +6,7 @@ import json
 import re
 import shlex
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from xml.sax.saxutils import quoteattr
@@ -263,12 +264,22 @@ def _esc(text: str) -> str:
     return quoteattr(text)[1:-1]
 
 
-def write_urls(subscriptions: list[Subscription]) -> str:
-    """A newsboat urls file (for users going back and forth)."""
+def write_urls(subscriptions: list[Subscription],
+               query_feeds: Sequence[tuple[str, str]] = ()) -> str:
+    """A newsboat urls file (for users going back and forth): tags and `"~Title"` in double
+    quotes, as newsboat reads them; `query_feeds`: (title, expression in newsboat's filter
+    language) as `"query:Title:expression"` lines."""
     out = []
     for sub in subscriptions:
-        parts = [sub.url] + [shlex.quote(t) if " " in t else t for t in sub.tags]
+        parts = [sub.url] + [_urls_quote(t) if any(c in t for c in ' "#\\') else t
+                             for t in sub.tags]
         if sub.title:
-            parts.append(shlex.quote("~" + sub.title))
+            parts.append(_urls_quote("~" + sub.title))
         out.append(" ".join(parts))
+    out += [_urls_quote(f"query:{title}:{expression}") for title, expression in query_feeds]
     return "\n".join(out) + "\n"
+
+
+def _urls_quote(text: str) -> str:
+    """`text` in double quotes, `\\` and `"` escaped (newsboat's and shlex's reading)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

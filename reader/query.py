@@ -568,3 +568,54 @@ def _plain_alternatives(regex: str) -> list[str] | None:
             return None
         words.append("".join(literal))
     return words
+
+
+_NB_FIELDS = {"title": "title", "author": "author", "link": "link", "feed": "feedtitle",
+              "feedurl": "rssurl"}
+_NB_INVERSE = {"=": "!=", "!=": "=", "~": "!~", "!~": "~", "<": ">=", "<=": ">", ">": "<=",
+               ">=": "<"}
+
+
+def to_newsboat(query: Query) -> str | None:
+    """The query in newsboat's filter language, for a urls file newsboat reads; None when
+    part of it has no counterpart there (dates, bookmarked, annotated, `tag ~`, ages that
+    are not whole days)."""
+    try:
+        return _nb_node(query.tree, False)
+    except ValueError:
+        return None
+
+
+def _nb_node(node: Node, negated: bool) -> str:
+    """newsboat has no `not`: negations are pushed down (De Morgan) to the comparisons."""
+    if isinstance(node, Not):
+        return _nb_node(node.part, not negated)
+    if isinstance(node, And | Or):
+        joiner = " or " if isinstance(node, And) == negated else " and "
+        return "(" + joiner.join(_nb_node(p, negated) for p in node.parts) + ")"
+    if isinstance(node, Flag):
+        if node.field not in ("unread", "read"):
+            raise ValueError(node.field)
+        unread = (node.field == "unread") ^ node.negated ^ negated
+        return f'unread = "{"yes" if unread else "no"}"'
+    op = _NB_INVERSE[node.op] if negated else node.op
+    if node.field == "age":
+        days = float(node.value) / 86400  # type: ignore[arg-type]
+        if days != int(days):
+            raise ValueError("age")
+        return f"age {op} {int(days)}"
+    if node.field == "tag" and op in ("=", "!="):
+        return f"tags {'#' if op == '=' else '!#'} {_nb_quote(str(node.value))}"
+    if node.field not in _NB_FIELDS:
+        raise ValueError(node.field)
+    value = str(node.value)
+    if op in ("~", "!~"):
+        value = re.sub(r"([][.^$*+?(){}|\\])", r"\\\1", value)
+    return f"{_NB_FIELDS[node.field]} {_NB_REVERSE.get(op, op)} {_nb_quote(value)}"
+
+
+_NB_REVERSE = {"~": "=~", "!~": "!=~"}
+
+
+def _nb_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -12,7 +12,7 @@ from pathlib import Path
 from reader.core.session import Session
 from reader.errors import LibraryError
 from reader.models import Article, Feed
-from reader.query import Query, QueryError, parse
+from reader.query import Query, QueryError, parse, to_newsboat
 from reader.textutil import one_line
 
 SORT_ORDERS = ("newest", "oldest", "feed", "title", "unread")
@@ -173,6 +173,21 @@ class QueryFeeds:
                                "remove it there")
         self._save([q for q in self._stored() if q.title != feed.title])
         return feed
+
+    def as_newsboat(self) -> tuple[list[tuple[str, str]], list[str]]:
+        """(title, expression) of the query feeds newsboat's filter language can say, and a
+        warning for each one it cannot."""
+        out: list[tuple[str, str]] = []
+        left_out: list[str] = []
+        for qfeed in self.all():
+            expression = to_newsboat(qfeed.query) if qfeed.query is not None else None
+            if expression is None or ":" in qfeed.title:
+                left_out.append(f"query feed {qfeed.title!r} left out: "
+                                + ("a ':' in its title" if expression else
+                                   "newsboat's filters cannot say it"))
+            else:
+                out.append((qfeed.title, expression))
+        return out, left_out
 
     def _save(self, feeds: list[QueryFeed]) -> None:
         self._session.store.save_small(

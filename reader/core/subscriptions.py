@@ -18,7 +18,7 @@ from typing import Any
 from reader.core.session import Session
 from reader.errors import LibraryError
 from reader.models import Feed, fits_field
-from reader.opml import ImportedList, Subscription, read_subscriptions, write_opml
+from reader.opml import ImportedList, Subscription, read_subscriptions, write_opml, write_urls
 from reader.textutil import one_line
 
 SEED_FILES = ("amn.xml", "atom.xml", "summary.xml", "jsonfeed.json")
@@ -288,8 +288,16 @@ class Subscriptions:
 
     def export_opml(self) -> str:
         """All subscriptions as OPML 2.0 (tags as `category`)."""
-        return write_opml([Subscription(f.url, f.custom_title or f.feed_title, list(f.tags),
-                                        f.site_url) for f in self._feeds])
+        return write_opml(self._as_listed())
+
+    def export_urls(self, query_feeds: list[tuple[str, str]]) -> str:
+        """All subscriptions, and `query_feeds` (title, newsboat expression), as a newsboat
+        urls file."""
+        return write_urls(self._as_listed(), query_feeds)
+
+    def _as_listed(self) -> list[Subscription]:
+        return [Subscription(f.url, f.custom_title or f.feed_title, list(f.tags), f.site_url)
+                for f in self._feeds]
 
     def import_list(self, data: bytes, name: str = "", *, allow_local_files: bool = False
                     ) -> ImportReport:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +86,24 @@ def test_unhide_shows_a_hidden_article_again(subscribed: FeedServer,
     assert json.loads(out)[0]["hidden"] == 0 and json.loads(out)[0]["total"] == 3
     code, out, _ = run(capsys, "unhide", hidden["id"])
     assert code == 0 and "0 shown again (1 were not hidden)" in out
+
+
+def test_export_urls_carries_the_query_feeds_newsboat_can_say(
+        subscribed: FeedServer, paths: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "query-feeds", "add", "Fresh", 'not read and title ~ "a.b"')[0] == 0
+    assert run(capsys, "query-feeds", "add", "Dated", "date > 2026-01-01")[0] == 0
+    code, out, err = run(capsys, "export", "--urls")
+    assert code == 0 and "query feed 'Dated' left out: newsboat's filters cannot say it" in err
+    lines = out.splitlines()
+    assert lines[0] == subscribed.url("/a") + ' "~Alpha"'
+    # the line's quoting around the filter's string around the regular expression a\.b
+    assert lines[1] == r'"query:Fresh:(unread = \"yes\" and title =~ \"a\\\\.b\")"'
+    urls = tmp_path / "urls"
+    urls.write_text(out)
+    for name in ("CONFIG", "DATA", "CACHE"):  # a second home imports it
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / "other" / name.lower()))
+    code, out, err = run(capsys, "import", str(urls))
+    assert code == 0 and "1 query feed added" in out
+    code, out, _ = run(capsys, "query-feeds", "--json")
+    assert [q["query"] for q in json.loads(out)] == ['(unread and title ~ "a.b")']

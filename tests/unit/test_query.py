@@ -18,6 +18,7 @@ from reader.query import (
     looks_like_query,
     parse,
     quote,
+    to_newsboat,
 )
 
 NOW = time.mktime(datetime(2026, 11, 30, 12, 0).timetuple())
@@ -157,6 +158,9 @@ def test_any_text_parses_or_gives_a_positioned_error(source: str) -> None:
         return
     assert isinstance(query.matches(Item(), NOW), bool)  # and it evaluates
     assert isinstance(looks_like_query(source), bool)
+    newsboat = to_newsboat(query)
+    if newsboat is not None:  # what is exported for newsboat comes back
+        parse(from_newsboat(newsboat))
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -221,3 +225,16 @@ def test_any_newsboat_expression_translates_or_says_why(expression: str) -> None
         assert exc.column >= 1
         return
     parse(translated)  # what comes out always parses
+
+
+@pytest.mark.parametrize(("ours", "newsboat"), [
+    ('title ~ "ukraine" and unread and age < 3d',
+     '(title =~ "ukraine" and unread = "yes" and age < 3)'),
+    ("not (read or tag = news)", '(unread = "yes" and tags !# "news")'),
+    ('feed = "AMN" or author !~ "a.b"', '(feedtitle = "AMN" or author !=~ "a\\\\.b")'),
+    ("not age < 2d", "age >= 2"),
+    ("date > 2026-01-01", None), ("bookmarked", None), ("age < 3h", None),
+    ('tag ~ "new"', None), ('text ~ "x"', None),
+])
+def test_queries_said_in_newsboats_filter_language(ours: str, newsboat: str | None) -> None:
+    assert to_newsboat(parse(ours)) == newsboat
