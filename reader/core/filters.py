@@ -26,7 +26,7 @@ class NewArticle:
     """A new article's document as a query sees it (reader.query.Subject)."""
 
     __slots__ = ("doc", "body", "tags", "title", "author", "link", "feed_title", "feed_url",
-                 "categories", "date", "_folded")
+                 "categories", "date", "_markup", "_raw", "_decoded")
 
     read, bookmarked, notes = False, False, 0
 
@@ -39,28 +39,40 @@ class NewArticle:
         self.feed_title, self.feed_url = feed.title, feed.url
         self.categories = doc.get("categories", [])
         self.date = doc_date(doc)
-        self._folded: str | None = None
+        self._markup = ""
+        self._raw: str | None = None
+        self._decoded: str | None = None
 
     def has_text(self, words: str) -> bool:
         """Every word starts a word of its title, author or text, outside the markup's tags
         (the converter is not run for a refresh: the tags are skipped where a word is found,
-        not stripped from every text)."""
-        if self._folded is None:
+        not stripped from every text). Character references are decoded only when a word
+        could hide behind one (`caf&eacute;`, `&#122;`): most words are found, or not, in
+        the markup as it is."""
+        if self._raw is None:
             body = self.body or {}
-            markup = body.get("content_html") or body.get("summary_html") or ""
-            if "&" in markup:  # an escaped < or > is no tag: a space parts words as well
-                markup = html.unescape(_ESCAPED_ANGLE.sub(" ", markup))
-            self._folded = "\n".join((self.doc["title"], self.doc["author"],
-                                      markup)).casefold()
-        return all(_starts_a_word(self._folded, w) for w in query_words(words))
+            self._markup = body.get("content_html") or body.get("summary_html") or ""
+            self._raw = "\n".join((self.title, self.author, self._markup)).casefold()
+        return all(self._has_word(w) for w in query_words(words))
+
+    def _has_word(self, word: str) -> bool:
+        if _starts_a_word(self._raw, word):
+            return True
+        if "&" not in self._markup or (word.isascii() and "&#" not in self._markup):
+            return False  # no reference could spell it
+        if self._decoded is None:  # an escaped < or > is no tag: a space parts words too
+            markup = html.unescape(_ESCAPED_ANGLE.sub(" ", self._markup))
+            self._decoded = "\n".join((self.title, self.author, markup)).casefold()
+        return _starts_a_word(self._decoded, word)
 
 
 def _starts_a_word(text: str, word: str) -> bool:
-    """`word` (folded) starts a word of `text` outside an HTML tag, as the search index's
-    prefix match finds it."""
+    """`word` (folded) starts a word of `text` outside an HTML tag (and is no character
+    reference's name: `&amp;`), as the search index's prefix match finds it."""
     at = text.find(word)
     while at != -1:
-        if (at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_")) and \
+        before = text[at - 1] if at else " "
+        if not (before.isalnum() or before in "_&#") and \
                 text.rfind("<", 0, at) <= text.rfind(">", 0, at):
             return True
         at = text.find(word, at + 1)

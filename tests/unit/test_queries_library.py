@@ -267,6 +267,8 @@ def test_rules_tested_where_parsed_or_at_the_merge_agree(screened: bool) -> None
     ("<p>prezebra</p>", "zebra", False),  # a word's start, as the search finds it
     ("<p>Zebras <b>run</b></p>", "zebra ru", True),
     ("", "t", True),  # the title counts
+    ("<p>AT&amp;T</p>", "amp", False),  # a reference's name is no word
+    ("<p>&#122;ebra crossing</p>", "zebra", True),  # nor does a reference hide one
 ])
 def test_a_rules_text_test(markup: str, words: str, expected: bool) -> None:
     from reader.core.filters import NewArticle
