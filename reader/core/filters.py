@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reader.config import FilterRule
-from reader.core.merge import MergeDecision, doc_date
+from reader.core.merge import MergeDecision, article_id, doc_date
 from reader.models import Feed, ParsedFeed
 from reader.query import Predicate
 from reader.search import query_words
@@ -96,6 +96,9 @@ class FeedScreen:
     url: str
     tags: tuple[str, ...]
     now: float
+    feed_key: str = ""
+    known: frozenset[str] = frozenset()
+    """Ids of the articles the cache holds already: no rule is tested on them."""
 
     def mark(self, parsed: ParsedFeed) -> None:
         """Set each entry's `rule_hits`: the indexes of the rules matching it."""
@@ -103,6 +106,8 @@ class FeedScreen:
                     feed_title=parsed.title, tags=list(self.tags))
         tests = [r.query.matcher(self.now) for r in self.rules]
         for entry in parsed.entries:
+            if self.known and article_id(self.feed_key, entry.guid) in self.known:
+                continue
             doc: Any = {"title": entry.title, "author": entry.author, "link": entry.link,
                         "published": entry.published, "updated": entry.updated,
                         "fetched_at": self.now, "categories": list(entry.tags)}

@@ -273,8 +273,10 @@ class Refresher(OverArticles):
         rules = self._session.settings.filters
         if not rules:
             return None
+        summary = self._session.summaries.get(feed.key)  # ids known: no rule tested on them
         return FeedScreen(tuple(rules), feed.custom_title, feed.url, tuple(feed.tags),
-                          time.time())
+                          time.time(), feed.key,
+                          frozenset(summary["ids"]) if summary else frozenset())
 
     def store_rule_read(self) -> None:
         """Write the read marks filter rules gave during the refresh (writer thread)."""

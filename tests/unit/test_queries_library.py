@@ -277,3 +277,17 @@ def test_a_rules_text_test(markup: str, words: str, expected: bool) -> None:
     article = NewArticle({"id": "1", "title": "T", "author": "", "link": ""},  # type: ignore
                          Feed(key="k", url="u"), {"content_html": markup})
     assert article.has_text(words) is expected
+
+
+def test_the_parse_worker_tests_no_rule_on_articles_already_cached() -> None:
+    import time
+
+    from reader.core.filters import FeedScreen
+    from reader.core.merge import article_id
+    from reader.models import ParsedEntry, ParsedFeed
+
+    parsed = ParsedFeed(title="A", entries=[ParsedEntry("old", title="x"),
+                                            ParsedEntry("new", title="x")])
+    FeedScreen((rule("title = x", "hide"),), "", "u", (), time.time(), "k1",
+               frozenset({article_id("k1", "old")})).mark(parsed)
+    assert [e.rule_hits for e in parsed.entries] == [None, [0]]
