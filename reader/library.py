@@ -16,8 +16,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from reader.config import Settings, load_settings
+from reader.core import schedule
 from reader.core.articles import Articles
 from reader.core.cache import CacheHygiene
+from reader.core.commands import (
+    CommandResult,
+    PreparedCommand,
+    article_document,
+    article_values,
+    build_argv,
+)
 from reader.core.exporting import export_notes
 from reader.core.fulltext import FullText, FullTextProgress
 from reader.core.marks import Marks
@@ -61,6 +69,11 @@ __all__ = ["SEED_FILES", "SEED_TAG", "SORT_ORDERS", "ImportReport", "Library", "
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Callable[..., Any])
+
+
+def _ui_shape(state: dict[str, Any]) -> bool:
+    """data/ui.json as the app writes it: names to strings."""
+    return all(isinstance(v, str) for v in state.values())
 
 
 def _writes(method: M) -> M:
@@ -171,19 +184,19 @@ class Library:
 
     def ui_state(self) -> dict[str, str]:
         """The app's remembered choices (the palette's theme), from data/ui.json."""
-        return self._session.store.load_ui_state()
+        return self._session.store.load_small("ui.json", _ui_shape)
 
     @_writes
     def save_ui_state(self, state: dict[str, str]) -> None:
         """Remember the app's choices for the next run."""
-        self._session.store.save_ui_state(state)
+        self._session.store.save_small("ui.json", state)
 
     @_writes
     def update_ui_state(self, changes: dict[str, str]) -> None:
         """Change some of the app's remembered choices (a "" value forgets one), keeping
         the others (run it on the writer thread: read, change, write in one turn)."""
-        state = {**self._session.store.load_ui_state(), **changes}
-        self._session.store.save_ui_state({k: v for k, v in state.items() if v != ""})
+        state = {**self._session.store.load_small("ui.json", _ui_shape), **changes}
+        self._session.store.save_small("ui.json", {k: v for k, v in state.items() if v != ""})
 
     @property
     def problems(self) -> list[str]:
@@ -263,6 +276,23 @@ class Library:
         `network_down` is set until a refresh reaches the network again."""
         return await self._refresher.refresh(refs, on_progress)
 
+    def due_feeds(self, *, scheduled_only: bool = False) -> list[Feed]:
+        """Feeds due for a refresh now (reader.core.schedule); `scheduled_only`: only those
+        with an interval (what the app refreshes by itself)."""
+        return schedule.due_feeds(self.feeds(), self.settings, scheduled_only=scheduled_only)
+
+    def next_due(self, feed: Feed) -> float:
+        """When the feed is next due (epoch seconds; 0 or past: now)."""
+        return schedule.next_due(feed, self.settings)
+
+    def schedule_text(self, feed: Feed) -> str:
+        """The feed's refresh schedule in words ("" when it has none)."""
+        return schedule.describe(feed, self.settings)
+
+    def refresh_tick(self) -> float:
+        """Seconds between the app's looks for due feeds; 0: no feed has an interval."""
+        return schedule.tick_seconds(self.feeds(), self.settings)
+
     # -- cache hygiene ----------------------------------------------------------------------
     def cache_info(self) -> dict[str, Any]:
         """Disk use of the cache per feed, of orphan files, and of the user's data."""
@@ -277,18 +307,27 @@ class Library:
     # -- articles -------------------------------------------------------------------------
     def articles(self, feed: str | None = None, *, unread: bool = False,
                  bookmarked: bool = False, search: str | None = None,
-                 annotated: bool = False, query: Query | None = None, hidden: bool = False,
-                 sort: str = "newest") -> list[Article]:
+                 annotated: bool = False, limit: int = 0, query: Query | None = None,
+                 hidden: bool = False, sort: str = "newest") -> list[Article]:
         """Articles, filtered, in `sort` order (SORT_ORDERS; newest first by default);
         `annotated`: only articles with notes; `query`: only those it chooses
-        (reader.query); `hidden`: only those a filter rule hid. Kept articles the cache no
-        longer holds come from their kept copies."""
+        (reader.query); `hidden`: only those a filter rule hid; `limit`: at most that many
+        (0: all). Kept articles the cache no longer holds come from their kept copies."""
         return self._views.articles(feed, unread=unread, bookmarked=bookmarked, search=search,
-                                    annotated=annotated, query=query, hidden=hidden, sort=sort)
+                                    annotated=annotated, limit=limit, query=query,
+                                    hidden=hidden, sort=sort)
 
-    def view_articles(self, view: View, sort: str = "") -> list[Article]:
-        """What a view of the app lists, in `sort` order or "" its own (reader.core.views)."""
-        return self._views.for_view(view, sort)
+    def view_articles(self, view: View, limit: int = 0, sort: str = "") -> list[Article]:
+        """What a view of the app lists, in `sort` order or "" its own (see
+        reader.core.views); `limit`: the first that many only (the newest screen of "all"
+        is read from the article index)."""
+        return self._views.for_view(view, limit, sort)
+
+    def newest_articles(self, limit: int) -> list[Article] | None:
+        """The newest `limit` articles (at most reader.core.index.HEAD_SIZE) from the article
+        index, in one small file's read; None when it is not up to date (then `articles`
+        reads the feeds and writes it again)."""
+        return self._views.newest(limit)
 
     # -- query feeds ------------------------------------------------------------------------
     def query_feeds(self) -> list[QueryFeed]:
@@ -344,6 +383,32 @@ class Library:
         "auto" or "full"), else the feed's own text (`prefer` "feed"), as Markdown."""
         return self._reading.text(article, prefer=prefer, defer_save=defer_save)
 
+    def article_document(self, article: Article, *, feed_text: bool = False,
+                         defer_save: bool = False) -> str:
+        """The article as one Markdown document (title, header fields, text, enclosures): what
+        `reader show` prints and commands read on stdin."""
+        text = self.text(article, prefer="feed" if feed_text else "auto", defer_save=defer_save)
+        return article_document(article, text, self.enclosures(article))
+
+    def prepare_command(self, name: str, article: Article) -> PreparedCommand:
+        """The [commands] entry `name` made ready for an article: argv from the user's
+        template with the article's values, its Markdown for stdin. LibraryError when there
+        is no such command; `error` set when it cannot run on this article."""
+        command = self.settings.commands.get(name)
+        if command is None:
+            known = ", ".join(self.settings.commands) or "none configured"
+            raise LibraryError(f"no command {name!r} in config.toml's [commands] ({known})")
+        try:
+            argv = build_argv(command.run, article_values(article))
+        except ValueError as exc:
+            return PreparedCommand(name, [], b"", command.timeout, error=f"not run: {exc}")
+        document = self.article_document(article, defer_save=True)
+        return PreparedCommand(name, argv, document.encode("utf-8", "replace"), command.timeout)
+
+    def run_command(self, name: str, article: Article) -> CommandResult:
+        """`prepare_command`, then run it (blocking, up to its timeout)."""
+        return self.prepare_command(name, article).run()
+
     def warm_up(self) -> None:
         """Import what reading an article needs (the converter), so the first article
         opens as fast as the next; call it from a thread at start-up."""
@@ -391,7 +456,7 @@ class Library:
         wanted = set(ids)
         by_feed: dict[str, set[str]] = {}
         for feed in self._subscriptions.feeds():
-            found = wanted.intersection(d["id"] for d in self._articles.docs(feed.key))
+            found = wanted.intersection(self._articles.ids(feed.key))
             if found:
                 by_feed[feed.key] = found
         return sum(self._marks.set_read(k, v, read) for k, v in by_feed.items())

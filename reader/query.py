@@ -17,8 +17,9 @@ Grammar (keywords and field names in any case):
 
 Text fields (title, author, feed, feedurl, link, tag, category) take = != (equal, ignoring
 case) and ~ !~ (contains, ignoring case); `tag` and `category` match when any of the
-article's tags does. `text` takes ~ !~ only: every word of the value starts a word of the
-article (its title, author or text), as the app's search does. `age` compares with a
+article's tags does, and `tag = "news"` takes in the folders inside it (`news/middle-east`).
+`text` takes ~ !~ only: every word of the value starts a word of the article (its title,
+author or text), as the app's search does. `age` compares with a
 duration (`age < 3d`: newer than three days), `date` with a day or a time (`date >=
 2026-11-01`, `date = 2026-11-30` is that whole day, in local time).
 
@@ -442,9 +443,13 @@ def _compile_compare(node: Compare, now: float) -> Predicate:
         wanted = str(value).casefold()
         contains = op in ("~", "!~")
 
+        below = wanted + "/" if field == "tag" else None  # tags nest: news/middle-east
+
         def one(text: str) -> bool:
             folded = (text or "").casefold()
-            return wanted in folded if contains else folded == wanted
+            if contains:
+                return wanted in folded
+            return folded == wanted or below is not None and folded.startswith(below)
 
         if field in TEXT_FIELDS:
             attr = TEXT_FIELDS[field]

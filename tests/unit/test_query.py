@@ -33,7 +33,7 @@ class Item:
     link: str = "https://news.example.com/a/1"
     feed_title: str = "AMN Al-Masdar News"
     feed_url: str = "https://amn.example/feed"
-    tags: list[str] = field(default_factory=lambda: ["news", "world"])
+    tags: list[str] = field(default_factory=lambda: ["news", "world/europe"])
     categories: list[str] = field(default_factory=lambda: ["Politics"])
     read: bool = False
     bookmarked: bool = False
@@ -64,6 +64,7 @@ def test_the_issue_example_parses_and_chooses() -> None:
     ('feed ~ "masdar"', True), ('feed = "AMN"', False), ('feedurl ~ "amn.example"', True),
     ('link ~ "news.example.com"', True), ('link !~ "example"', False),
     ('tag = "news"', True), ('tag = "new"', False), ('tag ~ "wor"', True),
+    ('tag = "world"', True), ('tag = "world/africa"', False), ('tag = "worl"', False),
     ('tag != "news"', False), ('tag !~ "sport"', True), ('category = politics', True),
     ('text ~ "gene"', True), ('text ~ "geneva talks"', True), ('text ~ "paris"', False),
     ('text !~ "paris"', True),
@@ -81,7 +82,8 @@ def test_the_issue_example_parses_and_chooses() -> None:
     ("(read or bookmarked) or unread", True), ("read or bookmarked and unread", False),
     ("(read or unread) and not bookmarked", True),
     ('TITLE ~ "talks" AND Unread', True), ('feedtitle ~ amn', True), ('url ~ "a/1"', True),
-    ('tags = world', True), ('content ~ geneva', True), ("starred", False),
+    ('tags = world', True), ("tag = world/europe", True), ('tag != "world"', False),
+    ('content ~ geneva', True), ("starred", False),
 ])
 def test_each_field_and_operator(source: str, expected: bool) -> None:
     assert chooses(source) is expected

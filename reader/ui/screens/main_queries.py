@@ -85,7 +85,7 @@ class QueryActions:
         """Read a view's articles off the event loop (a search reads article bodies); a
         query that cannot be used is said in the status line."""
         try:
-            articles = self.library.view_articles(view, self.sort_for(view))
+            articles = self.library.view_articles(view, sort=self.sort_for(view))
         except ReaderError as exc:
             self.app.call_from_thread(self.status.set, message=str(exc))
             articles = []
