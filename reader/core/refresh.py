@@ -299,4 +299,4 @@ class Refresher(OverArticles):
         marked, self._rule_read = self._rule_read, {}
         if marked:
             self._marks.add_rule_read(marked, self._subscriptions.keys(), {
-                key: {d["id"] for d in self._articles.docs(key)} for key in marked})
+                key: set(self._articles.ids(key)) for key in marked})
