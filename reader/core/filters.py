@@ -6,6 +6,7 @@ Pure: handed the merge decision, the feed and the rules; returns what to mark re
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Sequence
@@ -16,9 +17,9 @@ from reader.config import FilterRule
 from reader.core.merge import MergeDecision, article_id, doc_date
 from reader.models import Feed, ParsedFeed
 from reader.query import Predicate
-from reader.search import query_words
 from reader.storage.documents import ArticleDoc, BodyDoc
 
+_WORD = re.compile(r"\w+")
 _ESCAPED_ANGLE = re.compile(r"&(?:lt|gt|#0*6[02]|#x0*3[ce]);?", re.IGNORECASE)
 
 
@@ -53,7 +54,7 @@ class NewArticle:
             body = self.body or {}
             self._markup = body.get("content_html") or body.get("summary_html") or ""
             self._raw = "\n".join((self.title, self.author, self._markup)).casefold()
-        return all(self._has_word(w) for w in query_words(words))
+        return all(self._has_word(w) for w in _words_of(words))
 
     def _has_word(self, word: str) -> bool:
         if _starts_a_word(self._raw, word):
@@ -64,6 +65,13 @@ class NewArticle:
             markup = html.unescape(_ESCAPED_ANGLE.sub(" ", self._markup))
             self._decoded = "\n".join((self.title, self.author, markup)).casefold()
         return _starts_a_word(self._decoded, word)
+
+
+@functools.lru_cache(maxsize=64)
+def _words_of(words: str) -> tuple[str, ...]:
+    """The words of a `text ~` value, folded, as reader.search.query_words makes them (not
+    imported: the parse workers would load sqlite3 for it)."""
+    return tuple(w.casefold() for w in _WORD.findall(words))
 
 
 def _starts_a_word(text: str, word: str) -> bool:
