@@ -290,8 +290,8 @@ class Refresher(OverArticles):
         if not rules:
             return None
         summary = self._session.summaries.get(feed.key)  # ids known: no rule tested on them
-        return FeedScreen(tuple(rules), feed.custom_title, feed.url, tuple(feed.tags),
-                          time.time(), feed.key,
+        return FeedScreen(tuple(r.query.source for r in rules), feed.custom_title, feed.url,
+                          tuple(feed.tags), time.time(), feed.key,
                           frozenset(summary["ids"]) if summary else frozenset())
 
     def store_rule_read(self) -> None:
