@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -86,14 +87,19 @@ def config_text(base: str) -> str:
     return "\n".join(out)
 
 
-def one_run(homes: Homes, base: str, with_rules: bool) -> tuple[float, dict[str, int]]:
-    """A cold refresh in a fresh home: (seconds, totals from `reader feeds --json`)."""
+def one_run(homes: Homes, base: str, with_rules: bool
+            ) -> tuple[float, float, dict[str, int]]:
+    """A cold refresh in a fresh home: (seconds, CPU seconds of the command and its parse
+    workers, totals from `reader feeds --json`)."""
     home: Home = homes.new("rules" if with_rules else "plain")
     if with_rules:
         home.config.joinpath("reader").mkdir(parents=True, exist_ok=True)
         home.config.joinpath("reader", "config.toml").write_text(config_text(base))
     reader_subscribe(home, feed_urls(base, "feeds", slow=False))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     seconds, proc = run(reader_cmd() + ["refresh", "--no-full-text"], home)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if "warning:" in proc.stderr:
         raise RuntimeError(f"the rules were not all accepted:\n{proc.stderr[-2000:]}")
     _, feeds = run(reader_cmd() + ["feeds", "--json"], home)
@@ -101,7 +107,7 @@ def one_run(homes: Homes, base: str, with_rules: bool) -> tuple[float, dict[str,
     totals = {"articles": sum(f["total"] + f["hidden"] for f in listed),
               "hidden": sum(f["hidden"] for f in listed),
               "read": sum(f["total"] - f["unread"] for f in listed)}
-    return seconds, totals
+    return seconds, cpu, totals
 
 
 def main() -> int:
@@ -114,15 +120,18 @@ def main() -> int:
     server, stats, base = start_server(corpus)
     homes = Homes(args.keep)
     samples: dict[str, list[float]] = {"without": [], "with": []}
+    cpu: dict[str, list[float]] = {"without": [], "with": []}
     totals: dict[str, dict[str, int]] = {}
     load_before = os.getloadavg()
     try:
         for n in range(args.runs):
             for case, with_rules in (("without", False), ("with", True)):
-                seconds, found = one_run(homes, base, with_rules)
+                seconds, used, found = one_run(homes, base, with_rules)
                 samples[case].append(seconds)
+                cpu[case].append(used)
                 totals[case] = found
-                print(f"run {n + 1} {case:7} rules: {seconds:6.2f} s  {found}", flush=True)
+                print(f"run {n + 1} {case:7} rules: {seconds:6.2f} s  CPU {used:5.2f} s  "
+                      f"{found}", flush=True)
     finally:
         server.shutdown()
         homes.cleanup()
@@ -141,14 +150,18 @@ def main() -> int:
     print(f"  with 20 rules  {with_:6.2f} s   ratio {ratio:.3f} (target <= {TARGET:.2f}) "
           f"{verdict}")
     best = min(samples["with"]) / min(samples["without"])
+    cpu_ratio = statistics.median(cpu["with"]) / statistics.median(cpu["without"])
     print(f"  fastest runs   {min(samples['without']):6.2f} s / {min(samples['with']):6.2f} s"
           f"   ratio {best:.3f} (less moved by other load on the machine)")
+    print(f"  CPU (command and parse workers, median) {statistics.median(cpu['without']):.2f} s"
+          f" / {statistics.median(cpu['with']):.2f} s   ratio {cpu_ratio:.3f} (what the rules "
+          "cost, whatever else runs on the machine)")
     print(f"  the rules hid {totals['with']['hidden']} and marked "
           f"{totals['with']['read']} read; load average {load_before} -> {os.getloadavg()}")
     OUT_DIR.mkdir(exist_ok=True)
     result: dict[str, Any] = {
         "without_s": without, "with_s": with_, "ratio": ratio, "target": TARGET,
-        "fastest_ratio": best,
+        "fastest_ratio": best, "cpu_ratio": cpu_ratio, "cpu": cpu,
         "samples": samples, "totals": totals, "server": stats.summary(),
         "load": [load_before, os.getloadavg()], "when": time.time(), **git_state()}
     (OUT_DIR / "filters.json").write_text(json.dumps(result, indent=2))
