@@ -39,19 +39,10 @@ def query_words(query: str) -> list[str]:
     return [w.casefold() for w in _WORD.findall(query)]
 
 
-def word_set(text: str) -> set[str]:
-    """The words of `text`, folded (to test many searches against one text)."""
-    return {w.casefold() for w in _WORD.findall(text)}
-
-
-def starts_words(found: set[str], words: list[str]) -> bool:
-    """True when each of `words` (folded) starts some word of the `word_set` `found`."""
-    return all(any(f.startswith(w) for f in found) for w in words)
-
-
 def has_words(text: str, words: list[str]) -> bool:
     """True when each of `words` (folded) starts some word of `text`."""
-    return starts_words(word_set(text), words)
+    found = {w.casefold() for w in _WORD.findall(text)}
+    return all(any(f.startswith(w) for f in found) for w in words)
 
 
 def match_expression(query: str) -> str:
