@@ -64,8 +64,12 @@ class NewArticle:
         if self._raw is None:
             body = self.body or {}
             self._markup = body.get("content_html") or body.get("summary_html") or ""
-            self._raw = _folded("\n".join((self.title, self.author, self._markup)))
+            self._raw = _folded("\n".join((self._plain(), self._markup)))
         return all(self._has_word(w) for w in _words_of(words))
+
+    def _plain(self) -> str:
+        """Title and author, whose < and > are text, not tags (a space parts words too)."""
+        return f"{self.title}\n{self.author}".replace("<", " ").replace(">", " ")
 
     def _has_word(self, word: str) -> bool:
         if _starts_a_word(self._raw, word):
@@ -74,7 +78,7 @@ class NewArticle:
             return False  # no reference spells it (a numeric one for a plain letter: never)
         if self._decoded is None:  # an escaped < or > is no tag: a space parts words too
             markup = html.unescape(_ESCAPED_ANGLE.sub(" ", self._markup))
-            self._decoded = _folded("\n".join((self.title, self.author, markup)))
+            self._decoded = _folded("\n".join((self._plain(), markup)))
         return _starts_a_word(self._decoded, word)
 
 

@@ -271,6 +271,7 @@ def test_rules_tested_where_parsed_or_at_the_merge_agree(screened: bool) -> None
     ("<p>prezebra</p>", "zebra", False),  # a word's start, as the search finds it
     ("<p>Zebras <b>run</b></p>", "zebra ru", True),
     ("", "t", True),  # the title counts
+    ("<b>x</b>", "b", False),
     ("<p>AT&amp;T</p>", "amp", False),  # a reference's name is no word
     ("<p>&#233;t&#233; ok</p>", "été", True),  # nor does a reference hide one
 ])
@@ -281,6 +282,9 @@ def test_a_rules_text_test(markup: str, words: str, expected: bool) -> None:
     article = NewArticle({"id": "1", "title": "T", "author": "", "link": ""},  # type: ignore
                          Feed(key="k", url="u"), {"content_html": markup})
     assert article.has_text(words) is expected
+    titled = NewArticle({"id": "1", "title": "a < b zebra", "author": "", "link": ""},  # type: ignore
+                        Feed(key="k", url="u"), {"content_html": markup})
+    assert titled.has_text("zebra")  # a title's < opens no tag
 
 
 def test_the_parse_worker_tests_no_rule_on_articles_already_cached() -> None:
