@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from reader import __version__
+from reader import __version__, cli_query
 from reader.cli_run import cmd_run
 from reader.config import load_settings
 from reader.errors import ConfigError, LockedError, ReaderError, StoreError
@@ -115,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="titles, authors, text and notes containing TEXT")
     p.add_argument("--limit", type=int, default=0, help="at most this many (0: all)")
     p.add_argument("--json", action="store_true")
+    cli_query.add_article_options(p)
+    cli_query.add_commands(sub)
 
     p = sub.add_parser("show", help="print one article as Markdown (its full text when "
                                     "fetched)")
@@ -164,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export subscriptions as OPML 2.0 (stdout by default)")
     p.add_argument("file", nargs="?")
+    cli_query.add_export_options(p)
     return parser
 
 
@@ -174,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = Paths.from_env()
     try:
         settings = load_settings(paths.config_file)
+        for problem in settings.problems:
+            _err(f"warning: {problem}")
         library = Library(paths, settings, offline=args.offline)
         try:
             return run(args, library)
@@ -202,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace, library: Library) -> int:
     """Dispatch one parsed command."""
     command = args.command
-    if command in (None, "feeds", "articles"):
+    if command in (None, "feeds", "articles", "query-feeds"):
         _first_run(library)
     if command is None:
         return cmd_app(args, library)
@@ -294,8 +299,10 @@ def feed_json(feed: Feed, counts: tuple[int, int], next_due: float = 0.0) -> dic
 def cmd_feeds(args: argparse.Namespace, library: Library) -> int:
     counts = library.counts()
     feeds = library.feeds()
+    hidden = library.hidden_counts()
     if args.json:
-        _print_json([feed_json(f, counts[f.key], library.next_due(f)) for f in feeds])
+        _print_json([feed_json(f, counts[f.key], library.next_due(f)) | {"hidden": hidden[f.key]}
+                    for f in feeds])
         return EXIT_OK
     if not feeds:
         print("no subscriptions; add one with: reader add URL")
@@ -312,6 +319,7 @@ def cmd_feeds(args: argparse.Namespace, library: Library) -> int:
             state += f"\n            GONE: {feed.flag}"
         elif feed.long_failing:
             state += f"\n            FAILING: {feed.flag}"
+        state += f"  ({hidden[feed.key]} hidden)" if hidden[feed.key] else ""
         print(f"{unread:>5}/{total:<5} {feed.title}{tags}{state}\n            {feed.url}")
     return EXIT_OK
 
@@ -481,7 +489,7 @@ def cmd_articles(args: argparse.Namespace, library: Library) -> int:
     gc.disable()  # a one-off listing frees nothing cyclic: the collector would only rescan
     articles = library.articles(args.feed, unread=args.unread, bookmarked=args.bookmarked,
                                 search=args.search, annotated=args.annotated,
-                                limit=max(args.limit, 0))
+                                limit=max(args.limit, 0), **cli_query.article_options(args))
     if args.json:
         _print_json([a.to_json() for a in articles], compact=True)
         return EXIT_OK
@@ -569,12 +577,14 @@ def cmd_import(args: argparse.Namespace, library: Library) -> int:
     for warning in report.warnings:
         _err(f"warning: {warning}")
     print(f"imported {report.kind}: {plural(len(report.added), 'feed')} added, "
-          f"{len(report.updated)} updated")
+          f"{len(report.updated)} updated"
+          + (f", {plural(len(report.queries_added), 'query feed')} added"
+             if report.query_feeds else ""))
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace, library: Library) -> int:
-    text = library.export_opml()
+    text = cli_query.export_urls(library, _err) if args.urls else library.export_opml()
     if not args.file or args.file == "-":
         sys.stdout.write(text)
         return EXIT_OK
@@ -620,7 +630,7 @@ COMMANDS = {
     "bookmark": cmd_bookmark, "unbookmark": cmd_bookmark, "import": cmd_import,
     "export": cmd_export, "notes": cmd_notes, "note": cmd_note, "sync-offline": cmd_refresh,
     "fetch-full": cmd_fetch_full, "cache-info": cmd_cache_info, "cleanup": cmd_cleanup,
-    "run": cmd_run,
+    "run": cmd_run, **cli_query.COMMANDS,
 }
 WRITERS = {"add", "remove", "refresh", "read", "unread", "bookmark", "unbookmark", "import",
            "note", "sync-offline", "fetch-full", "cleanup"}

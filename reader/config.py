@@ -12,6 +12,25 @@ from pathlib import Path
 from typing import Any
 
 from reader.errors import ConfigError
+from reader.query import Query, QueryError, parse
+
+FILTER_ACTIONS = ("hide", "read", "tag")
+"""What a [[filters]] rule does to a new article it matches."""
+
+
+@dataclass(frozen=True)
+class FilterRule:
+    """A [[filters]] rule of config.toml, applied once to each new article at refresh."""
+
+    query: Query
+    action: str
+    """"hide" (listed only among the hidden), "read" (marked read) or "tag"."""
+    tag: str = ""
+    """The tag the "tag" action gives."""
+    feed: str = ""
+    """Only articles of this feed (URL, key or title); "" = every feed."""
+    name: str = ""
+    """How messages name the rule: `[[filters]] 3 (title ~ "x")`."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +126,13 @@ class Settings:
     """Per-feed options keyed by feed URL (e.g. max_articles, full_text)."""
     commands: dict[str, Command] = field(default_factory=dict)
     """Commands on articles ([commands]), by name, in the order written."""
+    query_feeds: list[dict[str, str]] = field(default_factory=list)
+    """[[query_feeds]]: {title, query} of each saved query shown as a virtual feed."""
+    filters: list[FilterRule] = field(default_factory=list)
+    """[[filters]]: rules that hide, mark read or tag new articles at refresh."""
+    problems: list[str] = field(default_factory=list)
+    """What is wrong in the file without stopping the reader: a bad filter rule or query
+    feed is skipped and said here (the CLI and the app show these)."""
     source: Path | None = None
     """The file these settings came from, if any."""
 
@@ -206,6 +232,15 @@ save = { run = "tee -a saved.md", key = "S", timeout = 10 }
 
 [commands.keys]           # or key = ... in the command's table
 wallabag = "W"
+[[query_feeds]]           # a saved query, shown as a virtual feed (see README: queries)
+title = "Ukraine this week"
+query = 'title ~ "ukraine" and age < 7d'
+
+[[filters]]               # applied once to each new article at refresh
+query = 'title ~ "sponsored"'
+action = "hide"           # "hide" (see `reader articles --hidden`), "read" or "tag"
+# tag = "ads"             # with action = "tag"
+# feed = "https://example.com/feed.xml"   # only this feed (URL, key or title)
 
 [feeds."https://example.com/feed.xml"]
 max_articles = 200
@@ -259,6 +294,11 @@ def _from_dict(data: dict[str, Any], path: Path) -> Settings:
             if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
                 raise ConfigError(f"{where}: use [[site_rules]] tables")
             settings.site_rules = list(value)
+        elif section == "filters":
+            settings.filters = _filter_rules(value, f"{path}: [[filters]]", settings.problems)
+        elif section == "query_feeds":
+            settings.query_feeds = _query_feeds(value, f"{path}: [[query_feeds]]",
+                                                settings.problems)
         elif section == "commands":
             settings.commands = _commands(value, f"{path}: [commands]")
         elif section == "feeds":
@@ -281,6 +321,60 @@ def _from_dict(data: dict[str, Any], path: Path) -> Settings:
             options["interval"] = _duration(options["interval"], f'{path}: [feeds."{url}"] '
                                             "interval")
     return settings
+
+
+def _filter_rules(value: Any, where: str, problems: list[str]) -> list[FilterRule]:
+    """The usable [[filters]] rules; each unusable one is skipped with one line in
+    `problems` naming it (the other rules still work)."""
+    if not isinstance(value, list):
+        problems.append(f"{where}: use [[filters]] tables (an array); no filter applied")
+        return []
+    rules = []
+    for number, rule in enumerate(value, 1):
+        if not isinstance(rule, dict):
+            problems.append(f"{where} {number}: not a table; rule skipped")
+            continue
+        source = rule.get("query")
+        name = f"{where} {number}" + (f" ({source})" if isinstance(source, str) else "")
+        unknown = sorted(set(rule) - {"query", "action", "tag", "feed"})
+        action, tag, feed = rule.get("action"), rule.get("tag", ""), rule.get("feed", "")
+        if unknown:
+            problem = f"unknown key {unknown[0]!r} (keys: query, action, tag, feed)"
+        elif not isinstance(source, str):
+            problem = 'needs query = "..." (e.g. query = \'title ~ "sponsored"\')'
+        elif action not in FILTER_ACTIONS:
+            problem = "action must be " + ", ".join(f'"{a}"' for a in FILTER_ACTIONS)
+        elif not isinstance(tag, str) or not isinstance(feed, str):
+            problem = "tag and feed must be text"
+        elif (action == "tag") != bool(tag.strip()):
+            problem = ('action "tag" needs tag = "..."' if action == "tag"
+                       else f'tag = "..." goes with action "tag", not "{action}"')
+        else:
+            try:
+                rules.append(FilterRule(parse(source), action, tag.strip(), feed.strip(), name))
+                continue
+            except QueryError as exc:
+                problem = str(exc)
+        problems.append(f"{name}: {problem}; rule skipped")
+    return rules
+
+
+def _query_feeds(value: Any, where: str, problems: list[str]) -> list[dict[str, str]]:
+    """The [[query_feeds]] tables with a title and a query (their queries are checked where
+    they are listed, so a bad one shows its error in place)."""
+    if not isinstance(value, list):
+        problems.append(f"{where}: use [[query_feeds]] tables (an array)")
+        return []
+    out = []
+    for number, table in enumerate(value, 1):
+        if (isinstance(table, dict) and set(table) == {"title", "query"}
+                and all(isinstance(v, str) for v in table.values())
+                and table["title"].strip()):
+            out.append({"title": " ".join(table["title"].split()), "query": table["query"]})
+        else:
+            problems.append(f'{where} {number}: needs exactly title = "..." and query = "..."; '
+                            "skipped")
+    return out
 
 
 def _commands(table: Any, where: str) -> dict[str, Command]:

@@ -31,6 +31,7 @@ from reader.core.fulltext import FullText, FullTextProgress
 from reader.core.marks import Marks
 from reader.core.merge import article_id, body_hash
 from reader.core.parsepool import FeedParser
+from reader.core.querying import SORT_ORDERS, QueryFeed, QueryFeeds
 from reader.core.reading import Reading
 from reader.core.refresh import ProgressCallback, Refresher, offline_reason
 from reader.core.searching import Searching
@@ -58,15 +59,21 @@ from reader.models import (
     Note,
     View,
 )
+from reader.query import Query
 from reader.storage.documents import BodyDoc, FullTextDoc, KeptCopy
 from reader.storage.store import Store
 
-__all__ = ["SEED_FILES", "SEED_TAG", "ImportReport", "Library", "LibraryError",
+__all__ = ["SEED_FILES", "SEED_TAG", "SORT_ORDERS", "ImportReport", "Library", "LibraryError",
            "ProgressCallback", "article_id", "body_hash", "clean_tags", "new_feed_location",
            "normalise_feed_url", "offline_reason", "seed_dir"]
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Callable[..., Any])
+
+
+def _ui_shape(state: dict[str, Any]) -> bool:
+    """data/ui.json as the app writes it: names to strings."""
+    return all(isinstance(v, str) for v in state.values())
 
 
 def _writes(method: M) -> M:
@@ -92,7 +99,9 @@ class Library:
         self._marks = Marks(session)
         self._articles = Articles(session, self._subscriptions, self._marks)
         self._searching = Searching(session, self._subscriptions, self._articles, self._marks)
-        self._views = Views(self._subscriptions, self._articles, self._marks, self._searching)
+        self._queries = QueryFeeds(session)
+        self._views = Views(self._subscriptions, self._articles, self._marks, self._searching,
+                            self._queries)
         self._reading = Reading(session, self._articles)
         self._refresher = Refresher(session, self._subscriptions, self._articles, self._marks,
                                     parser)
@@ -175,12 +184,19 @@ class Library:
 
     def ui_state(self) -> dict[str, str]:
         """The app's remembered choices (the palette's theme), from data/ui.json."""
-        return self._session.store.load_ui_state()
+        return self._session.store.load_small("ui.json", _ui_shape)
 
     @_writes
     def save_ui_state(self, state: dict[str, str]) -> None:
         """Remember the app's choices for the next run."""
-        self._session.store.save_ui_state(state)
+        self._session.store.save_small("ui.json", state)
+
+    @_writes
+    def update_ui_state(self, changes: dict[str, str]) -> None:
+        """Change some of the app's remembered choices (a "" value forgets one), keeping
+        the others (run it on the writer thread: read, change, write in one turn)."""
+        state = {**self._session.store.load_small("ui.json", _ui_shape), **changes}
+        self._session.store.save_small("ui.json", {k: v for k, v in state.items() if v != ""})
 
     @property
     def problems(self) -> list[str]:
@@ -219,6 +235,11 @@ class Library:
             self._subscriptions.save_status()
         return feed
 
+    def export_urls(self) -> tuple[str, list[str]]:
+        """Subscriptions and query feeds as a newsboat urls file, and what was left out."""
+        query_feeds, left_out = self._queries.as_newsboat()
+        return self._subscriptions.export_urls(query_feeds), left_out
+
     def export_opml(self) -> str:
         """All subscriptions as OPML 2.0 (tags as `category`)."""
         return self._subscriptions.export_opml()
@@ -228,7 +249,13 @@ class Library:
                              allow_local_files: bool = False) -> ImportReport:
         """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title.
         Local files in the list are skipped with a warning each unless `allow_local_files`."""
-        return self._subscriptions.import_list(data, name, allow_local_files=allow_local_files)
+        report = self._subscriptions.import_list(data, name,
+                                                 allow_local_files=allow_local_files)
+        report.queries_added = self._queries.add_many(report.query_feeds)
+        report.warnings += [f"query feed {title!r}: one of this title exists already; kept"
+                            for title, _ in report.query_feeds
+                            if title not in report.queries_added]
+        return report
 
     @_writes
     def seed_if_new(self) -> bool:
@@ -280,23 +307,58 @@ class Library:
     # -- articles -------------------------------------------------------------------------
     def articles(self, feed: str | None = None, *, unread: bool = False,
                  bookmarked: bool = False, search: str | None = None,
-                 annotated: bool = False, limit: int = 0) -> list[Article]:
-        """Articles, newest first, filtered; `annotated`: only articles with notes; `limit`:
-        at most that many (0: all). Kept articles the cache no longer holds come from their
-        kept copies."""
+                 annotated: bool = False, limit: int = 0, query: Query | None = None,
+                 hidden: bool = False, sort: str = "newest") -> list[Article]:
+        """Articles, filtered, in `sort` order (SORT_ORDERS; newest first by default);
+        `annotated`: only articles with notes; `query`: only those it chooses
+        (reader.query); `hidden`: only those a filter rule hid; `limit`: at most that many
+        (0: all). Kept articles the cache no longer holds come from their kept copies."""
         return self._views.articles(feed, unread=unread, bookmarked=bookmarked, search=search,
-                                    annotated=annotated, limit=limit)
+                                    annotated=annotated, limit=limit, query=query,
+                                    hidden=hidden, sort=sort)
 
-    def view_articles(self, view: View, limit: int = 0) -> list[Article]:
-        """What a view of the app lists, in its order (see reader.core.views); `limit`: the
-        first that many only (the newest screen of "all" is read from the article index)."""
-        return self._views.for_view(view, limit)
+    def view_articles(self, view: View, limit: int = 0, sort: str = "") -> list[Article]:
+        """What a view of the app lists, in `sort` order or "" its own (see
+        reader.core.views); `limit`: the first that many only (the newest screen of "all"
+        is read from the article index)."""
+        return self._views.for_view(view, limit, sort)
 
     def newest_articles(self, limit: int) -> list[Article] | None:
         """The newest `limit` articles (at most reader.core.index.HEAD_SIZE) from the article
         index, in one small file's read; None when it is not up to date (then `articles`
         reads the feeds and writes it again)."""
         return self._views.newest(limit)
+
+    # -- query feeds ------------------------------------------------------------------------
+    def query_feeds(self) -> list[QueryFeed]:
+        """Saved queries shown as virtual feeds: config.toml's, then data/queries.json's."""
+        return self._queries.all()
+
+    def query_counts(self) -> dict[str, tuple[int, int]]:
+        """query feed title -> (unread, total)."""
+        return self._views.query_counts()
+
+    @_writes
+    def add_query_feed(self, title: str, query: str) -> QueryFeed:
+        """Save a query feed; QueryError when the query does not parse."""
+        return self._queries.add(title, query)
+
+    @_writes
+    def remove_query_feed(self, title: str) -> QueryFeed:
+        """Delete a saved query feed (those of config.toml are removed there)."""
+        return self._queries.remove(title)
+
+    @_writes
+    def unhide(self, ids: Iterable[str]) -> int:
+        """Show articles a filter rule hid again; returns how many were hidden."""
+        wanted = set(ids)
+        return sum(self._articles.unhide(f.key, wanted) for f in self._subscriptions.feeds()
+                   if wanted.intersection(self._articles.ids(f.key, hidden=True)))
+
+    def hidden_counts(self) -> dict[str, int]:
+        """feed key -> how many of its articles a filter rule hid."""
+        return {f.key: len(self._articles.ids(f.key, hidden=True))
+                for f in self._subscriptions.feeds()}
 
     def article(self, ref: str) -> Article:
         """One article by id or unique id prefix (at least 4 characters)."""

@@ -178,6 +178,9 @@ class ParsedEntry:
     """Categories the feed gives the entry."""
     enclosures: list[Enclosure] = field(default_factory=list)
     """Attached files (http(s) only), in feed order."""
+    rule_hits: list[int] | None = None
+    """Which of the feed's filter rules match the entry, when they were tested where it
+    was parsed (reader.core.filters.FeedScreen); None when they were not."""
 
 
 @dataclass
@@ -220,6 +223,11 @@ class Article:
     """How many notes the user wrote on it."""
     categories: list[str] = field(default_factory=list)
     """The feed's categories of the entry."""
+    tags: list[str] = field(default_factory=list)
+    """Tags the user's filter rules gave it when it arrived ([[filters]] action "tag")."""
+    hidden: bool = False
+    """A filter rule hid it when it arrived: listed only by `reader articles --hidden` and
+    the Hidden view, never deleted."""
     # reader.core.articles.make_article passes the fields above by position (100k per
     # listing): a new field goes below this line, with a default.
 
@@ -244,6 +252,8 @@ class Article:
             "bookmarked": self.bookmarked,
             "summary_only": not self.has_content,
             "categories": list(self.categories),
+            "tags": list(self.tags),
+            "hidden": self.hidden,
         }
 
 

@@ -62,7 +62,7 @@ class FullText(OverArticles):
             if not chosen:
                 continue
             have = store.full_ids(feed.key)
-            read = store.read_ids(feed.key)
+            read = self._marks.read_ids(feed.key)
             room = self._session.settings.full_text_max_per_feed or len(chosen)
             for doc in sorted(chosen, key=doc_date, reverse=True):
                 article = self._articles.to_article(doc, feed, read, bookmarks, counts)

@@ -91,7 +91,7 @@ class ReaderApp(App[None]):
         if not self.is_running or theme == self._start_theme():
             return
         self.main_screen.save_in_background(
-            self.library.save_ui_state,
+            self.library.update_ui_state,  # the other choices (sort orders) stay
             {"theme": theme, "config_theme": self.library.settings.theme})
 
     def on_descendant_focus(self) -> None:
@@ -301,6 +301,9 @@ class ReaderApp(App[None]):
             ("Show unread articles", "The Unread view", lambda: self.open_view(View("unread"))),
             ("Show bookmarks", "The Bookmarked view",
              lambda: self.open_view(View("bookmarked"))),
+            ("Show hidden articles", "What filter rules hid",
+             lambda: self.open_view(View("hidden"))),
+            ("Sort order", "The next sort order of the list (s)", main.action_cycle_sort),
             ("Help: every key", "Every key and what it does (?)", self.action_help),
         ]
         for command in self.library.settings.commands.values():

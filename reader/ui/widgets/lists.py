@@ -41,6 +41,10 @@ class FeedList(OptionList):
         super().__init__(markup=False, id=id)
         self.collapsed: set[str] = set()
         """Tags whose folders are closed."""
+        self.queries: list[tuple[str, int, str]] = []
+        """Query feeds: (title, unread count, why its query does not parse or "")."""
+        self.hidden = 0
+        """How many articles filter rules hid (a Hidden row is listed when there are any)."""
         self._views: list[View] = []
         self._last: tuple[list[Feed], dict[str, tuple[int, int]], int, int] | None = None
 
@@ -115,6 +119,13 @@ class FeedList(OptionList):
             if number:
                 row.append(f" ({number})", DIM)
             add(View(kind), row)
+        if self.hidden:
+            add(View("hidden"), Text.assemble("Hidden", (f" ({self.hidden})", DIM)))
+        for title, unread, error in self.queries:
+            row = Text.assemble(("⌕ ", DIM), (title, UNREAD if unread else Style()))
+            row.append(f" ({unread})" if unread else "", DIM)
+            row.append(f"  {error}" if error else "", ERROR)
+            add(View("query", title), row)
         root = _Folder("", "")
         for feed in feeds:
             for tag in feed.tags:
