@@ -7,8 +7,6 @@ storage error. Errors are one line each on stderr; expected failures print no tr
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -16,6 +14,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from reader import __version__
+from reader.cli_media import MEDIA_COMMANDS, MEDIA_WRITERS, add_media_parsers
+from reader.cli_output import print_json, visible
 from reader.config import load_settings
 from reader.errors import ConfigError, ReaderError, StoreError
 from reader.library import Library, offline_reason
@@ -28,19 +28,6 @@ EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE, EXIT_OFFLINE = 0, 1, 2, 3
 
 class CommandError(ReaderError):
     """An expected failure: printed as one line, exit code 2."""
-
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def visible(text: str) -> str:
-    """`text` for an error line: control characters, line breaks, bidi controls and bytes
-    that were not UTF-8 shown as escapes (\\x1b, \\n, \\u202e, \\udcff), never sent raw: an
-    argument cannot colour, retitle or rewrite the user's terminal, nor forge a line."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1] if m.group() != "\t" else " ", text)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -153,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export subscriptions as OPML 2.0 (stdout by default)")
     p.add_argument("file", nargs="?")
+    add_media_parsers(sub)
     return parser
 
 
@@ -216,13 +204,6 @@ def _when(stamp: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else "-"
 
 
-def _print_json(data: Any) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    # A lone surrogate (a byte that was not UTF-8, kept as typed) cannot be written as UTF-8;
-    # as a JSON escape it reads back as the very same string.
-    sys.stdout.write(_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
-
-
 # -- commands -------------------------------------------------------------------------------
 
 def cmd_app(args: argparse.Namespace, library: Library) -> int:
@@ -267,7 +248,7 @@ def cmd_feeds(args: argparse.Namespace, library: Library) -> int:
     counts = library.counts()
     feeds = library.feeds()
     if args.json:
-        _print_json([feed_json(f, counts[f.key]) for f in feeds])
+        print_json([feed_json(f, counts[f.key]) for f in feeds])
         return EXIT_OK
     if not feeds:
         print("no subscriptions; add one with: reader add URL")
@@ -305,7 +286,7 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
     offline = [r for r in results if r.status == "offline"]
     waiting = [r for r in results if r.status == "waiting"]
     if args.json:
-        _print_json({
+        print_json({
             "feeds": [{"key": r.feed_key, "url": r.url, "title": feeds[r.feed_key].title,
                        "status": r.status, "new": r.new, "updated": r.updated,
                        "error": r.error or None, "warning": r.warning or None,
@@ -417,7 +398,7 @@ def _mb(size: int) -> str:
 def cmd_cache_info(args: argparse.Namespace, library: Library) -> int:
     info = library.cache_info()
     if args.json:
-        _print_json(info)
+        print_json(info)
         return EXIT_OK
     for feed in sorted(info["feeds"], key=lambda f: -f["bytes"]):
         print(f"{_mb(feed['bytes']):>9}  {feed['articles']:>6} articles  "
@@ -443,7 +424,7 @@ def cmd_articles(args: argparse.Namespace, library: Library) -> int:
     if args.limit > 0:
         articles = articles[: args.limit]
     if args.json:
-        _print_json([a.to_json() for a in articles])
+        print_json([a.to_json() for a in articles])
         return EXIT_OK
     for a in articles:
         flags = ("N" if not a.read else " ") + ("B" if a.bookmarked else " ")
@@ -473,12 +454,9 @@ def render_article(library: Library, article: Article, *, feed_text: bool = Fals
 
 def _enclosure_line(enclosure: Enclosure) -> str:
     """`audio/mpeg, 12.3 MB, 1:02:03: https://...` (the parts the feed gives)."""
-    parts = [enclosure.type]
-    if enclosure.length:
-        parts.append(f"{enclosure.length / 1e6:.1f} MB" if enclosure.length >= 100_000
-                     else f"{enclosure.length / 1e3:.0f} kB")
-    parts.append(enclosure.duration)
-    described = ", ".join(p for p in parts if p)
+    from reader.core.media import describe
+
+    described = describe(enclosure)
     return f"{described}: {enclosure.url}" if described else enclosure.url
 
 
@@ -522,7 +500,7 @@ def cmd_notes(args: argparse.Namespace, library: Library) -> int:
         return EXIT_OK
     notes = library.notes()
     if args.json:
-        _print_json([n.to_json() for n in notes])
+        print_json([n.to_json() for n in notes])
         return EXIT_OK
     if not notes:
         print("no notes; write one with: reader note add ID --text TEXT")
@@ -610,6 +588,7 @@ COMMANDS = {
     "bookmark": cmd_bookmark, "unbookmark": cmd_bookmark, "import": cmd_import,
     "export": cmd_export, "notes": cmd_notes, "note": cmd_note, "sync-offline": cmd_refresh,
     "fetch-full": cmd_fetch_full, "cache-info": cmd_cache_info, "cleanup": cmd_cleanup,
+    **MEDIA_COMMANDS,
 }
 WRITERS = {"add", "remove", "refresh", "read", "unread", "bookmark", "unbookmark", "import",
-           "note", "sync-offline", "fetch-full", "cleanup"}
+           "note", "sync-offline", "fetch-full", "cleanup"} | MEDIA_WRITERS

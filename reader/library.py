@@ -19,6 +19,7 @@ from reader.core.cache import CacheHygiene
 from reader.core.exporting import export_notes
 from reader.core.fulltext import FullText, FullTextProgress
 from reader.core.marks import Marks
+from reader.core.media import Media
 from reader.core.merge import article_id, body_hash
 from reader.core.parsepool import FeedParser
 from reader.core.reading import Reading
@@ -78,6 +79,7 @@ class Library:
                                     parser)
         self._full_text = FullText(session, self._subscriptions, self._articles, self._marks)
         self._cache = CacheHygiene(session, self._subscriptions, self._articles, self._marks)
+        self._media = Media(session, self._subscriptions, self._articles, self._marks)
 
     @property
     def paths(self) -> Paths:
@@ -243,10 +245,43 @@ class Library:
         """{content_html, summary_html, base_url, ...} from the cache or the kept copy."""
         return self._articles.body(article)
 
+    # -- enclosures (podcasts) ------------------------------------------------------------------
     def enclosures(self, article: Article) -> list[Enclosure]:
         """The files the feed attached to the article (podcast audio, video, images)."""
-        found = self._articles.body(article).get("enclosures") or []
-        return [Enclosure.from_dict(e) for e in found if isinstance(e, dict) and e.get("url")]
+        return self._media.enclosures(article)
+
+    def media_marks(self, article: Article) -> tuple[bool, dict[int, Path]]:
+        """(played, {enclosure number: downloaded file still on disk}) of an article."""
+        state = self._media.state
+        return state.played(article.id), state.downloaded(article.id)
+
+    def media_folder(self) -> Path:
+        """Where enclosures are downloaded ([media] folder)."""
+        return self._media.folder()
+
+    def download_blocking(self, article: Article, number: int | None = None,
+                          folder: Path | None = None,
+                          on_progress: Callable[[Any], None] | None = None) -> Path:
+        """`download` for callers without an event loop (the CLI)."""
+        return asyncio.run(self.download(article, number, folder, on_progress))
+
+    async def download(self, article: Article, number: int | None = None,
+                       folder: Path | None = None,
+                       on_progress: Callable[[Any], None] | None = None) -> Path:
+        """Download enclosure `number` (default: the first audio or video one) into `folder`
+        (default: the media folder), resuming an interrupted download; returns the file.
+        reader.download.DownloadError (one line) when it does not finish."""
+        self._session.need_lock()
+        return await self._media.download(article, number, folder, on_progress)
+
+    def player_argv(self, article: Article, number: int | None = None) -> list[str]:
+        """The [media] player command (argv, for no shell) that plays an enclosure."""
+        return self._media.player_argv(article, number)
+
+    def mark_played(self, article: Article) -> None:
+        """Remember the article's episode was played."""
+        self._session.need_lock()
+        self._media.state.set_played(article.id)
 
     def converted(self, article: Article, *, defer_save: bool = False) -> Any:
         """The feed's text as clean Markdown (reader.content.convert.Converted), cached."""

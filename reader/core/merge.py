@@ -87,6 +87,8 @@ def decide(feed_key: str, parsed: ParsedFeed, existing: list[ArticleDoc], *, had
         }
         if entry.tags:
             doc["categories"] = list(entry.tags)
+        if any(e.is_audio for e in entry.enclosures):
+            doc["audio"] = True
         if old is None:
             decision.new_ids.append(aid)
         elif any(old.get(k) != doc[k] for k in ("title", "link", "author", "body_hash")):

@@ -10,7 +10,7 @@ from reader.core.marks import Marks
 from reader.core.searching import Searching
 from reader.core.subscriptions import Subscriptions
 from reader.errors import LibraryError
-from reader.models import Article, View
+from reader.models import Article, Enclosure, View
 
 
 class Views:
@@ -92,7 +92,8 @@ class Views:
 
     def for_view(self, view: View) -> list[Article]:
         """What a view lists, in its order: a feed's, unread, bookmarked (newest bookmark
-        first), annotated (newest edited note first), a tag's, a search's, or every article."""
+        first), annotated (newest edited note first), a tag's, a search's, podcast episodes, or
+        every article."""
         if view.kind == "feed":
             return self.articles(view.value)
         if view.kind == "unread":
@@ -113,4 +114,27 @@ class Views:
             return [a for a in self.articles() if a.feed_key in keys]
         if view.kind == "search":
             return self.articles(view.scope or None, search=view.value)
+        if view.kind == "podcasts":
+            return self.podcasts()
         return self.articles()
+
+    def podcasts(self) -> list[Article]:
+        """Articles with an audio enclosure (podcast episodes), newest first; kept copies
+        whose feed text carries one count too."""
+        bookmarks, counts = self._marks.bookmarks(), self._marks.annotated()
+        out: list[Article] = []
+        seen: set[str] = set()
+        for feed in self._subscriptions.feeds():
+            read = self._marks.read_ids(feed.key)
+            for doc in self._articles.docs(feed.key):
+                seen.add(doc["id"])
+                if doc.get("audio"):
+                    out.append(self._articles.to_article(doc, feed, read, bookmarks, counts))
+        for aid, copy in self._marks.copies().items():
+            files = copy.get("body", {}).get("enclosures") or []
+            if aid not in seen and any(isinstance(f, dict) and Enclosure.from_dict(f).is_audio
+                                       for f in files):
+                out.append(article_from_copy(copy, bookmarked=aid in bookmarks,
+                                             notes=counts.get(aid, 0)))
+        out.sort(key=lambda a: a.date, reverse=True)
+        return out

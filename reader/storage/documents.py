@@ -24,6 +24,8 @@ class ArticleDoc(TypedDict):
     in_feed: bool
     categories: NotRequired[list[str]]
     """The feed's categories of the entry (absent when it gives none)."""
+    audio: NotRequired[bool]
+    """The entry has an audio enclosure (a podcast episode; absent when not)."""
 
 
 class BodyDoc(TypedDict, total=False):

@@ -1,0 +1,28 @@
+"""What the commands print: text made safe for the terminal, and JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def visible(text: str) -> str:
+    """`text` for an error line: control characters, line breaks, bidi controls and bytes
+    that were not UTF-8 shown as escapes (\\x1b, \\n, \\u202e, \\udcff), never sent raw: an
+    argument cannot colour, retitle or rewrite the user's terminal, nor forge a line."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1] if m.group() != "\t" else " ", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def print_json(data: Any) -> None:
+    """`data` as indented JSON on stdout (UTF-8; lone surrogates as escapes)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    # A lone surrogate (a byte that was not UTF-8, kept as typed) cannot be written as UTF-8;
+    # as a JSON escape it reads back as the very same string.
+    sys.stdout.write(_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
