@@ -50,6 +50,16 @@ class ToggleText(Message):
 
 
 @dataclass
+class PlayEnclosure(Message):
+    """Play the article's episode (or other enclosure) with the [media] player."""
+
+
+@dataclass
+class DownloadEnclosure(Message):
+    """Download the article's episode into the [media] folder, in the background."""
+
+
+@dataclass
 class StepArticle(Message):
     """Open the next (`step` 1) or previous (-1) article of the list."""
 

@@ -29,6 +29,7 @@ from reader.textutil import plural
 from reader.ui import messages
 from reader.ui.screens.dialogs import SearchScreen
 from reader.ui.screens.main_feeds import FeedActions
+from reader.ui.screens.main_media import MediaActions
 from reader.ui.screens.main_moving import Moving
 from reader.ui.screens.main_notes import NoteActions
 from reader.ui.screens.notes import ConfirmScreen
@@ -61,7 +62,7 @@ def _text_hint(text: ArticleText) -> str:
     return "  (f: fetch the full article)"
 
 
-class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
+class MainScreen(NoteActions, FeedActions, MediaActions, Moving, Screen[None]):
     """The panes. tab/shift+tab here move between panes (not Textual's focus chain)."""
 
     BINDINGS = [
@@ -107,6 +108,8 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         """feed key -> (unread, total), as the feed list shows them."""
         self.refreshing = False
         """A refresh runs (a second one is refused)."""
+        self.downloading: set[str] = set()
+        """Ids of the articles whose enclosure is being downloaded."""
         self._shown_problems = 0
 
     def compose(self) -> ComposeResult:
@@ -277,7 +280,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         if view.kind == "search":
             return f"Search: {view.value}"
         return {"all": "All articles", "unread": "Unread", "bookmarked": "Bookmarked",
-                "notes": "Notes"}[view.kind]
+                "notes": "Notes", "podcasts": "Podcasts"}[view.kind]
 
     def _show_articles(self, articles: list[Article], keep_id: str | None = None) -> None:
         lst = self.article_list
@@ -350,6 +353,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         text = await self.library.read(functools.partial(
             self.library.text, prefer=self.prefer.get(article.id, "auto"), defer_save=True),
             article)
+        footer = await self.library.read(self.enclosure_footer, article)
         if self.reading is None or self.reading.id != article.id:
             return
         self.links = list(text.links)
@@ -364,7 +368,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         notes = self.library.notes(article.id)
         place = self.article_view.scroll_y if keep_place else 0
         self.article_view.show(article.id, header, article.title, text.markdown,
-                               quotes=[n.quote for n in notes])
+                               quotes=[n.quote for n in notes], footer=footer)
         if place:
             self.article_view.scroll_to(0, place, animate=False)
         self.notes_pane.show_notes(notes)

@@ -68,6 +68,8 @@ ARTICLE_ACTIONS = (
     Binding("o", "open_in_browser", "Browser", id="open_in_browser"),
     Binding("f", "fetch_full", "Full text", id="fetch_full"),
     Binding("t", "toggle_text", "Full/feed text", show=False, id="toggle_text"),
+    Binding("P", "play_enclosure", "Play", show=False, id="play_enclosure"),
+    Binding("e", "download_enclosure", "Download", show=False, id="download_enclosure"),
 )
 """Keys that act on an article, the same in the article list and the article view."""
 
@@ -94,6 +96,12 @@ class ArticleKeys:
 
     def action_toggle_text(self) -> None:
         self.post_message(messages.ToggleText())
+
+    def action_play_enclosure(self) -> None:
+        self.post_message(messages.PlayEnclosure())
+
+    def action_download_enclosure(self) -> None:
+        self.post_message(messages.DownloadEnclosure())
 
 
 class ArticleView(ArticleKeys, ScrollView, can_focus=True):
@@ -126,6 +134,8 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         self.search = ""
         """The search that led here: its words are highlighted."""
         self._shown: tuple[list[tuple[str, str]], str] = ([], "")
+        self._footer: list[tuple[str, str]] = []
+        """(label, text) lines under the article (its enclosures)."""
 
     def action_step(self, step: int) -> None:
         self.post_message(messages.StepArticle(step))
@@ -146,15 +156,18 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         self._set_blocks([Block(Text(message, Style(dim=True)), Text(), Text())])
 
     def show(self, article_id: str, header: list[tuple[str, str]], title: str,
-             markdown: str, quotes: list[str] | tuple[str, ...] = ()) -> None:
-        """Show an article: its title, header fields and Markdown body (all literal text).
-
-        Passages in `quotes` (quoted by notes) are highlighted.
-        """
+             markdown: str, quotes: list[str] | tuple[str, ...] = (),
+             footer: list[tuple[str, str]] | None = None) -> None:
+        """Show an article: its title, header fields, Markdown body and `footer` lines (label,
+        text: its enclosures), all literal text. Passages in `quotes` (quoted by notes) are
+        highlighted. `footer` None keeps the lines shown before."""
         self.article_id = article_id
         self.markdown = markdown
         self.quotes = [q for q in quotes if q.strip()]
         self._shown = (header, title)
+        if footer is not None:
+            self._footer = list(footer)
+        tail = self._tail()
         parts = [Block(Text(title, Style(bold=True)), Text(), Text())]
         for label, value in header:
             if value:
@@ -163,10 +176,21 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         parts.append(Block(Text("─" * 60, Style(dim=True)), Text(), Text(), wrap=False))
         self._generation += 1
         head, more = _head(markdown, HEAD_BYTES)
-        self._set_blocks(parts + blocks(head))
+        self._set_blocks(parts + blocks(head) + ([] if more else tail))
         self.scroll_to(0, 0, animate=False)
         if more:  # a long article: the first screens now, the whole text a moment later
-            self._finish_in_background(self._generation, parts, markdown)
+            self._finish_in_background(self._generation, parts, markdown, tail)
+
+    def _tail(self) -> list[Block]:
+        """The footer lines as blocks, after a rule."""
+        if not self._footer:
+            return []
+        out = [Block(Text(""), Text(), Text()),
+               Block(Text("─" * 60, Style(dim=True)), Text(), Text(), wrap=False)]
+        for label, value in self._footer:
+            label_text = Text(f"{label} ", Style(bold=True))
+            out.append(Block(Text(value), label_text, Text(" " * len(label_text))))
+        return out
 
     def _set_blocks(self, parts: list[Block]) -> None:
         self._blocks = highlight(parts, self.quotes)
@@ -191,13 +215,14 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         self.refresh()
 
     def _finish_in_background(self, generation: int, parts: list[Block],
-                              markdown: str | None) -> None:
+                              markdown: str | None, tail: list[Block] | None = None) -> None:
         width = self._width
 
         quotes = list(self.quotes)
 
         def work() -> None:
-            full = highlight(parts + blocks(markdown), quotes) if markdown is not None else parts
+            full = highlight(parts + blocks(markdown) + (tail or []), quotes) \
+                if markdown is not None else parts
             lines = layout(full, width)
             self.app.call_from_thread(self._finished, generation, width, full, lines)
 
@@ -220,6 +245,15 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         top = self.scroll_y
         header, title = self._shown
         self.show(self.article_id, header, title, self.markdown, quotes)
+        self.scroll_to(y=top, animate=False)
+
+    def set_footer(self, footer: list[tuple[str, str]]) -> None:
+        """New lines under the article (its enclosures' marks changed), keeping the place."""
+        if self.article_id is None:
+            return
+        top = self.scroll_y
+        header, title = self._shown
+        self.show(self.article_id, header, title, self.markdown, self.quotes, footer=footer)
         self.scroll_to(y=top, animate=False)
 
     def paragraphs(self) -> list[str]:

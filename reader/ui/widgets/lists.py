@@ -24,7 +24,7 @@ ERROR = Style(color="red", bold=True)
 DIM = Style(dim=True)
 
 VIRTUAL_VIEWS = (("all", "All"), ("unread", "Unread"), ("bookmarked", "Bookmarked"),
-                 ("notes", "Notes"))
+                 ("notes", "Notes"), ("podcasts", "Podcasts"))
 
 
 class FeedList(OptionList):
@@ -110,7 +110,8 @@ class FeedList(OptionList):
             options.append(Option(_one_row(text)))
 
         for kind, label in VIRTUAL_VIEWS:
-            number = {"bookmarked": bookmarked, "notes": annotated}.get(kind, total_unread)
+            number = {"bookmarked": bookmarked, "notes": annotated, "podcasts": 0}.get(
+                kind, total_unread)
             row = Text(label, UNREAD if kind in ("unread",) else Style())
             if number:
                 row.append(f" ({number})", DIM)
