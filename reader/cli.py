@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from reader import __version__
-from reader.cli_media import MEDIA_COMMANDS, MEDIA_WRITERS, add_media_parsers
+from reader.cli_media import MEDIA_COMMANDS, MEDIA_WRITERS, add_media_parsers, offline_pictures
 from reader.cli_output import print_json, visible
 from reader.config import load_settings
 from reader.errors import ConfigError, ReaderError, StoreError
@@ -322,6 +322,8 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
               + (f", {len(waiting)} waiting" if waiting else ""),
               flush=True)
         _report_full(library, _full_after_refresh(args, library, results, offline))
+    if args.full_text and library.settings.images_offline and not library.network_down:
+        offline_pictures(library, quiet=args.json)
     if failed:
         return EXIT_FEEDS_FAILED
     if offline and not library.offline:  # no feed server answered: nothing failed or changed
@@ -404,6 +406,7 @@ def cmd_cache_info(args: argparse.Namespace, library: Library) -> int:
         print(f"{_mb(feed['bytes']):>9}  {feed['articles']:>6} articles  "
               f"{feed['full_texts']:>5} full texts  {shorten(feed['title'], 50)}")
     print(f"cache: {_mb(info['cache'])} in {library.store.cache_dir}"
+          + (f", pictures {_mb(info['images'])}" if info["images"] else "")
           + (f" ({_mb(info['orphans'])} removable by `reader cleanup`)" if info["orphans"] else ""))
     print(f"your data (subscriptions, read state, bookmarks, notes): {_mb(info['data'])} "
           f"in {library.store.data_dir}")

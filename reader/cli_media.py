@@ -105,4 +105,48 @@ def cmd_download(args: argparse.Namespace, library: Library) -> int:
     return 0
 
 
+def offline_pictures(library: Library, quiet: bool) -> tuple[int, int]:
+    """sync-offline with [images] offline = true: fetch the missing pictures of unread,
+    bookmarked and annotated articles, newest first, at most [full_text] max_per_feed
+    articles a feed; prints one summary line (unless `quiet`). Returns (fetched, failed)."""
+    import asyncio
+    from collections import Counter
+
+    if library.settings.images_mode == "off":
+        return 0, 0
+    room = library.settings.full_text_max_per_feed or 10**9
+    taken: Counter[str] = Counter()
+    wanted = {a.id: a for a in library.articles(unread=True)}
+    wanted.update({a.id: a for a in library.articles(bookmarked=True)})
+    wanted.update({a.id: a for a in library.articles(annotated=True)})
+    work = []
+    for article in sorted(wanted.values(), key=lambda a: a.date, reverse=True):
+        if taken[article.feed_key] >= room:
+            continue
+        taken[article.feed_key] += 1
+        refs = library.image_refs(library.text(article, defer_save=True).links)
+        missing = library.missing_images(article, refs)
+        if missing:
+            work.append((article, missing))
+    show = sys.stderr.isatty() and not quiet
+    counts = Counter()
+
+    async def fetch_all() -> None:
+        for n, (article, refs) in enumerate(work, 1):
+            if show:
+                sys.stderr.write(f"\r\x1b[Kpictures {n}/{len(work)}")
+                sys.stderr.flush()
+            results = await library.fetch_images(article, refs)
+            counts.update("ok" if isinstance(v, Path) else "failed" for v in results.values())
+
+    if work:
+        asyncio.run(fetch_all())
+    if show:
+        sys.stderr.write("\r\x1b[K")
+    library.save_conversions()
+    if not quiet and work:
+        print(f"pictures: {counts['ok']} fetched, {counts['failed']} failed")
+    return counts["ok"], counts["failed"]
+
+
 MEDIA_COMMANDS = {"enclosures": cmd_enclosures, "download": cmd_download}

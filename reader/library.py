@@ -18,6 +18,7 @@ from reader.core.articles import Articles
 from reader.core.cache import CacheHygiene
 from reader.core.exporting import export_notes
 from reader.core.fulltext import FullText, FullTextProgress
+from reader.core.images import ImageRef, Images, open_picture
 from reader.core.marks import Marks
 from reader.core.media import Media
 from reader.core.merge import article_id, body_hash
@@ -80,6 +81,7 @@ class Library:
         self._full_text = FullText(session, self._subscriptions, self._articles, self._marks)
         self._cache = CacheHygiene(session, self._subscriptions, self._articles, self._marks)
         self._media = Media(session, self._subscriptions, self._articles, self._marks)
+        self._images = Images(session, self._subscriptions, self._articles, self._marks)
 
     @property
     def paths(self) -> Paths:
@@ -244,6 +246,32 @@ class Library:
     def body(self, article: Article) -> BodyDoc:
         """{content_html, summary_html, base_url, ...} from the cache or the kept copy."""
         return self._articles.body(article)
+
+    # -- pictures ---------------------------------------------------------------------------------
+    def image_refs(self, links: Iterable[Any]) -> list[ImageRef]:
+        """The pictures of an article's text (its numbered image links), capped."""
+        return self._images.refs(links)
+
+    def cached_images(self, article: Article, refs: Iterable[ImageRef]) -> dict[int, Path]:
+        """number -> stored picture, of those already fetched."""
+        return self._images.cached(article, refs)
+
+    def missing_images(self, article: Article, refs: Iterable[ImageRef], *,
+                       retry: bool = False) -> list[ImageRef]:
+        """The pictures not fetched yet (nor failed before, unless `retry`)."""
+        return self._images.missing(article, refs, retry=retry)
+
+    async def fetch_images(self, article: Article, refs: list[ImageRef],
+                           on_each: Callable[[ImageRef, Path | None, str], None] | None = None
+                           ) -> dict[int, Path | str]:
+        """Fetch, check and store pictures; number -> file, or why not (see core.images)."""
+        self._session.need_lock()
+        return await self._images.fetch(article, refs, on_each)
+
+    @staticmethod
+    def open_picture(path: Path) -> Any:
+        """A stored picture as a PIL image, None when it cannot be shown."""
+        return open_picture(path)
 
     # -- enclosures (podcasts) ------------------------------------------------------------------
     def enclosures(self, article: Article) -> list[Enclosure]:

@@ -276,6 +276,9 @@ class ReaderApp(App[None]):
              post(messages.PlayEnclosure)),
             ("Download the episode", "Download the article's enclosure in the background",
              post(messages.DownloadEnclosure)),
+            ("Show the picture", "The picture on screen, full-screen (i)",
+             lambda: main.post_message(messages.ViewPicture(
+                 main.article_view.current_picture() or 0))),
             ("Show podcasts", "Articles with an audio enclosure",
              lambda: self.open_view(View("podcasts"))),
             ("Search", "Search titles, text and notes", main.action_search),
@@ -298,6 +301,11 @@ class ReaderApp(App[None]):
 
 def run_app(library: Library, *, offline: bool) -> None:
     """Start the app (blocking until it quits)."""
+    if library.settings.images_mode == "auto" and sys.stdout.isatty():
+        try:  # asks the terminal for Kitty graphics and Sixel: only before the app starts
+            import textual_image.widget  # noqa: F401
+        except Exception:  # noqa: BLE001 - no full-screen Kitty/Sixel: half-blocks
+            pass
     app = ReaderApp(library, offline=offline)
     app.run()
     for problem in app.key_problems:  # said again where it stays readable

@@ -60,6 +60,14 @@ class DownloadEnclosure(Message):
 
 
 @dataclass
+class ViewPicture(Message):
+    """Show picture `number` of the article full-screen (0: the article view has none on
+    screen)."""
+
+    number: int
+
+
+@dataclass
 class StepArticle(Message):
     """Open the next (`step` 1) or previous (-1) article of the list."""
 

@@ -32,6 +32,7 @@ from reader.ui.screens.main_feeds import FeedActions
 from reader.ui.screens.main_media import MediaActions
 from reader.ui.screens.main_moving import Moving
 from reader.ui.screens.main_notes import NoteActions
+from reader.ui.screens.main_pictures import PictureActions
 from reader.ui.screens.notes import ConfirmScreen
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.lists import ArticleList, FeedList
@@ -62,7 +63,8 @@ def _text_hint(text: ArticleText) -> str:
     return "  (f: fetch the full article)"
 
 
-class MainScreen(NoteActions, FeedActions, MediaActions, Moving, Screen[None]):
+class MainScreen(NoteActions, FeedActions, MediaActions, PictureActions, Moving,
+                 Screen[None]):
     """The panes. tab/shift+tab here move between panes (not Textual's focus chain)."""
 
     BINDINGS = [
@@ -367,11 +369,14 @@ class MainScreen(NoteActions, FeedActions, MediaActions, Moving, Screen[None]):
         ]
         notes = self.library.notes(article.id)
         place = self.article_view.scroll_y if keep_place else 0
+        refs, numbers = self.picture_numbers(text.links)
         self.article_view.show(article.id, header, article.title, text.markdown,
-                               quotes=[n.quote for n in notes], footer=footer)
+                               quotes=[n.quote for n in notes], footer=footer,
+                               pictures=numbers)
         if place:
             self.article_view.scroll_to(0, place, animate=False)
         self.notes_pane.show_notes(notes)
+        self.load_pictures(article, refs)
         if not article.read:
             self._set_read(article, True)
 

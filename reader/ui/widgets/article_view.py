@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -21,6 +22,7 @@ from textual.strip import Strip
 
 from reader.search import highlight_spans
 from reader.ui import messages
+from reader.ui.pictures import PictureLine, picture_lines, with_pictures
 from reader.ui.render import QUOTE_MARK, Block, blocks, layout, passage_text
 
 HEAD_BYTES = 6000
@@ -112,6 +114,7 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         *ARTICLE_ACTIONS,
         Binding("J", "step(1)", "Next", id="next_article"),
         Binding("K", "step(-1)", "Previous", id="previous_article"),
+        Binding("i", "view_picture", "Picture", show=False, id="view_picture"),
     ]
     DEFAULT_CSS = """
     ArticleView { overflow-y: auto; overflow-x: hidden; scrollbar-gutter: stable; }
@@ -136,9 +139,50 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         self._shown: tuple[list[tuple[str, str]], str] = ([], "")
         self._footer: list[tuple[str, str]] = []
         """(label, text) lines under the article (its enclosures)."""
+        self.picture_numbers: set[int] = set()
+        """Link numbers of the article's pictures (where they stand, they are drawn)."""
+        self.pictures: dict[int, Any] = {}
+        """number -> the picture (a PIL image), once fetched."""
+        self._drawn: dict[tuple[int, int, int], list[Text]] = {}
 
     def action_step(self, step: int) -> None:
         self.post_message(messages.StepArticle(step))
+
+    def action_view_picture(self) -> None:
+        self.post_message(messages.ViewPicture(self.current_picture() or 0))
+
+    # -- pictures ---------------------------------------------------------------------------
+    def set_picture(self, number: int, image: Any) -> None:
+        """A picture of the article arrived: draw it where it stands, keeping the place."""
+        if number not in self.picture_numbers:
+            return
+        self.pictures[number] = image
+        top = self.scroll_y
+        self._relayout(force=True)
+        self.scroll_to(y=top, animate=False)
+
+    def _draw(self, number: int, width: int) -> list[Text]:
+        image = self.pictures.get(number)
+        if image is None:
+            return []
+        rows = self.scrollable_content_region.height * 2 // 3  # text stays in sight
+        key = (number, width, rows)
+        drawn = self._drawn.get(key)
+        if drawn is None:
+            drawn = self._drawn[key] = picture_lines(image, number, width, rows)
+        return drawn
+
+    def current_picture(self) -> int | None:
+        """The picture on screen (the first one shown), else the last one above it."""
+        top = int(self.scroll_y)
+        bottom = top + self.scrollable_content_region.height
+        for line in self._lines[top:bottom]:
+            if isinstance(line, PictureLine):
+                return line.number
+        for line in reversed(self._lines[:top]):
+            if isinstance(line, PictureLine):
+                return line.number
+        return None
 
     def selected_passage(self, selection: Selection | None) -> str:
         """The text the user selected (mouse), as one clean passage; "" when none."""
@@ -153,14 +197,22 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         self.article_id = None
         self.markdown = ""
         self.quotes = []
+        self.picture_numbers, self.pictures = set(), {}
         self._set_blocks([Block(Text(message, Style(dim=True)), Text(), Text())])
 
     def show(self, article_id: str, header: list[tuple[str, str]], title: str,
              markdown: str, quotes: list[str] | tuple[str, ...] = (),
-             footer: list[tuple[str, str]] | None = None) -> None:
+             footer: list[tuple[str, str]] | None = None,
+             pictures: set[int] | None = None) -> None:
         """Show an article: its title, header fields, Markdown body and `footer` lines (label,
         text: its enclosures), all literal text. Passages in `quotes` (quoted by notes) are
-        highlighted. `footer` None keeps the lines shown before."""
+        highlighted. `footer` None keeps the lines shown before. `pictures`: the link numbers
+        of the pictures to draw when they arrive (`set_picture`); None keeps those of the
+        article shown (a new article drops them)."""
+        if pictures is not None or article_id != self.article_id:
+            self.picture_numbers = set(pictures or ())
+            self.pictures = {}
+            self._drawn.clear()
         self.article_id = article_id
         self.markdown = markdown
         self.quotes = [q for q in quotes if q.strip()]
@@ -176,7 +228,8 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         parts.append(Block(Text("─" * 60, Style(dim=True)), Text(), Text(), wrap=False))
         self._generation += 1
         head, more = _head(markdown, HEAD_BYTES)
-        self._set_blocks(parts + blocks(head) + ([] if more else tail))
+        self._set_blocks(parts + with_pictures(blocks(head), self.picture_numbers)
+                         + ([] if more else tail))
         self.scroll_to(0, 0, animate=False)
         if more:  # a long article: the first screens now, the whole text a moment later
             self._finish_in_background(self._generation, parts, markdown, tail)
@@ -202,11 +255,11 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
             return
         self._width = width
         if len(self._blocks) > HEAD_BLOCKS:
-            self._install(layout(self._blocks[:HEAD_BLOCKS], width))
+            self._install(layout(self._blocks[:HEAD_BLOCKS], width, self._draw))
             self._generation += 1
             self._finish_in_background(self._generation, self._blocks, None)
         else:
-            self._install(layout(self._blocks, width))
+            self._install(layout(self._blocks, width, self._draw))
 
     def _install(self, lines: list[Text]) -> None:
         self._lines = lines
@@ -219,11 +272,12 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         width = self._width
 
         quotes = list(self.quotes)
+        numbers = set(self.picture_numbers)
 
         def work() -> None:
-            full = highlight(parts + blocks(markdown) + (tail or []), quotes) \
-                if markdown is not None else parts
-            lines = layout(full, width)
+            full = highlight(parts + with_pictures(blocks(markdown), numbers) + (tail or []),
+                             quotes) if markdown is not None else parts
+            lines = layout(full, width, self._draw)
             self.app.call_from_thread(self._finished, generation, width, full, lines)
 
         self.run_worker(work, thread=True, exclusive=True, group="article-layout")
@@ -305,6 +359,9 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
             return Strip.blank(width, base)
         selection = self.text_selection
         strip = self._cache.get(index) if selection is None else None
+        line = self._lines[index]
+        if strip is None and isinstance(line, PictureLine):
+            strip = line.strip
         if strip is None:
             text = self._lines[index].copy()
             text.stylize_before(base)
