@@ -161,3 +161,27 @@ async def test_a_hostile_picture_shows_as_its_alt_text(paths: Paths, server: Fee
         assert app.screen is app.main_screen and "no picture here" in app.status.message
     failed = list((library.store.cache_dir / "images").rglob("failed.json"))
     assert len(failed) == 1 and not list((library.store.cache_dir / "images").rglob("*.png"))
+
+
+async def test_a_picture_arriving_above_keeps_the_reading_place(
+        paths: Paths, server: FeedServer, tmp_path: Path) -> None:
+    route = Route(photo(), headers={"Content-Type": "image/jpeg"}, delay=1.0)
+    library = await amn_library(paths, amn_with_lead_photo(server, tmp_path, route))
+    app = ReaderApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_feed(pilot, app, "AMN Al-Masdar News")
+        for index, article in enumerate(app.article_list.articles):
+            if article.title.startswith("Mattis"):
+                app.article_list.highlighted = index
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        view = app.article_view
+        assert not picture_rows(app)  # the text is shown before the picture comes
+        assert view.scroll_to_quote("During a press conference after the Defense")
+        await pilot.pause()
+        top = view.scroll_y
+        assert view._lines[top].plain.startswith("During a press conference")
+        await settle(app, pilot)
+        assert picture_rows(app)
+        assert view._lines[view.scroll_y].plain.startswith("During a press conference")

@@ -159,6 +159,10 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         self.pictures[number] = image
         top = self.scroll_y
         self._relayout(force=True)
+        drawn = [i for i, line in enumerate(self._lines)
+                 if isinstance(line, PictureLine) and line.number == number]
+        if drawn and drawn[0] < top:  # it came in above the reader's place: keep the place
+            top += len(drawn)
         self.scroll_to(y=top, animate=False)
 
     def _draw(self, number: int, width: int) -> list[Text]:
