@@ -269,9 +269,10 @@ class Library:
         return await self._images.fetch(article, refs, on_each)
 
     @staticmethod
-    def open_picture(path: Path) -> Any:
-        """A stored picture as a PIL image, None when it cannot be shown."""
-        return open_picture(path)
+    def open_picture(path: Path, max_side: int = 1600) -> Any:
+        """A stored picture as a PIL image (at most `max_side` pixels a side), None when it
+        cannot be shown."""
+        return open_picture(path, max_side)
 
     # -- enclosures (podcasts) ------------------------------------------------------------------
     def enclosures(self, article: Article) -> list[Enclosure]:

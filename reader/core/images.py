@@ -97,10 +97,10 @@ def _has_alpha(image: Any) -> bool:
                                                   and "transparency" in image.info)
 
 
-def open_picture(path: Path) -> Any:
-    """A stored picture as a loaded PIL image, or None when it cannot be read. The cache is
-    checked as any input: a file put there by something else, larger than the reader stores
-    or not a picture, is not shown."""
+def open_picture(path: Path, max_side: int = STORED_SIDE) -> Any:
+    """A stored picture as a loaded PIL image at most `max_side` pixels a side, or None when
+    it cannot be read. The cache is checked as any input: a file put there by something else,
+    larger than the reader stores or not a picture, is not shown."""
     from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -112,6 +112,8 @@ def open_picture(path: Path) -> Any:
                 image.close()
                 return None
             image.load()
+            if max(image.size) > max_side:
+                image.thumbnail((max_side, max_side))
             return image
     except Exception:  # noqa: BLE001 - unreadable: the alt text is shown
         return None

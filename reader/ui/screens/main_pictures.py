@@ -22,6 +22,9 @@ from reader.models import Article
 from reader.ui import messages
 from reader.ui.pictures import halfblock_strips
 
+HELD_SIDE = 800
+"""Pictures are held in memory at most this large a side (40 of them: under 80 MB)."""
+
 
 class HalfblockPicture(Widget):
     """A picture drawn in half-blocks, as large as the widget allows."""
@@ -98,7 +101,7 @@ class PictureActions:
         library = self.library
 
         async def show(number: int, path: Path) -> None:
-            image = await asyncio.to_thread(library.open_picture, path)
+            image = await asyncio.to_thread(library.open_picture, path, HELD_SIDE)
             if image is not None and self.article_view.article_id == article.id:
                 self.article_view.set_picture(number, image)
 
