@@ -74,6 +74,7 @@ async def test_the_episode_downloads_in_the_background_and_plays(
         view.scroll_end(animate=False)
         await pilot.pause()
         assert "[downloaded]" in visible_text(view)
+        assert "⤓ 221 - The Glow Cloud" in app.article_list.row(app.reading).plain
         await pilot.press("P")
         deadline = time.monotonic() + 10
         while not record.exists() and time.monotonic() < deadline:
@@ -85,6 +86,7 @@ async def test_the_episode_downloads_in_the_background_and_plays(
         view.scroll_end(animate=False)
         await pilot.pause()
         assert "(played)" in visible_text(view)
+        assert "▶⤓ 221 - The Glow Cloud" in app.article_list.row(app.reading).plain
 
 
 async def test_a_missing_player_is_one_clear_message(paths: Paths,

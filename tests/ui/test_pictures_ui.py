@@ -185,3 +185,34 @@ async def test_a_picture_arriving_above_keeps_the_reading_place(
         await settle(app, pilot)
         assert picture_rows(app)
         assert view._lines[view.scroll_y].plain.startswith("During a press conference")
+
+
+async def test_ten_thousand_pictures_in_one_article_open_and_scroll(
+        paths: Paths, server: FeedServer, tmp_path: Path) -> None:
+    from tests.hostile.test_images import _feed_with_pictures
+
+    server.routes["/p.png"] = Route(photo(60, 40, "PNG"), headers={"Content-Type": "image/png"})
+    for n in range(5):
+        server.routes[f"/p.png?n={n}"] = server.routes["/p.png"]
+    feed = tmp_path / "many.xml"
+    feed.write_bytes(_feed_with_pictures([server.url(f"/p.png?n={n}") for n in range(10_000)]))
+    library = make_library(paths, Settings(images_mode="halfblock"))
+    library.add_feed(str(feed))
+    await library.refresh()
+    app = ReaderApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_feed(pilot, app, "Pics")
+        await pilot.press("enter")
+        for _ in range(400):  # layouts of older widths are cancelled: wait until none runs
+            await pilot.pause(0.05)
+            if app.article_view.article_id and not any(w.is_running for w in app.workers):
+                break
+        view = app.article_view
+        assert len(server.hits) == 40  # [images] max_per_article
+        assert {r.number for r in picture_rows(app)} == {1, 2, 3, 4, 5}  # the rest: alt text
+        assert "The words of the article." in view.text
+        assert "[image: picture 9999]" in view.text
+        await pilot.press("G")
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y > 10_000

@@ -286,6 +286,7 @@ class MainScreen(NoteActions, FeedActions, MediaActions, PictureActions, Moving,
 
     def _show_articles(self, articles: list[Article], keep_id: str | None = None) -> None:
         lst = self.article_list
+        lst.marks = self.media_row_marks(articles) if self.view.kind == "podcasts" else {}
         lst.populate(articles, show_feed=self.view.kind != "feed", keep_id=keep_id,
                      search=self.view.value if self.view.kind == "search" else "")
         self._title_article_list()

@@ -59,6 +59,23 @@ class MediaActions:
         played, downloaded = self.library.media_marks(article)
         return enclosure_lines(files, played, downloaded)
 
+    def media_row_marks(self, articles: list[Article]) -> dict[str, str]:
+        """Marks for the article list: ▶ played, ⤓ downloaded (the Podcasts view)."""
+        marks = {}
+        for article in articles:
+            played, downloaded = self.library.media_marks(article)
+            mark = ("▶" if played else "") + ("⤓" if downloaded else "")
+            if mark:
+                marks[article.id] = mark
+        return marks
+
+    def _remark(self, article: Article) -> None:
+        """Redraw the article's row mark (Podcasts view) and its enclosure lines."""
+        if self.view.kind == "podcasts":
+            self.article_list.marks.update(self.media_row_marks([article]))
+            self.article_list.update_article(article)
+        self._redraw_enclosures(article)
+
     def _media_article(self) -> Article | None:
         article = self._target_article()
         if article is None:
@@ -95,7 +112,7 @@ class MediaActions:
             return
         if not await self.save("could not mark it played", self.library.mark_played, article):
             self.status.set(message=f"played: {article.title}")
-            self._redraw_enclosures(article)
+            self._remark(article)
 
     def on_download_enclosure(self, _: messages.DownloadEnclosure | None = None) -> None:
         """Download the episode into the [media] folder, in the background."""
@@ -140,4 +157,4 @@ class MediaActions:
             self.status.set(message=f"{article.title[:40]}: {error}")
             return
         self.status.set(message=f"downloaded {path}")
-        self._redraw_enclosures(article)
+        self._remark(article)

@@ -144,6 +144,8 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         self.pictures: dict[int, Any] = {}
         """number -> the picture (a PIL image), once fetched."""
         self._drawn: dict[tuple[int, int, int], list[Text]] = {}
+        self._pending: tuple[list[Block], str, list[Block]] | None = None
+        """(header blocks, Markdown, footer) of a long article not laid out whole yet."""
 
     def action_step(self, step: int) -> None:
         self.post_message(messages.StepArticle(step))
@@ -202,6 +204,7 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         self.markdown = ""
         self.quotes = []
         self.picture_numbers, self.pictures = set(), {}
+        self._pending = None
         self._set_blocks([Block(Text(message, Style(dim=True)), Text(), Text())])
 
     def show(self, article_id: str, header: list[tuple[str, str]], title: str,
@@ -232,11 +235,11 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         parts.append(Block(Text("─" * 60, Style(dim=True)), Text(), Text(), wrap=False))
         self._generation += 1
         head, more = _head(markdown, HEAD_BYTES)
+        # a long article: the first screens now, the whole text a moment later (_relayout)
+        self._pending = (parts, markdown, tail) if more else None
         self._set_blocks(parts + with_pictures(blocks(head), self.picture_numbers)
                          + ([] if more else tail))
         self.scroll_to(0, 0, animate=False)
-        if more:  # a long article: the first screens now, the whole text a moment later
-            self._finish_in_background(self._generation, parts, markdown, tail)
 
     def _tail(self) -> list[Block]:
         """The footer lines as blocks, after a rule."""
@@ -258,7 +261,11 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         if not force and width == self._width:
             return
         self._width = width
-        if len(self._blocks) > HEAD_BLOCKS:
+        if self._pending is not None:  # the whole text is still being laid out: again
+            self._install(layout(self._blocks[:HEAD_BLOCKS], width, self._draw))
+            self._generation += 1
+            self._finish_in_background(self._generation, *self._pending)
+        elif len(self._blocks) > HEAD_BLOCKS:
             self._install(layout(self._blocks[:HEAD_BLOCKS], width, self._draw))
             self._generation += 1
             self._finish_in_background(self._generation, self._blocks, None)
@@ -290,6 +297,7 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
                   lines: list[Text]) -> None:
         if generation != self._generation or width != self._width:
             return  # another article, or another width, since
+        self._pending = None
         self._blocks = parts
         self._install(lines)
 

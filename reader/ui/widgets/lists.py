@@ -210,6 +210,8 @@ class ArticleList(ArticleKeys, ScrollView, can_focus=True):
         """The search these articles answer: its words are highlighted in the titles."""
         self._highlighted: int | None = None
         self._cache: dict[int, Strip] = {}
+        self.marks: dict[str, str] = {}
+        """article id -> a short mark before the title (podcasts: played, downloaded)."""
 
     # -- state --------------------------------------------------------------------------
     @property
@@ -281,6 +283,9 @@ class ArticleList(ArticleKeys, ScrollView, can_focus=True):
         notes = getattr(article, "notes", 0)
         if notes:  # how many notes, before the title so a long title never hides it
             text.append(f"✎{notes} ", Style(color="cyan"))
+        mark = self.marks.get(article.id)
+        if mark:
+            text.append(f"{mark} ", Style(color="green"))
         start = len(text)
         text.append(article.title, UNREAD if not article.read else Style())
         for begin, end in highlight_spans(article.title, self.search):
