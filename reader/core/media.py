@@ -47,31 +47,45 @@ def web_rules(url: str, feed_origin: str | None) -> tuple[bool, str]:
 
 class MediaState:
     """The played and downloaded marks: data/media.json {"played": {id: when},
-    "downloaded": {id: {number: path}}}. Read once, written whole (atomically)."""
+    "downloaded": {id: {number: path}}}. Read again when the file changed on disk (another
+    reader, the CLI's `download`, wrote it); a change reads it again first and writes it whole
+    (atomically), under the library's write lock."""
 
     def __init__(self, path: Path, on_corrupt: Callable[[Path, Path], None]) -> None:
         self._path = path
         self._on_corrupt = on_corrupt
-        self._data: dict[str, dict[str, Any]] | None = None
+        self._data: dict[str, dict[str, Any]] = {"played": {}, "downloaded": {}}
+        self._signature: tuple[int, int, int] | None = None
 
-    def _load(self) -> dict[str, dict[str, Any]]:
-        if self._data is None:
+    def _load(self, *, fresh: bool = False) -> dict[str, dict[str, Any]]:
+        try:
+            info = self._path.stat()
+            signature = (info.st_ino, info.st_mtime_ns, info.st_size)
+        except OSError:
+            signature = (0, 0, 0)
+        if fresh or signature != self._signature:
             data = load_json_file(self._path, self._on_corrupt,
                                   lambda d: all(isinstance(v, dict) for v in d.values())) or {}
             self._data = {"played": dict(data.get("played", {})),
                           "downloaded": dict(data.get("downloaded", {}))}
+            self._signature = signature
         return self._data
 
-    def _save(self) -> None:
-        write_or_explain(self._path, json.dumps(self._load(), sort_keys=True).encode("utf-8"))
+    def _change(self, section: str, aid: str, value: Any) -> None:
+        data = self._load(fresh=True)
+        if section == "downloaded":
+            data[section].setdefault(aid, {}).update(value)
+        else:
+            data[section][aid] = value
+        write_or_explain(self._path, json.dumps(data, sort_keys=True).encode("utf-8"))
+        self._signature = None  # read again next time (cheap; keeps one code path)
 
     def played(self, aid: str) -> bool:
         """The user played one of the article's enclosures."""
         return aid in self._load()["played"]
 
     def set_played(self, aid: str) -> None:
-        self._load()["played"][aid] = time.time()
-        self._save()
+        self._change("played", aid, time.time())
 
     def downloaded(self, aid: str) -> dict[int, Path]:
         """number -> file of the article's enclosures downloaded and still on disk."""
@@ -85,8 +99,7 @@ class MediaState:
         return out
 
     def set_downloaded(self, aid: str, number: int, path: Path) -> None:
-        self._load()["downloaded"].setdefault(aid, {})[str(number)] = str(path)
-        self._save()
+        self._change("downloaded", aid, {str(number): str(path)})
 
 
 class Media(OverArticles):

@@ -295,3 +295,24 @@ def test_the_player_command_is_built_without_a_shell(paths: Paths, episodes: Epi
 ])
 def test_file_names_are_safe(url: str, mime: str, name: str) -> None:
     assert file_name(url, mime, "fallback") == name
+
+
+def test_marks_written_by_another_reader_are_kept(paths: Paths, episodes: EpisodeServer,
+                                                  tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """The app (one Library) has read the marks; `reader download` (another) records a file;
+    the app then marks the episode played: both marks are there."""
+    aid = subscribed(capsys, episodes)
+    app = Library(paths, Settings())
+    app.acquire()
+    try:
+        article = app.article(aid)
+        assert app.media_marks(article) == (False, {})
+        assert run(capsys, "download", aid, "--to", str(tmp_path))[0] == 0
+        assert app.media_marks(article)[1] == {1: tmp_path / "nv221_intro.mp3"}
+        app.mark_played(article)
+    finally:
+        app.release()
+    listed = json.loads(run(capsys, "enclosures", aid, "--json")[1])
+    assert listed[0]["played"] is True
+    assert listed[0]["downloaded"] == str(tmp_path / "nv221_intro.mp3")
