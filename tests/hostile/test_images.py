@@ -161,5 +161,14 @@ def test_pictures_are_counted_and_go_with_their_article_unless_kept(
         lib.set_bookmark(article, False)
         report = lib.cleanup()
         assert report["files"] >= 1 and not folder.exists()
+        # A feed removed while its article is not kept: its pictures go with it at once.
+        lib.add_feed(str(feed))
+        lib.refresh_blocking()
+        [article] = lib.articles()
+        folder = lib.store.cache_dir / "images" / article.id  # a new feed key: a new id
+        asyncio.run(lib.fetch_images(article, refs))
+        assert list(folder.glob("*.png"))
+        lib.remove_feed(str(feed))
+        assert not folder.exists()
     finally:
         lib.release()
