@@ -22,8 +22,9 @@ from reader.models import Article
 from reader.ui import messages
 from reader.ui.pictures import halfblock_strips
 
-HELD_SIDE = 800
-"""Pictures are held in memory at most this large a side (40 of them: under 80 MB)."""
+HELD_SIDE = 640
+"""Pictures are held in memory at most this large a side (40 RGBA ones: 65 MB at most,
+beside the 124-139 MB of the app at 50,000 articles: bench/README.md)."""
 
 
 class HalfblockPicture(Widget):
