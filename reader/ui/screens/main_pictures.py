@@ -100,33 +100,48 @@ class PictureActions:
         if not refs:
             return
         library = self.library
+        view = self.article_view
 
-        async def show(number: int, path: Path) -> None:
-            image = await asyncio.to_thread(library.open_picture, path, HELD_SIDE)
-            if image is not None and self.article_view.article_id == article.id:
-                self.article_view.set_picture(number, image)
+        def open_all(paths: dict[int, Path]) -> dict[int, Any]:
+            opened = {n: library.open_picture(p, HELD_SIDE) for n, p in paths.items()}
+            return {n: image for n, image in opened.items() if image is not None}
 
         cached = await library.read(library.cached_images, article, refs)
-        for number, path in cached.items():
-            await show(number, path)
+        if cached:
+            images = await asyncio.to_thread(open_all, cached)
+            if view.article_id == article.id:
+                view.set_pictures(images)  # one layout for all of them
         if self.offline:
             return
         missing = [r for r in await library.read(library.missing_images, article, refs)
                    if r.number not in cached]
         if not missing:
             return
-        shown: list[asyncio.Task[None]] = []
+        came: dict[int, Path] = {}
+
+        async def flush() -> None:
+            """Draw what came since the last flush (at most five layouts a second)."""
+            while came or not fetching.done():
+                if came:
+                    batch = dict(came)
+                    came.clear()
+                    images = await asyncio.to_thread(open_all, batch)
+                    if view.article_id == article.id:
+                        view.set_pictures(images)
+                await asyncio.sleep(0.2)
 
         def arrived(ref: Any, path: Path | None, error: str) -> None:
             if path is not None:
-                shown.append(asyncio.ensure_future(show(ref.number, path)))
+                came[ref.number] = path
 
+        fetching = asyncio.ensure_future(library.fetch_images(article, missing, arrived))
+        drawing = asyncio.ensure_future(flush())
         try:
-            await library.fetch_images(article, missing, arrived)
+            await fetching
         except Exception as exc:  # noqa: BLE001 - pictures never hide the article
             self.status.set(message=f"pictures not fetched: {type(exc).__name__}: {exc}")
-        if shown:
-            await asyncio.gather(*shown, return_exceptions=True)
+        finally:
+            await drawing
 
     def on_view_picture(self, message: messages.ViewPicture) -> None:
         view = self.article_view

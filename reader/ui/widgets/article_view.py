@@ -154,17 +154,34 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         self.post_message(messages.ViewPicture(self.current_picture() or 0))
 
     # -- pictures ---------------------------------------------------------------------------
-    def set_picture(self, number: int, image: Any) -> None:
-        """A picture of the article arrived: draw it where it stands, keeping the place."""
-        if number not in self.picture_numbers:
+    def set_pictures(self, arrived: dict[int, Any]) -> None:
+        """Pictures of the article arrived: draw them where they stand (one layout for all),
+        keeping the reader's place: the line at the top stays at the top."""
+        arrived = {n: image for n, image in arrived.items() if n in self.picture_numbers}
+        if not arrived:
             return
-        self.pictures[number] = image
-        top = self.scroll_y
+        top = int(self.scroll_y)
+        anchor = self._lines[top] if top < len(self._lines) else None
+        above = self._lines[:top]
+        text_above = sum(not isinstance(line, PictureLine) for line in above)
+        self.pictures.update(arrived)
         self._relayout(force=True)
-        drawn = [i for i, line in enumerate(self._lines)
-                 if isinstance(line, PictureLine) and line.number == number]
-        if drawn and drawn[0] < top:  # it came in above the reader's place: keep the place
-            top += len(drawn)
+        if isinstance(anchor, PictureLine):  # on a picture: the same row of it
+            row = sum(isinstance(line, PictureLine) and line.number == anchor.number
+                      for line in above)
+            first = next((i for i, line in enumerate(self._lines)
+                          if isinstance(line, PictureLine) and line.number == anchor.number),
+                         None)
+            top = top if first is None else first + row
+        elif top:
+            seen = 0
+            for index, line in enumerate(self._lines):
+                if isinstance(line, PictureLine):
+                    continue
+                if seen == text_above:
+                    top = index
+                    break
+                seen += 1
         self.scroll_to(y=top, animate=False)
 
     def _draw(self, number: int, width: int) -> list[Text]:
