@@ -107,3 +107,27 @@ async def test_a_missing_player_is_one_clear_message(paths: Paths,
 def test_the_progress_bar() -> None:
     assert progress_bar(0, 0) == "0.0 MB"
     assert progress_bar(5_000_000, 10_000_000) == "▕██████████░░░░░░░░░░▏  50% 5.0/10.0 MB"
+
+
+async def test_quitting_during_a_download_stops_it_and_keeps_the_part(
+        paths: Paths, episodes: EpisodeServer, tmp_path: Path) -> None:  # noqa: F811
+    settings = Settings(media_folder=str(tmp_path / "media"))
+    library = await podcast_library(paths, episodes, settings)
+    episodes.trickle = 0.2  # 3 MB would take ten seconds
+    app = ReaderApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_podcasts(app, pilot)
+        await pilot.press("e")
+        part = tmp_path / "media" / "nv221_intro.mp3.part"
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if part.exists() and part.stat().st_size:
+                break
+        started = time.monotonic()
+    assert time.monotonic() - started < 5  # the app did not wait for the episode
+    time.sleep(0.5)  # the chunk under way lands
+    stopped = part.stat().st_size
+    time.sleep(1.0)
+    assert part.stat().st_size == stopped < len(EPISODE)  # the download stopped with the app
+    assert not (tmp_path / "media" / "nv221_intro.mp3").exists()

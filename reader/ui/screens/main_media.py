@@ -129,11 +129,19 @@ class MediaActions:
     @work(thread=True, group="download")
     def _download(self, article: Article) -> None:
         """The download, in a thread with its own event loop (disk writes stay off the app's);
-        progress and the outcome come back with call_from_thread."""
+        progress and the outcome come back with call_from_thread. Quitting the app cancels
+        the worker: the download stops at its next chunk, its .part kept for next time."""
+        from textual.worker import get_current_worker
+
+        from reader.download import DownloadError
+
+        worker = get_current_worker()
         last = [0.0]
         name = article.title[:40] or article.id
 
         def progress(state: Any) -> None:
+            if worker.is_cancelled:
+                raise DownloadError("stopped: the app is closing (it resumes next time)")
             now = time.monotonic()
             if now - last[0] >= 0.2 or (state.total and state.done >= state.total):
                 last[0] = now
@@ -144,12 +152,13 @@ class MediaActions:
         try:
             path = asyncio.run(self.library.download(article, None, None, progress))
         except ReaderError as exc:
-            self.app.call_from_thread(self._downloaded, article, None, str(exc))
+            outcome: tuple[Path | None, str] = (None, str(exc))
         except Exception as exc:  # noqa: BLE001 - a bug says itself, the app goes on
-            self.app.call_from_thread(self._downloaded, article, None,
-                                      f"internal error: {type(exc).__name__}: {exc}")
+            outcome = (None, f"internal error: {type(exc).__name__}: {exc}")
         else:
-            self.app.call_from_thread(self._downloaded, article, path, "")
+            outcome = (path, "")
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._downloaded, article, *outcome)
 
     def _downloaded(self, article: Article, path: Path | None, error: str) -> None:
         self.downloading.discard(article.id)
