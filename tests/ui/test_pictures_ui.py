@@ -216,3 +216,25 @@ async def test_ten_thousand_pictures_in_one_article_open_and_scroll(
         await pilot.press("G")
         await pilot.pause()
         assert view.scroll_y == view.max_scroll_y > 10_000
+
+
+async def test_the_full_screen_picture_through_textual_image(paths: Paths, server: FeedServer,
+                                                             tmp_path: Path) -> None:
+    """The path `auto` takes in a Kitty/Sixel terminal: textual-image's widget (here, without
+    a terminal, it draws with its Unicode fallback) shows the picture and closes."""
+    from reader.ui.screens.main_pictures import PictureScreen
+
+    library = await amn_library(paths, amn_with_lead_photo(server, tmp_path))
+    app = ReaderApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_mattis(app, pilot)
+        image = app.article_view.pictures[1]
+        app.push_screen(PictureScreen(image, "[1] caption", native=True))
+        await pilot.pause()
+        widget = app.screen.query_one("#picture-image")
+        assert type(widget).__module__.startswith("textual_image")
+        assert widget.size.width > 40 and widget.size.height > 10
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main_screen
