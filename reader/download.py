@@ -1,12 +1,13 @@
 """Downloading a large file (a podcast episode) to disk: resumable, never half under its name.
 
-The bytes go to `NAME.part` beside the target and are renamed to NAME only when complete; a
-download cut short (a kill, a dropped connection, a full disk) leaves the `.part`, and the next
-attempt asks for the rest with an HTTP Range request. No size cap (an episode is large by
-nature), but a stall limit: a server that sends nothing for `stall_seconds`, or less than
-`MIN_BYTES_PER_WINDOW` in any `WINDOW_SECONDS`, is given up on. The same network rules as every
-other fetch: http(s) only, and with `public_only` no hop (redirects included) may reach this
-computer or the local network (the Fetcher's guarded, address-pinned client).
+The bytes go to `NAME.<hash of the URL>.part` beside the target and are renamed to NAME only
+when complete; a download cut short (a kill, a dropped connection, a full disk) leaves the
+`.part`, and the next attempt asks for the rest with an HTTP Range request. No size cap (an
+episode is large by nature), but a stall limit: a server that sends nothing for
+`stall_seconds`, or less than `MIN_BYTES_PER_WINDOW` in any `WINDOW_SECONDS`, is given up on.
+The same network rules as every other fetch: http(s) only, and with `public_only` no hop
+(redirects included) may reach this computer or the local network (the Fetcher's guarded,
+address-pinned client).
 """
 
 from __future__ import annotations
@@ -82,9 +83,14 @@ def file_name(url: str, mime: str = "", fallback: str = "download") -> str:
     return f"{stem}.{ext}" if ext else stem
 
 
-def part_path(target: Path) -> Path:
-    """Where the bytes of `target` collect until it is complete."""
-    return target.with_name(target.name + ".part")
+def part_path(target: Path, url: str) -> Path:
+    """Where the bytes of `target` from `url` collect until complete: NAME.<url hash>.part,
+    so a download resumes only the bytes of the same URL (two episodes both called
+    episode.mp3 never mix)."""
+    import hashlib
+
+    tag = hashlib.sha1(url.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return target.with_name(f"{target.name}.{tag}.part")
 
 
 def _disk_error(exc: OSError, part: Path, have: int) -> DownloadError:
@@ -103,7 +109,7 @@ async def download(client: httpx.AsyncClient, url: str, target: Path, *,
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
         raise DownloadError(f"not downloaded: only http and https ({one_line(url)[:80]})")
-    part = part_path(target)
+    part = part_path(target, url)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         have = part.stat().st_size if part.is_file() else 0

@@ -8,6 +8,7 @@ every address by the Fetcher's guarded client)."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -148,14 +149,18 @@ class Media(OverArticles):
                folder: Path | None) -> Path:
         """Where enclosure `number` is saved: its file name, in `folder` (default: the media
         folder); a name another article's file holds gets the article id before it."""
-        from reader.download import file_name
+        from reader.download import file_name, part_path
 
         folder = folder if folder is not None else self.folder()
         name = file_name(enclosure.url, enclosure.type, f"{article.id}-{number}")
         path = folder / name
         mine = self.state.downloaded(article.id).get(number)
-        if path.exists() and mine != path:
-            path = folder / f"{article.id}-{name}"
+        if path.exists() and mine != path:  # another file has the name: ours gets the id
+            own = folder / f"{article.id}-{name}"
+            started, moved = part_path(path, enclosure.url), part_path(own, enclosure.url)
+            if started.is_file() and not moved.exists():  # begun before the name was taken
+                os.replace(started, moved)
+            path = own
         return path
 
     async def download(self, article: Article, number: int | None = None,

@@ -15,7 +15,12 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.tmux import Terminal, reader_command
-from tests.unit.test_media import EPISODE, EpisodeServer, episodes  # noqa: F401 - fixture
+from tests.unit.test_media import (  # noqa: F401 - episodes: a fixture
+    EPISODE,
+    EpisodeServer,
+    episodes,
+    part_of,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +37,7 @@ def test_an_episode_downloads_with_progress_and_resumes_after_a_kill(
                              capture_output=True, text=True)
     [article] = json.loads(listing.stdout)
     folder = tmp_path / "episodes"
-    part, final = folder / "nv221_intro.mp3.part", folder / "nv221_intro.mp3"
+    part, final = part_of(folder, episodes), folder / "nv221_intro.mp3"
     episodes.trickle = 0.05
     command = [reader_command(), "download", article["id"], "--to", str(folder)]
     term = Terminal(["sh", "-c", " ".join(command) + "; echo EXIT:$?; sleep 30"], xdg)

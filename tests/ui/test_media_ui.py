@@ -17,7 +17,12 @@ from reader.ui.screens.main_media import progress_bar
 from tests.ui.conftest import make_library
 from tests.ui.test_app import SIZE, visible_text
 from tests.ui.test_fulltext_ui import settle
-from tests.unit.test_media import EPISODE, EpisodeServer, episodes  # noqa: F401 - fixture
+from tests.unit.test_media import (  # noqa: F401 - episodes: a fixture
+    EPISODE,
+    EpisodeServer,
+    episodes,
+    part_of,
+)
 
 
 async def podcast_library(paths: Paths, episodes: EpisodeServer,  # noqa: F811
@@ -63,7 +68,7 @@ async def test_the_episode_downloads_in_the_background_and_plays(
         shown = visible_text(view)
         assert "Enclosures P plays, e downloads" in shown
         assert "1. audio/mpeg, 38.7 MB, 26:53" in shown and "[downloaded]" not in shown
-        episodes.trickle = 0.01
+        episodes.trickle = 0.03
         await pilot.press("e")
         await pilot.pause(0.3)
         assert "downloading 221 - The Glow Cloud" in app.status.message
@@ -119,7 +124,7 @@ async def test_quitting_during_a_download_stops_it_and_keeps_the_part(
         await pilot.pause()
         await open_podcasts(app, pilot)
         await pilot.press("e")
-        part = tmp_path / "media" / "nv221_intro.mp3.part"
+        part = part_of(tmp_path / "media", episodes)
         for _ in range(100):
             await pilot.pause(0.05)
             if part.exists() and part.stat().st_size:

@@ -24,7 +24,7 @@ import pytest
 
 from reader.cli import main
 from reader.config import Settings
-from reader.download import DownloadError, file_name
+from reader.download import DownloadError, file_name, part_path
 from reader.library import Library
 from reader.locations import Paths
 from reader.models import View
@@ -111,6 +111,11 @@ def episodes() -> Iterator[EpisodeServer]:
     server.httpd.server_close()
 
 
+def part_of(folder: Path, episodes: EpisodeServer) -> Path:
+    """Where the episode's bytes collect until complete (NAME.<hash of the URL>.part)."""
+    return part_path(folder / "nv221_intro.mp3", episodes.url("/nv221_intro.mp3"))
+
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
@@ -149,7 +154,7 @@ def test_a_download_cut_short_resumes_with_a_range_request_and_never_sits_under_
     code, out, err = run(capsys, "download", aid, "--to", str(folder))
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "run the download again to resume" in err, err
-    final, part = folder / "nv221_intro.mp3", folder / "nv221_intro.mp3.part"
+    final, part = folder / "nv221_intro.mp3", part_of(folder, episodes)
     assert not final.exists() and part.stat().st_size == 1_000_000
     code, out, err = run(capsys, "download", aid, "--to", str(folder))
     assert code == 0, err
@@ -169,7 +174,7 @@ def test_a_killed_download_process_resumes(paths: Paths, episodes: EpisodeServer
     """A real `reader download` process is killed (SIGKILL) mid-way; the next run resumes."""
     aid = subscribed(capsys, episodes)
     folder = tmp_path / "dl"
-    part = folder / "nv221_intro.mp3.part"
+    part = part_of(folder, episodes)
     episodes.trickle = 0.05
     child = subprocess.Popen([sys.executable, "-m", "reader", "download", aid, "--to",
                               str(folder)], env=dict(os.environ), stdout=subprocess.DEVNULL,
@@ -226,7 +231,7 @@ def test_a_full_disk_is_one_clear_line_and_keeps_what_was_written(
     assert code == 2 and err.count("\n") == 1
     assert "the disk is full" in err and "bytes kept in" in err
     assert not (tmp_path / "d" / "nv221_intro.mp3").exists()
-    assert (tmp_path / "d" / "nv221_intro.mp3.part").stat().st_size > 0
+    assert part_of(tmp_path / "d", episodes).stat().st_size > 0
 
 
 def test_a_stalled_server_is_given_up_on(paths: Paths, episodes: EpisodeServer, tmp_path: Path,
@@ -316,3 +321,39 @@ def test_marks_written_by_another_reader_are_kept(paths: Paths, episodes: Episod
     listed = json.loads(run(capsys, "enclosures", aid, "--json")[1])
     assert listed[0]["played"] is True
     assert listed[0]["downloaded"] == str(tmp_path / "nv221_intro.mp3")
+
+
+def test_two_episodes_with_the_same_file_name_never_mix(paths: Paths, server: Any,
+                                                        tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Both called episode.mp3: the first, cut short, leaves its .part; the second gets its
+    own file and its own .part (a resume never appends one episode's bytes to another's)."""
+    from tests.conftest import Route
+
+    one, two = b"A" * 200_000, b"B" * 150_000
+    server.routes["/one/episode.mp3"] = Route(one, headers={"Content-Type": "audio/mpeg"})
+    server.routes["/two/episode.mp3"] = Route(two, headers={"Content-Type": "audio/mpeg"})
+    items = "".join(
+        f"<item><guid>{n}</guid><title>Episode {n}</title><description>x</description>"
+        f'<enclosure url="{server.url(f"/{n}/episode.mp3")}" type="audio/mpeg"/></item>'
+        for n in ("one", "two"))
+    server.routes["/feed"] = Route(f'<rss version="2.0"><channel><title>P</title>{items}'
+                                   "</channel></rss>".encode())
+    assert run(capsys, "add", server.url("/feed"))[0] == 0
+    assert run(capsys, "refresh", "--no-full-text")[0] == 0
+    ids = {a["title"]: a["id"] for a in json.loads(run(capsys, "articles", "--json")[1])}
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    part_path(folder / "episode.mp3", server.url("/one/episode.mp3")).write_bytes(one[:1000])
+    code, out, err = run(capsys, "download", ids["Episode two"], "--to", str(folder))
+    assert code == 0, err
+    assert Path(out.strip()).read_bytes() == two
+    code, out, err = run(capsys, "download", ids["Episode one"], "--to", str(folder))
+    assert code == 0, err
+    assert Path(out.strip()).read_bytes() == one
+    # its own .part was taken along to its new name and resumed from (this server sends the
+    # whole file again: it has no ranges, and the reader starts over cleanly)
+    assert server.hits_for("/one/episode.mp3")[-1].headers.get("range") == "bytes=1000-"
+    assert not server.hits_for("/two/episode.mp3")[-1].headers.get("range")
+    assert sorted(p.name for p in folder.iterdir()) == [f"{ids['Episode one']}-episode.mp3",
+                                                         "episode.mp3"]
