@@ -1,6 +1,6 @@
 """Scrolling an article with 20 pictures against the same article without (issue 18).
 
-Run: python bench/bench_images.py [--pictures 20 --pages 40]
+Run: python bench/bench_images.py [--pictures 20 --pages 40] [--scale 50000]
 
 Headless (App.run_test, 120x40). One local feed holds two articles with the same text of
 about 60 paragraphs: one with `--pictures` pictures among the paragraphs, one without. The
@@ -9,7 +9,9 @@ half-blocks) are served from a server on 127.0.0.1 and drawn inline in half-bloc
 article the bench opens it, waits until every picture is drawn, then pages down `--pages`
 times (space), timing each key press until the screen is painted again, and reports the
 median and the 95th percentile per page. It also times laying the article out again at a new
-width (a terminal resize), and reports the peak RSS.
+width (a terminal resize), and reports the peak RSS. `--scale N` first fills the library
+with N other articles (bench_tui's builder, in a child process) and opens an article with 40
+pictures in the app listing them all: the peak RSS against the app's 300 MB bound.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def serve(body: bytes) -> ThreadingHTTPServer:
 def feed(port: int, pictures: int) -> bytes:
     def body(with_pictures: bool) -> str:
         parts = []
-        for n in range(60):
+        for n in range(max(60, pictures * 3)):
             parts.append(PARAGRAPH)
             if with_pictures and n % 3 == 1 and n // 3 < pictures:
                 parts.append(f'<p><img src="http://127.0.0.1:{port}/p{n}.jpg" '
@@ -88,7 +90,7 @@ def feed(port: int, pictures: int) -> bytes:
             f"<title>Pictures</title>{items}</channel></rss>").encode()
 
 
-async def measure(library: Library, title: str, pages: int) -> dict[str, float]:
+async def measure(library: Library, title: str, pages: int) -> dict[str, float | int]:
     from reader.ui.app import ReaderApp
     from reader.ui.pictures import PictureLine
 
@@ -140,11 +142,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pictures", type=int, default=20)
     parser.add_argument("--pages", type=int, default=40)
+    parser.add_argument("--scale", type=int, default=0,
+                        help="first fill the library with this many articles (e.g. 50000)")
     args = parser.parse_args()
+    if args.scale:
+        args.pictures = 40
     server = serve(noise_jpeg())
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("CONFIG", "DATA", "CACHE"):
             os.environ[f"XDG_{name}_HOME"] = str(Path(tmp) / name.lower())
+        if args.scale:  # built in a child process: the peak measured is the app's alone
+            import multiprocessing
+
+            from bench_tui import build
+
+            child = multiprocessing.get_context("spawn").Process(
+                target=build, args=(Paths.from_env(), 200, args.scale // 200))
+            child.start()
+            child.join()
+            if child.exitcode:
+                raise SystemExit(f"building the library failed (exit {child.exitcode})")
         path = Path(tmp) / "pictures.xml"
         path.write_bytes(feed(server.server_port, args.pictures))
         library = Library(Paths.from_env(), Settings(images_mode="halfblock"))
@@ -152,14 +169,15 @@ def main() -> None:
         try:
             library.add_feed(str(path))
             library.refresh_blocking()
-            results = {}
+            results: dict[str, object] = {"articles": len(library.articles())}
             asyncio.run(measure(library, "Without", 5))  # warm-up: imports, caches
             for title in ("Without", "With pictures"):
                 results[title] = asyncio.run(measure(library, title, args.pages))
+                results[title]["peak_rss_mb_so_far"] = round(
+                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         finally:
             library.release()
     server.shutdown()
-    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(results, indent=2))
 
 

@@ -192,6 +192,8 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         key = (number, width, rows)
         drawn = self._drawn.get(key)
         if drawn is None:
+            for old in [k for k in self._drawn if k[0] == number]:  # another size: not again
+                self._drawn.pop(old, None)
             drawn = self._drawn[key] = picture_lines(image, number, width, rows)
         return drawn
 
