@@ -25,8 +25,8 @@ takes about 38 columns; a 1024-pixel one the pane's width)."""
 MIN_ROWS = 4
 """Rows a picture may be squeezed to when the pane is low."""
 
-_IMAGE_MARK = re.compile(r"\[image: [^\]]*\]\[(\d+)\]")
-_IMAGE_ONLY = re.compile(r"^(\[image: [^\]]*\]\[\d+\](\[\d+\])?\s*)+$")
+_IMAGE_MARK = re.compile(r"\[image: .*?\]\[(\d+)\]")
+_IMAGE_ONLY = re.compile(r"^(\[image: .*?\]\[\d+\](\[\d+\])?\s*)+$")
 
 
 class PictureLine(Text):
