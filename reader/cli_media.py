@@ -36,8 +36,6 @@ def add_media_parsers(sub: Any) -> None:
 
 
 def cmd_enclosures(args: argparse.Namespace, library: Library) -> int:
-    from reader.core.media import describe
-
     article = library.article(args.id)
     files = library.enclosures(article)
     played, downloaded = library.media_marks(article)
@@ -53,7 +51,7 @@ def cmd_enclosures(args: argparse.Namespace, library: Library) -> int:
     for number, enclosure in enumerate(files, 1):
         marks = "".join((" [downloaded]" if number in downloaded else "",
                          " [played]" if played else ""))
-        print(visible(f"{number}  {describe(enclosure) or 'file'}{marks}  {enclosure.url}"))
+        print(visible(f"{number}  {enclosure.summary or 'file'}{marks}  {enclosure.url}"))
     return 0
 
 

@@ -20,9 +20,21 @@ def visible(text: str) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def print_json(data: Any) -> None:
-    """`data` as indented JSON on stdout (UTF-8; lone surrogates as escapes)."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    # A lone surrogate (a byte that was not UTF-8, kept as typed) cannot be written as UTF-8;
-    # as a JSON escape it reads back as the very same string.
-    sys.stdout.write(_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+def print_json(data: Any, *, compact: bool = False) -> None:
+    """`data` as JSON on stdout in one write. `compact`: on one line, by the C encoder
+    (indent=2 forces the pure-Python one: 3 s for 100k articles); the same JSON values."""
+    text = json.dumps(data, ensure_ascii=False, indent=None if compact else 2)
+    try:
+        payload = text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (a byte that was not UTF-8, kept as typed) cannot be written as
+        # UTF-8; as a JSON escape it reads back as the very same string.
+        payload = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (tests, a redirected stdout)
+        sys.stdout.write(payload.decode("utf-8") + "\n")
+        return
+    sys.stdout.flush()
+    buffer.write(payload)
+    buffer.write(b"\n")
+    buffer.flush()

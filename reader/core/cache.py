@@ -40,7 +40,7 @@ class CacheHygiene(OverArticles):
         pictures = cache / "images"
         with_pictures = {p.name for p in pictures.iterdir()} if pictures.is_dir() else set()
         for feed in self._subscriptions.feeds():
-            ids = [d["id"] for d in self._articles.docs(feed.key)]
+            ids = self._articles.ids(feed.key)
             image_bytes = sum(tree_size(pictures / i) for i in ids if i in with_pictures)
             sizes = [_size(cache / "feeds" / f"{feed.key}.json"),
                      _size(cache / "bodies" / f"{feed.key}.json"),
@@ -74,14 +74,13 @@ class CacheHygiene(OverArticles):
                 if folder.name not in keys:
                     out += [p for p in folder.iterdir() if p.is_file()]
                     continue
-                ids = {d["id"] for d in self._articles.docs(folder.name)}
+                ids = set(self._articles.ids(folder.name))
                 out += [p for p in folder.iterdir() if p.is_file() and (
                     p.name.endswith(".tmp") or p.stem not in ids)]
         out += [p for p in cache.glob(".*.tmp") if p.is_file()]
         pictures = cache / "images"
         if pictures.is_dir():  # an article's pictures go with it, unless it is kept
-            held = self._marks.kept_ids() | {d["id"] for k in keys
-                                             for d in self._articles.docs(k)}
+            held = self._marks.kept_ids() | {i for k in keys for i in self._articles.ids(k)}
             for folder in pictures.iterdir():
                 if folder.is_dir() and folder.name not in held:
                     out += [p for p in folder.iterdir() if p.is_file()]

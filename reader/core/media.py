@@ -20,16 +20,6 @@ from reader.models import Article, Enclosure
 from reader.storage.store import load_json_file, write_or_explain
 
 
-def describe(enclosure: Enclosure) -> str:
-    """`audio/mpeg, 12.3 MB, 1:02:03` (the parts the feed gives)."""
-    parts = [enclosure.type]
-    if enclosure.length:
-        parts.append(f"{enclosure.length / 1e6:.1f} MB" if enclosure.length >= 100_000
-                     else f"{enclosure.length / 1e3:.0f} kB")
-    parts.append(enclosure.duration)
-    return ", ".join(p for p in parts if p)
-
-
 def web_rules(url: str, feed_origin: str | None) -> tuple[bool, str]:
     """(public_only, refusal) for fetching `url` on behalf of a feed subscribed at
     `feed_origin` (None: the feed is gone; treated as from the internet). `refusal` is why the
@@ -189,9 +179,12 @@ class Media(OverArticles):
         return path
 
     def player_argv(self, article: Article, number: int | None = None) -> list[str]:
-        """The [media] player command for an enclosure: `{url}` is the downloaded file when
-        there is one, else the URL (http(s) only); LibraryError when it cannot be played."""
-        from reader.argv import TemplateError, build_argv
+        """The [media] player command for an enclosure, built as [commands] ones are
+        (reader.core.commands.build_argv: split once, each value inside its one argument, no
+        shell): `{url}` is the downloaded file when there is one, else the enclosure's URL
+        (http(s) only), added as the last argument when the template does not name it.
+        LibraryError when it cannot be played."""
+        from reader.core.commands import article_values, build_argv
 
         number, enclosure = self.enclosure(article, number)
         local = self.state.downloaded(article.id).get(number)
@@ -199,10 +192,13 @@ class Media(OverArticles):
         if local is None:
             feed = self._subscriptions.feed_of(article.feed_key)
             refusal = web_rules(url, feed.origin_url if feed else None)[1]
-            if refusal or url.startswith("-"):
-                raise LibraryError(f"not played: {refusal or 'not a web address'}")
-        values = {"url": url, "title": article.title, "feed": article.feed_title}
+            if refusal:
+                raise LibraryError(f"not played: {refusal}")
+        template = self._session.settings.media_player
         try:
-            return build_argv(self._session.settings.media_player, values, append="url")
-        except TemplateError as exc:
+            argv = build_argv(template, {**article_values(article), "url": url})
+        except ValueError as exc:
             raise LibraryError(f"[media] player: {exc}") from None
+        if "{url}" not in template:
+            argv.append(url)
+        return argv

@@ -68,6 +68,13 @@ class ViewPicture(Message):
 
 
 @dataclass
+class ArticlesPassed(Message):
+    """The cursor moved down past these articles of the list (j, down, page down)."""
+
+    articles: list[Article]
+
+
+@dataclass
 class StepArticle(Message):
     """Open the next (`step` 1) or previous (-1) article of the list."""
 

@@ -357,3 +357,14 @@ def test_two_episodes_with_the_same_file_name_never_mix(paths: Paths, server: An
     assert not server.hits_for("/two/episode.mp3")[-1].headers.get("range")
     assert sorted(p.name for p in folder.iterdir()) == [f"{ids['Episode one']}-episode.mp3",
                                                          "episode.mp3"]
+
+
+def test_a_broken_player_template_is_a_config_error(paths: Paths,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    for template, why in (("mpv {nope}", "unknown placeholder {nope}"),
+                          ("mpv 'unclosed", "cannot split it into arguments"),
+                          ("", "it is empty")):
+        paths.config_file.write_text(f'[media]\nplayer = "{template}"\n')
+        code, _, err = run(capsys, "feeds")
+        assert code == 2 and err.count("\n") == 1 and "[media] player" in err and why in err

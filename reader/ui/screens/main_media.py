@@ -34,14 +34,12 @@ def progress_bar(done: int, total: int) -> str:
 def enclosure_lines(files: list[Any], played: bool, downloaded: dict[int, Path]
                     ) -> list[tuple[str, str]]:
     """The footer of an article with enclosures: one line each, with its marks."""
-    from reader.core.media import describe
-
     if not files:
         return []
     lines = [("Enclosures", "P plays, e downloads" + (" (played)" if played else ""))]
     for number, enclosure in enumerate(files, 1):
         where = f"  → {downloaded[number]}" if number in downloaded else ""
-        lines.append((f"{number}.", f"{describe(enclosure) or 'file'}  {enclosure.url}"
+        lines.append((f"{number}.", f"{enclosure.summary or 'file'}  {enclosure.url}"
                       + (" [downloaded]" if number in downloaded else "") + where))
     return lines
 
