@@ -64,7 +64,7 @@ def normalise(data: bytes, max_pixels: int = MAX_PIXELS) -> bytes:
     """A picture's bytes checked and re-encoded as PNG (RGB or RGBA, at most STORED_SIDE a
     side, the first frame of an animation); ImageRejected when it is not a picture Pillow
     reads, is truncated, has more than `max_pixels` pixels, or is a tracking pixel."""
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     Image.MAX_IMAGE_PIXELS = max_pixels  # set explicitly: never the library's default
     try:
@@ -78,7 +78,8 @@ def normalise(data: bytes, max_pixels: int = MAX_PIXELS) -> bytes:
                     raise ImageRejected(f"a tracking pixel or spacer ({width} x {height})")
                 image.seek(0)
                 image.load()
-                picture = image.convert("RGBA" if _has_alpha(image) else "RGB")
+                upright = ImageOps.exif_transpose(image)  # a phone photo taken sideways
+                picture = upright.convert("RGBA" if _has_alpha(upright) else "RGB")
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

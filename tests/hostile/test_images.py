@@ -172,3 +172,14 @@ def test_pictures_are_counted_and_go_with_their_article_unless_kept(
         assert not folder.exists()
     finally:
         lib.release()
+
+
+def test_a_sideways_photo_is_stored_upright(tmp_path: Path) -> None:
+    image = Image.new("RGB", (60, 20), (0, 0, 255))
+    exif = image.getexif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees to view
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    path = tmp_path / "p.png"
+    path.write_bytes(normalise(out.getvalue()))
+    assert open_picture(path).size == (20, 60)
