@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -19,6 +17,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from reader import __version__, cli_query
+from reader.cli_media import MEDIA_COMMANDS, MEDIA_WRITERS, add_media_parsers, offline_pictures
+from reader.cli_output import print_json, visible
 from reader.cli_run import cmd_run
 from reader.config import load_settings
 from reader.errors import ConfigError, LockedError, ReaderError, StoreError
@@ -32,19 +32,6 @@ EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE, EXIT_OFFLINE, EXIT_BUSY = 0, 1, 2, 3, 4
 
 class CommandError(ReaderError):
     """An expected failure: printed as one line, exit code 2."""
-
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def visible(text: str) -> str:
-    """`text` for an error line: control characters, line breaks, bidi controls and bytes
-    that were not UTF-8 shown as escapes (\\x1b, \\n, \\u202e, \\udcff), never sent raw: an
-    argument cannot colour, retitle or rewrite the user's terminal, nor forge a line."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1] if m.group() != "\t" else " ", text)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -167,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export subscriptions as OPML 2.0 (stdout by default)")
     p.add_argument("file", nargs="?")
     cli_query.add_export_options(p)
+    add_media_parsers(sub)
     return parser
 
 
@@ -235,26 +223,6 @@ def _when(stamp: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else "-"
 
 
-def _print_json(data: Any, *, compact: bool = False) -> None:
-    """`data` as JSON on stdout in one write. `compact`: on one line, by the C encoder
-    (indent=2 forces the pure-Python one: 3 s for 100k articles); the same JSON values."""
-    text = json.dumps(data, ensure_ascii=False, indent=None if compact else 2)
-    try:
-        payload = text.encode("utf-8")
-    except UnicodeEncodeError:
-        # A lone surrogate (a byte that was not UTF-8, kept as typed) cannot be written as
-        # UTF-8; as a JSON escape it reads back as the very same string.
-        payload = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:  # a text-only stream (tests, a redirected stdout)
-        sys.stdout.write(payload.decode("utf-8") + "\n")
-        return
-    sys.stdout.flush()
-    buffer.write(payload)
-    buffer.write(b"\n")
-    buffer.flush()
-
-
 # -- commands -------------------------------------------------------------------------------
 
 def cmd_app(args: argparse.Namespace, library: Library) -> int:
@@ -301,7 +269,7 @@ def cmd_feeds(args: argparse.Namespace, library: Library) -> int:
     feeds = library.feeds()
     hidden = library.hidden_counts()
     if args.json:
-        _print_json([feed_json(f, counts[f.key], library.next_due(f)) | {"hidden": hidden[f.key]}
+        print_json([feed_json(f, counts[f.key], library.next_due(f)) | {"hidden": hidden[f.key]}
                     for f in feeds])
         return EXIT_OK
     if not feeds:
@@ -351,7 +319,7 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
     offline = [r for r in results if r.status == "offline"]
     waiting = [r for r in results if r.status == "waiting"]
     if args.json:
-        _print_json({
+        print_json({
             "feeds": [{"key": r.feed_key, "url": r.url, "title": feeds[r.feed_key].title,
                        "status": r.status, "new": r.new, "updated": r.updated,
                        "error": r.error or None, "warning": r.warning or None,
@@ -389,6 +357,8 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
               + (f", {not_due} not due yet (--all fetches them)" if not_due else ""),
               flush=True)
         _report_full(library, _full_after_refresh(args, library, results, offline))
+    if args.full_text and library.settings.images_offline and not library.network_down:
+        offline_pictures(library, quiet=args.json)
     if failed:
         return EXIT_FEEDS_FAILED
     if offline and not library.offline:  # no feed server answered: nothing failed or changed
@@ -465,12 +435,13 @@ def _mb(size: int) -> str:
 def cmd_cache_info(args: argparse.Namespace, library: Library) -> int:
     info = library.cache_info()
     if args.json:
-        _print_json(info)
+        print_json(info)
         return EXIT_OK
     for feed in sorted(info["feeds"], key=lambda f: -f["bytes"]):
         print(f"{_mb(feed['bytes']):>9}  {feed['articles']:>6} articles  "
               f"{feed['full_texts']:>5} full texts  {shorten(feed['title'], 50)}")
     print(f"cache: {_mb(info['cache'])} in {library.store.cache_dir}"
+          + (f", pictures {_mb(info['images'])}" if info["images"] else "")
           + (f" ({_mb(info['orphans'])} removable by `reader cleanup`)" if info["orphans"] else ""))
     print(f"your data (subscriptions, read state, bookmarks, notes): {_mb(info['data'])} "
           f"in {library.store.data_dir}")
@@ -491,7 +462,7 @@ def cmd_articles(args: argparse.Namespace, library: Library) -> int:
                                 search=args.search, annotated=args.annotated,
                                 limit=max(args.limit, 0), **cli_query.article_options(args))
     if args.json:
-        _print_json([a.to_json() for a in articles], compact=True)
+        print_json([a.to_json() for a in articles], compact=True)
         return EXIT_OK
     for a in articles:
         flags = ("N" if not a.read else " ") + ("B" if a.bookmarked else " ")
@@ -540,7 +511,7 @@ def cmd_notes(args: argparse.Namespace, library: Library) -> int:
         return EXIT_OK
     notes = library.notes()
     if args.json:
-        _print_json([n.to_json() for n in notes])
+        print_json([n.to_json() for n in notes])
         return EXIT_OK
     if not notes:
         print("no notes; write one with: reader note add ID --text TEXT")
@@ -630,7 +601,7 @@ COMMANDS = {
     "bookmark": cmd_bookmark, "unbookmark": cmd_bookmark, "import": cmd_import,
     "export": cmd_export, "notes": cmd_notes, "note": cmd_note, "sync-offline": cmd_refresh,
     "fetch-full": cmd_fetch_full, "cache-info": cmd_cache_info, "cleanup": cmd_cleanup,
-    "run": cmd_run, **cli_query.COMMANDS,
+    "run": cmd_run, **cli_query.COMMANDS, **MEDIA_COMMANDS,
 }
 WRITERS = {"add", "remove", "refresh", "read", "unread", "bookmark", "unbookmark", "import",
-           "note", "sync-offline", "fetch-full", "cleanup"}
+           "note", "sync-offline", "fetch-full", "cleanup"} | MEDIA_WRITERS

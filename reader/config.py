@@ -118,6 +118,21 @@ class Settings:
     """Textual theme name."""
     mark_read_on_scroll: bool = False
     """Moving the cursor down past an article in the article list marks it read."""
+    media_player: str = "mpv --no-video {url}"
+    """The command that plays an enclosure, a template as [commands] ones: `{url}` is the
+    downloaded file when there is one, else the enclosure's URL (added at the end when the
+    template does not name it); no shell."""
+    media_folder: str = ""
+    """Where enclosures are downloaded ("" = the Downloads folder's `reader` folder)."""
+    images_mode: str = "auto"
+    """Pictures in the article: "auto" (Kitty/Sixel full-screen where the terminal has them,
+    half-blocks inline), "halfblock" (half-blocks everywhere) or "off" (numbered links)."""
+    images_offline: bool = False
+    """`reader sync-offline` also fetches the pictures of the articles it keeps offline."""
+    images_max_per_article: int = 40
+    """At most this many pictures of one article are fetched (the rest stay alt text)."""
+    images_max_mb: float = 10.0
+    """Largest picture accepted, after decompression."""
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys, for the app's key map."""
     site_rules: list[dict[str, Any]] = field(default_factory=list)
@@ -197,7 +212,19 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "max_age_days": ("max_age_days", int),
     },
     "ui": {"theme": ("theme", str), "mark_read_on_scroll": ("mark_read_on_scroll", bool)},
+    "media": {
+        "player": ("media_player", str),
+        "folder": ("media_folder", str),
+    },
+    "images": {
+        "mode": ("images_mode", str),
+        "offline": ("images_offline", bool),
+        "max_per_article": ("images_max_per_article", int),
+        "max_mb": ("images_max_mb", (int, float)),
+    },
 }
+
+IMAGE_MODES = ("auto", "halfblock", "off")
 
 EXAMPLE = """\
 # reader configuration (all keys optional)
@@ -223,6 +250,16 @@ max_age_days = 0               # 0 = no limit
 [ui]
 theme = "textual-dark"
 mark_read_on_scroll = false   # true: moving down past an article in the list marks it read
+
+[media]                   # podcasts and other enclosures
+player = "mpv --no-video {url}"   # {url}: the file once downloaded; as [commands]; no shell
+folder = ""               # where downloads go; "" = ~/Downloads/reader
+
+[images]                  # pictures in the article
+mode = "auto"             # "auto" (Kitty/Sixel where the terminal can), "halfblock", "off"
+offline = false           # true: sync-offline fetches the pictures too
+max_per_article = 40
+max_mb = 10               # per picture, after decompression
 
 [keys]                    # binding id = "keys", e.g. next_article = "J,ctrl+n"
 
@@ -314,6 +351,13 @@ def _from_dict(data: dict[str, Any], path: Path) -> Settings:
     if settings.full_text_feeds not in FULL_TEXT_MODES:
         raise ConfigError(f"{path}: [full_text] feeds must be one of "
                           + ", ".join(f'"{m}"' for m in FULL_TEXT_MODES))
+    if settings.images_mode not in IMAGE_MODES:
+        raise ConfigError(f"{path}: [images] mode must be one of "
+                          + ", ".join(f'"{m}"' for m in IMAGE_MODES))
+    try:
+        command_template(settings.media_player)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: [media] player: {exc}") from None
     for url, options in settings.feeds.items():
         if "full_text" in options and not isinstance(options["full_text"], bool):
             raise ConfigError(f'{path}: [feeds."{url}"] full_text must be true or false')

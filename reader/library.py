@@ -28,7 +28,9 @@ from reader.core.commands import (
 )
 from reader.core.exporting import export_notes
 from reader.core.fulltext import FullText, FullTextProgress
+from reader.core.images import ImageRef, Images, open_picture
 from reader.core.marks import Marks
+from reader.core.media import Media
 from reader.core.merge import article_id, body_hash
 from reader.core.parsepool import FeedParser
 from reader.core.querying import SORT_ORDERS, QueryFeed, QueryFeeds
@@ -107,6 +109,8 @@ class Library:
                                     parser)
         self._full_text = FullText(session, self._subscriptions, self._articles, self._marks)
         self._cache = CacheHygiene(session, self._subscriptions, self._articles, self._marks)
+        self._media = Media(session, self._subscriptions, self._articles, self._marks)
+        self._images = Images(session, self._subscriptions, self._articles, self._marks)
 
     @property
     def paths(self) -> Paths:
@@ -368,10 +372,72 @@ class Library:
         """{content_html, summary_html, base_url, ...} from the cache or the kept copy."""
         return self._articles.body(article)
 
+    # -- pictures ---------------------------------------------------------------------------------
+    def image_refs(self, links: Iterable[Any]) -> list[ImageRef]:
+        """The pictures of an article's text (its numbered image links), capped."""
+        return self._images.refs(links)
+
+    def cached_images(self, article: Article, refs: Iterable[ImageRef]) -> dict[int, Path]:
+        """number -> stored picture, of those already fetched."""
+        return self._images.cached(article, refs)
+
+    def missing_images(self, article: Article, refs: Iterable[ImageRef], *,
+                       retry: bool = False) -> list[ImageRef]:
+        """The pictures not fetched yet (nor failed before, unless `retry`)."""
+        return self._images.missing(article, refs, retry=retry)
+
+    async def fetch_images(self, article: Article, refs: list[ImageRef],
+                           on_each: Callable[[ImageRef, Path | None, str], None] | None = None
+                           ) -> dict[int, Path | str]:
+        """Fetch, check and store pictures; number -> file, or why not (see core.images).
+        They go to the cache only: no write lock is held."""
+        self._session.need_writable()
+        return await self._images.fetch(article, refs, on_each)
+
+    @staticmethod
+    def open_picture(path: Path, max_side: int = 1600) -> Any:
+        """A stored picture as a PIL image (at most `max_side` pixels a side), None when it
+        cannot be shown."""
+        return open_picture(path, max_side)
+
+    # -- enclosures (podcasts) ------------------------------------------------------------------
     def enclosures(self, article: Article) -> list[Enclosure]:
         """The files the feed attached to the article (podcast audio, video, images)."""
-        found = self._articles.body(article).get("enclosures") or []
-        return [Enclosure.from_dict(e) for e in found if isinstance(e, dict) and e.get("url")]
+        return self._media.enclosures(article)
+
+    def media_marks(self, article: Article) -> tuple[bool, dict[int, Path]]:
+        """(played, {enclosure number: downloaded file still on disk}) of an article."""
+        state = self._media.state
+        return state.played(article.id), state.downloaded(article.id)
+
+    def media_folder(self) -> Path:
+        """Where enclosures are downloaded ([media] folder)."""
+        return self._media.folder()
+
+    def download_blocking(self, article: Article, number: int | None = None,
+                          folder: Path | None = None,
+                          on_progress: Callable[[Any], None] | None = None) -> Path:
+        """`download` for callers without an event loop (the CLI)."""
+        return asyncio.run(self.download(article, number, folder, on_progress))
+
+    async def download(self, article: Article, number: int | None = None,
+                       folder: Path | None = None,
+                       on_progress: Callable[[Any], None] | None = None) -> Path:
+        """Download enclosure `number` (default: the first audio or video one) into `folder`
+        (default: the media folder), resuming an interrupted download; returns the file.
+        reader.download.DownloadError (one line) when it does not finish. The write lock is
+        held only to record the download, never while it runs."""
+        self._session.need_writable()
+        return await self._media.download(article, number, folder, on_progress)
+
+    def player_argv(self, article: Article, number: int | None = None) -> list[str]:
+        """The [media] player command (argv, for no shell) that plays an enclosure."""
+        return self._media.player_argv(article, number)
+
+    @_writes
+    def mark_played(self, article: Article) -> None:
+        """Remember the article's episode was played."""
+        self._media.state.set_played(article.id)
 
     def converted(self, article: Article, *, defer_save: bool = False) -> Any:
         """The feed's text as clean Markdown (reader.content.convert.Converted), cached."""

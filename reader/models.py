@@ -126,11 +126,15 @@ class View:
     """What an article listing shows: a virtual feed, a feed, a tag folder, or search results."""
 
     kind: str
-    """"all", "unread", "bookmarked", "notes", "feed", "tag" or "search"."""
+    """"all", "unread", "bookmarked", "notes", "podcasts", "feed", "tag" or "search"."""
     value: str = ""
     """Feed key, tag name or search text."""
     scope: str = ""
     """For searches: the feed key searched ("" = everything)."""
+
+
+AUDIO_SUFFIXES = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wav")
+"""Names of audio files (an enclosure without a MIME type)."""
 
 
 @dataclass
@@ -145,15 +149,42 @@ class Enclosure:
     duration: str = ""
     """iTunes duration as the feed gives it ("1:02:03", "3723"); empty when none."""
 
+    @property
+    def is_audio(self) -> bool:
+        """An audio file (a podcast episode), by its MIME type, else by its name."""
+        kind = self.type.lower()
+        if kind:
+            return kind.startswith("audio/")
+        return self.url.lower().split("?")[0].endswith(AUDIO_SUFFIXES)
+
+    @property
+    def summary(self) -> str:
+        """`audio/mpeg, 12.3 MB, 1:02:03` (the parts the feed gives; "" when none)."""
+        parts = [self.type]
+        if self.length:
+            parts.append(f"{self.length / 1e6:.1f} MB" if self.length >= 100_000
+                         else f"{self.length / 1e3:.0f} kB")
+        parts.append(self.duration)
+        return ", ".join(p for p in parts if p)
+
+    @property
+    def is_playable(self) -> bool:
+        """Audio or video (what a media player plays)."""
+        return self.is_audio or self.type.lower().startswith("video/")
+
     def to_dict(self) -> dict[str, Any]:
         """Serialise for storage."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Enclosure:
-        """Load from storage, ignoring unknown keys."""
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """Load from storage, ignoring unknown keys and values of the wrong type."""
+        length = data.get("length")
+        return cls(url=str(data.get("url") or ""),
+                   type=data["type"] if isinstance(data.get("type"), str) else "",
+                   length=length if isinstance(length, int) and not isinstance(length, bool)
+                   and length > 0 else 0,
+                   duration=data["duration"] if isinstance(data.get("duration"), str) else "")
 
 
 @dataclass

@@ -240,8 +240,8 @@ class Articles:
 
     def save_docs(self, feed_key: str, meta: FeedMeta, ordered: list[ArticleDoc],
                   dropped: set[str]) -> None:
-        """Write a feed's article metadata, newest first; the read marks and full texts of
-        the `dropped` articles go with them."""
+        """Write a feed's article metadata, newest first; the read marks, full texts and
+        pictures of the `dropped` articles go with them."""
         store = self._session.store
         store.save_feed_cache(feed_key, meta, ordered)
         if feed_key in self._docs:  # listed before: kept up to date (a refresh of feeds
@@ -255,6 +255,16 @@ class Articles:
         if dropped:
             store.forget_read(feed_key, {d["id"] for d in ordered})
             store.delete_full(feed_key, dropped)
+            self.delete_pictures(dropped)
+
+    def delete_pictures(self, article_ids: set[str]) -> None:
+        """Remove the pictures of these articles (cache/images/<id>/; see core.images)."""
+        import shutil
+
+        root = self._session.store.cache_dir / "images"
+        if root.is_dir():
+            for aid in article_ids:
+                shutil.rmtree(root / aid, ignore_errors=True)
 
     def unhide(self, feed_key: str, ids: set[str]) -> int:
         """Show articles a filter rule hid again (they count and list as any other); returns
@@ -268,8 +278,10 @@ class Articles:
         return len(found)
 
     def forget_feed(self, feed_key: str) -> None:
-        """Delete an unsubscribed feed's cache and read marks (kept copies stay)."""
+        """Delete an unsubscribed feed's cache, read marks and the pictures of its articles
+        (kept copies, and the pictures of kept articles, stay)."""
         store = self._session.store
+        self.delete_pictures(set(self.ids(feed_key)) - self._marks.kept_ids())
         store.delete_feed_cache(feed_key)
         self._bodies.pop(feed_key, None)
         self.unsaved.discard(feed_key)

@@ -92,6 +92,8 @@ def decide(feed_key: str, parsed: ParsedFeed, existing: list[ArticleDoc], *, had
         for kept_field in ("tags", "hidden"):  # what filter rules decided when it arrived
             if old is not None and kept_field in old:
                 doc[kept_field] = old[kept_field]  # type: ignore[literal-required]
+        if any(e.is_audio for e in entry.enclosures):
+            doc["audio"] = True
         if old is None:
             decision.new_ids.append(aid)
             if entry.rule_hits is not None:

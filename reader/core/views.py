@@ -18,7 +18,7 @@ from reader.core.querying import QueryFeeds, choose, sort_articles
 from reader.core.searching import Searching
 from reader.core.subscriptions import Subscriptions
 from reader.errors import LibraryError
-from reader.models import Article, View, in_folder
+from reader.models import Article, Enclosure, View, in_folder
 from reader.query import Query, looks_like_query, parse
 
 
@@ -234,9 +234,9 @@ class Views:
         """What a view lists, in `sort` order (one of SORT_ORDERS), or "" its own: a feed's,
         unread, bookmarked (newest bookmark first), annotated (newest edited note first), a
         tag's, a search's (plain words, or a query: reader.query), a query feed's, the hidden
-        articles, or every article; `limit`: only the first that many (every article's come
-        from the article index). QueryError when a search's query does not parse;
-        LibraryError when a query feed's does not."""
+        articles, podcast episodes, or every article; `limit`: only the first that many
+        (every article's come from the article index). QueryError when a search's query
+        does not parse; LibraryError when a query feed's does not."""
         if view.kind == "all" and not sort:
             return self.articles(limit=limit)
         found = self._for_view(view)
@@ -274,4 +274,27 @@ class Views:
             if looks_like_query(view.value):
                 return self.articles(view.scope or None, query=parse(view.value))
             return self.articles(view.scope or None, search=view.value)
+        if view.kind == "podcasts":
+            return self.podcasts()
         return self.articles()
+
+    def podcasts(self) -> list[Article]:
+        """Articles with an audio enclosure (podcast episodes), newest first; kept copies
+        whose feed text carries one count too."""
+        bookmarks, counts = self._marks.bookmarks(), self._marks.annotated()
+        out: list[Article] = []
+        seen: set[str] = set()
+        for feed in self._subscriptions.feeds():
+            read = self._marks.read_ids(feed.key)
+            for doc in self._articles.docs_once(feed.key):
+                seen.add(doc["id"])
+                if doc.get("audio"):
+                    out.append(self._articles.to_article(doc, feed, read, bookmarks, counts))
+        for aid, copy in self._marks.copies().items():
+            files = copy.get("body", {}).get("enclosures") or []
+            if aid not in seen and any(isinstance(f, dict) and Enclosure.from_dict(f).is_audio
+                                       for f in files):
+                out.append(article_from_copy(copy, bookmarked=aid in bookmarks,
+                                             notes=counts.get(aid, 0)))
+        out.sort(key=lambda a: a.date, reverse=True)
+        return out

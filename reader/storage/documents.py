@@ -28,6 +28,8 @@ class ArticleDoc(TypedDict):
     """Tags a filter rule gave it when it arrived (absent when none did)."""
     hidden: NotRequired[bool]
     """A filter rule hid it when it arrived (absent when none did)."""
+    audio: NotRequired[bool]
+    """The entry has an audio enclosure (a podcast episode; absent when not)."""
 
 
 class BodyDoc(TypedDict, total=False):

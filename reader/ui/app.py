@@ -289,6 +289,15 @@ class ReaderApp(App[None]):
             ("Toggle bookmark", "Bookmark the article or remove it",
              post(messages.ToggleBookmark)),
             ("Open in browser", "Open the article's link", post(messages.OpenInBrowser)),
+            ("Play the episode", "Play the article's enclosure with [media] player",
+             post(messages.PlayEnclosure)),
+            ("Download the episode", "Download the article's enclosure in the background",
+             post(messages.DownloadEnclosure)),
+            ("Show the picture", "The picture on screen, full-screen (i)",
+             lambda: main.post_message(messages.ViewPicture(
+                 main.article_view.current_picture() or 0))),
+            ("Show podcasts", "Articles with an audio enclosure",
+             lambda: self.open_view(View("podcasts"))),
             ("Search", "Search titles, text and notes", main.action_search),
             ("Write a note", "Annotate the article", post(messages.Annotate)),
             ("Export notes", "Notes and bookmarks as Markdown files", main.export_notes),
@@ -315,6 +324,11 @@ class ReaderApp(App[None]):
 
 def run_app(library: Library, *, offline: bool) -> None:
     """Start the app (blocking until it quits)."""
+    if library.settings.images_mode == "auto" and sys.stdout.isatty():
+        try:  # asks the terminal for Kitty graphics and Sixel: only before the app starts
+            import textual_image.widget  # noqa: F401
+        except Exception:  # noqa: BLE001 - no full-screen Kitty/Sixel: half-blocks
+            pass
     app = ReaderApp(library, offline=offline)
     app.run()
     for problem in app.key_problems:  # said again where it stays readable

@@ -50,6 +50,24 @@ class ToggleText(Message):
 
 
 @dataclass
+class PlayEnclosure(Message):
+    """Play the article's episode (or other enclosure) with the [media] player."""
+
+
+@dataclass
+class DownloadEnclosure(Message):
+    """Download the article's episode into the [media] folder, in the background."""
+
+
+@dataclass
+class ViewPicture(Message):
+    """Show picture `number` of the article full-screen (0: the article view has none on
+    screen)."""
+
+    number: int
+
+
+@dataclass
 class ArticlesPassed(Message):
     """The cursor moved down past these articles of the list (j, down, page down, J)."""
 

@@ -28,8 +28,10 @@ from reader.textutil import plural, safe_link
 from reader.ui import messages
 from reader.ui.screens.main_commands import CommandActions
 from reader.ui.screens.main_feeds import FeedActions
+from reader.ui.screens.main_media import MediaActions
 from reader.ui.screens.main_moving import Moving
 from reader.ui.screens.main_notes import NoteActions
+from reader.ui.screens.main_pictures import PictureActions
 from reader.ui.screens.main_queries import QueryActions
 from reader.ui.screens.notes import ConfirmScreen
 from reader.ui.widgets.article_view import ArticleView
@@ -54,8 +56,8 @@ def _text_hint(text: ArticleText) -> str:
     return "  (f: fetch the full article)"
 
 
-class MainScreen(NoteActions, FeedActions, CommandActions, Moving, QueryActions,
-                 Screen[None]):
+class MainScreen(NoteActions, FeedActions, CommandActions, MediaActions, PictureActions,
+                 Moving, QueryActions, Screen[None]):
     """The panes. tab/shift+tab here move between panes (not Textual's focus chain)."""
 
     BINDINGS = [
@@ -102,6 +104,8 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, QueryActions,
         """feed key -> (unread, total), as the feed list shows them."""
         self.refreshing = False
         """A refresh runs (a second one is refused)."""
+        self.downloading: set[str] = set()
+        """Ids of the articles whose enclosure is being downloaded."""
         self._shown_problems = 0
         self.loading_rest = False
         """The list shows the newest screenful only; the rest of the view is being read."""
@@ -289,10 +293,11 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, QueryActions,
         if view.kind in ("query", "hidden"):
             return self.query_view_title(view)
         return {"all": "All articles", "unread": "Unread", "bookmarked": "Bookmarked",
-                "notes": "Notes"}[view.kind]
+                "notes": "Notes", "podcasts": "Podcasts"}[view.kind]
 
     def _show_articles(self, articles: list[Article], keep_id: str | None = None) -> None:
         lst = self.article_list
+        lst.marks = self.media_row_marks(articles) if self.view.kind == "podcasts" else {}
         lst.populate(articles, show_feed=self.view.kind != "feed", keep_id=keep_id,
                      search=self.highlight_words(self.view))
         self._title_article_list()
@@ -361,6 +366,7 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, QueryActions,
         text = await self.library.read(functools.partial(
             self.library.text, prefer=self.prefer.get(article.id, "auto"), defer_save=True),
             article)
+        footer = await self.library.read(self.enclosure_footer, article)
         if self.reading is None or self.reading.id != article.id:
             return
         self.links = list(text.links)
@@ -374,11 +380,14 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, QueryActions,
         ]
         notes = self.library.notes(article.id)
         place = self.article_view.scroll_y if keep_place else 0
+        refs, numbers = self.picture_numbers(text.links)
         self.article_view.show(article.id, header, article.title, text.markdown,
-                               quotes=[n.quote for n in notes])
+                               quotes=[n.quote for n in notes], footer=footer,
+                               pictures=numbers)
         if place:
             self.article_view.scroll_to(0, place, animate=False)
         self.notes_pane.show_notes(notes)
+        self.load_pictures(article, refs)
         if not article.read:
             self._set_read(article, True)
 

@@ -24,7 +24,7 @@ ERROR = Style(color="red", bold=True)
 DIM = Style(dim=True)
 
 VIRTUAL_VIEWS = (("all", "All"), ("unread", "Unread"), ("bookmarked", "Bookmarked"),
-                 ("notes", "Notes"))
+                 ("notes", "Notes"), ("podcasts", "Podcasts"))
 
 
 class FeedList(OptionList):
@@ -114,7 +114,8 @@ class FeedList(OptionList):
             options.append(Option(_one_row(text)))
 
         for kind, label in VIRTUAL_VIEWS:
-            number = {"bookmarked": bookmarked, "notes": annotated}.get(kind, total_unread)
+            number = {"bookmarked": bookmarked, "notes": annotated, "podcasts": 0}.get(
+                kind, total_unread)
             row = Text(label, UNREAD if kind in ("unread",) else Style())
             if number:
                 row.append(f" ({number})", DIM)
@@ -223,6 +224,8 @@ class ArticleList(ArticleKeys, ScrollView, can_focus=True):
         """The search these articles answer: its words are highlighted in the titles."""
         self._highlighted: int | None = None
         self._cache: dict[int, Strip] = {}
+        self.marks: dict[str, str] = {}
+        """article id -> a short mark before the title (podcasts: played, downloaded)."""
 
     # -- state --------------------------------------------------------------------------
     @property
@@ -294,6 +297,9 @@ class ArticleList(ArticleKeys, ScrollView, can_focus=True):
         notes = getattr(article, "notes", 0)
         if notes:  # how many notes, before the title so a long title never hides it
             text.append(f"✎{notes} ", Style(color="cyan"))
+        mark = self.marks.get(article.id)
+        if mark:
+            text.append(f"{mark} ", Style(color="green"))
         start = len(text)
         text.append(article.title, UNREAD if not article.read else Style())
         for begin, end in highlight_spans(article.title, self.search):
