@@ -50,6 +50,8 @@ from reader.models import (
 )
 from reader.storage.documents import BodyDoc, FullTextDoc, KeptCopy
 from reader.storage.store import Store
+from reader.sync.accounts import Account, SyncState
+from reader.sync.engine import PasswordSource, Syncer, SyncProgress, SyncResult, env_password
 
 __all__ = ["SEED_FILES", "SEED_TAG", "ImportReport", "Library", "LibraryError",
            "ProgressCallback", "article_id", "body_hash", "clean_tags", "new_feed_location",
@@ -78,6 +80,7 @@ class Library:
                                     parser)
         self._full_text = FullText(session, self._subscriptions, self._articles, self._marks)
         self._cache = CacheHygiene(session, self._subscriptions, self._articles, self._marks)
+        self._syncer = Syncer(session, self._subscriptions, self._articles, self._marks)
 
     @property
     def paths(self) -> Paths:
@@ -171,13 +174,22 @@ class Library:
 
     def edit_feed(self, ref: str, *, title: str | None = None, tags: Iterable[str] | None = None
                   ) -> Feed:
-        """Change a feed's custom title and/or tags."""
+        """Change a feed's custom title and/or tags (a server feed's first tag is its folder
+        on the server: the change is sent at the next sync)."""
+        feed = self._subscriptions.find(ref)
+        if feed.account and tags is not None:
+            new, old = clean_tags(tags)[:1], feed.tags[:1]
+            if new != old:
+                self._session.need_lock()
+                self._syncer.record_feed(feed, "folder", value="".join(new), old="".join(old))
         return self._subscriptions.edit(ref, title=title, tags=tags)
 
     def remove_feed(self, ref: str) -> Feed:
         """Unsubscribe. Bookmarked (and annotated) articles stay: they live in their own store."""
         self._session.need_lock()
         feed = self._subscriptions.find(ref)
+        if feed.account:  # the server hears of it at the next sync
+            self._syncer.record_feed(feed, "unsubscribe")
         self._subscriptions.remove(feed)
         had_status = feed.last_checked or feed.key in self._session.summaries
         self._articles.forget_feed(feed.key)
@@ -212,6 +224,47 @@ class Library:
         feed could be reached at all, the refresh says "offline" too and records no errors:
         `network_down` is set until a refresh reaches the network again."""
         return await self._refresher.refresh(refs, on_progress)
+
+    # -- server accounts and sync ----------------------------------------------------------------
+    def accounts(self) -> list[Account]:
+        """The server accounts, in the order they were added."""
+        return self._syncer.accounts.load()
+
+    def account_status(self) -> list[tuple[Account, SyncState, int]]:
+        """(account, its sync state, changes waiting to be sent) of every account."""
+        return self._syncer.status()
+
+    def add_account_blocking(self, kind: str, url: str, user: str, password: str,
+                             name: str = "") -> Account:
+        """Sign in to a server (checking the password) and keep the account and its token."""
+        return asyncio.run(self._syncer.add_account(kind, url, user, password, name))
+
+    def login_account_blocking(self, name: str, password: str) -> None:
+        """Sign in to an account's server again; the new token replaces the old."""
+        asyncio.run(self._syncer.login(name, password))
+
+    def remove_account(self, name: str) -> tuple[list[Feed], int]:
+        """Forget an account and its feeds; bookmarked and annotated articles stay. Returns
+        (feeds removed, local changes that were still waiting to be sent)."""
+        return self._syncer.remove_account(name)
+
+    def subscribe_on_server(self, name: str, url: str, folder: str = "") -> None:
+        """Subscribe on an account's server (sent at the next sync, which brings the feed)."""
+        self._syncer.subscribe(name, new_feed_location(url), folder)
+
+    def sync_blocking(self, names: Iterable[str] | None = None,
+                      on_progress: SyncProgress | None = None,
+                      password: PasswordSource = env_password) -> list[SyncResult]:
+        """`sync` for callers without an event loop (the CLI)."""
+        return asyncio.run(self.sync(names, on_progress, password))
+
+    async def sync(self, names: Iterable[str] | None = None,
+                   on_progress: SyncProgress | None = None,
+                   password: PasswordSource = env_password) -> list[SyncResult]:
+        """Sync the given accounts (all by default): local changes are sent, then the
+        server's feeds, articles, read and starred state are stored. A failing account
+        stores nothing and stops none of the others."""
+        return await self._syncer.sync(names, on_progress, password)
 
     # -- cache hygiene ----------------------------------------------------------------------
     def cache_info(self) -> dict[str, Any]:

@@ -55,6 +55,11 @@ class Feed:
     """When the current run of failures began (epoch seconds; 0 when the feed works)."""
     gone: bool = False
     """The last answer was HTTP 410 Gone: the server says the feed will not come back."""
+    account: str = ""
+    """The server account the feed comes from ("" for a feed this computer fetches itself);
+    such a feed is never fetched by a refresh: a sync brings its articles."""
+    remote_id: str = ""
+    """The feed's stream id on its account's server (`feed/123`)."""
 
     @property
     def long_failing(self) -> bool:

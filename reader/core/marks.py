@@ -16,6 +16,9 @@ from reader.textutil import strip_control
 
 MakeCopy = Callable[[Article], KeptCopy]
 """Builds an article's kept copy (the articles service knows its bodies)."""
+ChangeHook = Callable[[str, str, list[str]], None]
+"""Told of a user's change before it is made: (op, feed key, article ids); op is "read",
+"unread", "star" or "unstar". The sync journals the changes to server feeds with it."""
 
 
 def note_text(text: str) -> str:
@@ -39,6 +42,8 @@ class Marks:
         self._bookmarks: dict[str, KeptCopy] | None = None
         self._notes: dict[str, NoteDoc] | None = None
         self._kept: dict[str, KeptCopy] | None = None
+        self.on_change: ChangeHook | None = None
+        """Told of every read/unread/star/unstar the user makes (see ChangeHook)."""
 
     # -- read state ---------------------------------------------------------------------------
     def read_ids(self, feed_key: str) -> set[str]:
@@ -48,6 +53,9 @@ class Marks:
     def set_read(self, feed_key: str, ids: Iterable[str], read: bool = True) -> bool:
         """Mark ids of one feed read or unread; True when it wrote."""
         self._session.need_lock()
+        ids = list(ids)
+        if self.on_change is not None:
+            self.on_change("read" if read else "unread", feed_key, ids)
         return self._session.store.set_read(feed_key, ids, read)
 
     # -- bookmarks and kept copies -----------------------------------------------------------
@@ -85,6 +93,8 @@ class Marks:
         marks = dict(self.bookmarks())
         if on == (article.id in marks):
             return False
+        if self.on_change is not None:
+            self.on_change("star" if on else "unstar", article.feed_key, [article.id])
         if on:
             marks[article.id] = make_copy(article)
         else:
@@ -92,6 +102,20 @@ class Marks:
         self._session.store.save_bookmarks(marks)
         self._bookmarks = marks
         return True
+
+    def set_bookmarks(self, changes: dict[str, KeptCopy | None]) -> None:
+        """Bookmark (with the given copy) or unbookmark (None) many articles in one write of
+        marks.json, telling no one (a sync bringing the server's stars)."""
+        if not changes:
+            return
+        marks = dict(self.bookmarks())
+        for aid, copy in changes.items():
+            if copy is None:
+                marks.pop(aid, None)
+            else:
+                marks[aid] = copy
+        self._session.store.save_bookmarks(marks)
+        self._bookmarks = marks
 
     def patch_copies(self, aids: Iterable[str], patch: Callable[[str, KeptCopy], KeptCopy]
                      ) -> None:

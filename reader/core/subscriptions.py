@@ -26,7 +26,7 @@ STATUS_FIELDS = ("last_checked", "last_success", "last_error", "last_warning", "
                  "failures", "failing_since", "gone")
 """What status.json keeps of a feed (the subscription list keeps the rest)."""
 SUBSCRIPTION_FIELDS = ("key", "url", "subscribed_url", "custom_title", "feed_title", "site_url",
-                       "tags", "added_at")
+                       "tags", "added_at", "account", "remote_id")
 
 
 @dataclass

@@ -1,0 +1,348 @@
+"""Syncing server accounts: send the journal, read the server's state, store it.
+
+One sync of one account, in order:
+  1. the journal's waiting changes are sent (edit-tag in batches; subscription/edit); each
+     one the server accepted leaves the journal;
+  2. subscription/list, the unread ids, the starred ids and the ids of items published
+     since the last sync (`ot`; a week on the first) are read: a no-change sync costs these
+     four requests;
+  3. the contents of the items not here yet are read in batches;
+  4. everything is stored in one step on the writer thread (see `apply`).
+A failure in 2 or 3 (network, HTTP error, broken JSON, a continuation loop) stores nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from reader.core.articles import Articles, OverArticles
+from reader.core.marks import Marks
+from reader.core.session import Session
+from reader.core.subscriptions import Subscriptions
+from reader.errors import SyncError
+from reader.models import Feed
+
+from .accounts import Account, AccountStore, SyncState, new_account
+from .apply import Applied, Applier, Fetched
+from .greader import READ, READING_LIST, STARRED, GReaderClient
+from .items import folder_label
+from .journal import ITEM_OPS, Journal, latest_item_changes
+
+PasswordSource = Callable[[Account], "str | None"]
+"""Gives an account's password when the server wants a new login (None: none to be had)."""
+
+OT_MARGIN = 86400
+"""`ot` reaches this far before the last sync: an item published late is still seen."""
+FIRST_SYNC_DAYS = 7
+"""A first sync brings every unread and starred item, and the read ones of this many days."""
+
+
+def env_password(account: Account) -> str | None:
+    """The password from READER_PASSWORD (cron), never from the command line."""
+    return os.environ.get("READER_PASSWORD") or None
+
+
+@dataclass
+class SyncResult:
+    """What syncing one account did."""
+
+    account: str
+    status: str
+    """"ok", "error", "offline" (nothing answered), or "waiting" (the server's Retry-After)."""
+    error: str = ""
+    new: int = 0
+    sent: int = 0
+    """Local changes the server accepted."""
+    feeds_added: int = 0
+    feeds_removed: int = 0
+    read_changed: int = 0
+    stars_changed: int = 0
+    requests: int = 0
+    warnings: list[str] | None = None
+
+
+SyncProgress = Callable[[int, int, SyncResult], None]
+
+
+class Syncer(OverArticles):
+    """Accounts, their journals, and syncing them."""
+
+    def __init__(self, session: Session, subscriptions: Subscriptions, articles: Articles,
+                 marks: Marks) -> None:
+        super().__init__(session, subscriptions, articles, marks)
+        self.accounts = AccountStore(session.paths.data_dir)
+        self._journals: dict[str, Journal] = {}
+        self._states: dict[str, SyncState] = {}
+        self._applier = Applier(session, subscriptions, articles, marks)
+        marks.on_change = self.record
+
+    # -- per-account files --------------------------------------------------------------------
+    def journal(self, name: str) -> Journal:
+        if name not in self._journals:
+            self._journals[name] = Journal(self.accounts.folder(name) / "journal.jsonl")
+        return self._journals[name]
+
+    def state(self, name: str) -> SyncState:
+        if name not in self._states:
+            self._states[name] = self.accounts.state(name)
+        return self._states[name]
+
+    def _owner(self, feed_key: str) -> tuple[str, str] | None:
+        """(account, stream id) of a server feed, also of one the server dropped since."""
+        feed = self._subscriptions.feed_of(feed_key)
+        if feed is not None:
+            return (feed.account, feed.remote_id) if feed.account else None
+        for account in self.accounts.load():
+            stream = self.state(account.name).feeds.get(feed_key)
+            if stream:
+                return account.name, stream
+        return None
+
+    # -- the journal hook -----------------------------------------------------------------------
+    def record(self, op: str, feed_key: str, article_ids: list[str]) -> None:
+        """Journal a read/unread/star/unstar of server articles (Marks calls it before the
+        change is made; a failure to record stops the change)."""
+        owner = self._owner(feed_key)
+        if owner is None:
+            return
+        wanted = set(article_ids)
+        items = [d["guid"] for d in self._articles.docs(feed_key) if d["id"] in wanted]
+        found = {d["id"] for d in self._articles.docs(feed_key) if d["id"] in wanted}
+        for aid in wanted - found:  # only a kept copy is left of it
+            copy = self._marks.kept_copy(aid)
+            guid = copy["article"].get("guid") if copy else ""
+            if guid:
+                items.append(guid)
+        self.journal(owner[0]).append(op, items)
+
+    def record_feed(self, feed: Feed, op: str, *, value: str = "", old: str = "") -> None:
+        """Journal an unsubscribe or a folder change of a server feed."""
+        self.journal(feed.account).append(op, [feed.remote_id], value, old)
+
+    def subscribe(self, name: str, url: str, folder: str = "") -> None:
+        """Journal a subscription to `url` on an account; the feed comes with the next sync."""
+        self._session.need_lock()
+        self.accounts.find(name)
+        self.journal(name).append("subscribe", [f"feed/{url}"], folder)
+
+    # -- accounts ------------------------------------------------------------------------------
+    async def add_account(self, kind: str, url: str, user: str, password: str, name: str = ""
+                          ) -> Account:
+        """Check the login with the server, then keep the account and its token (never the
+        password). A FreshRSS address given without `/api/greader.php` is tried with it."""
+        self._session.need_lock()
+        account = new_account(kind, url, user, name, self.accounts.load())
+        token = ""
+        async with self._http() as http:
+            for base in self._candidates(account.url):
+                client = GReaderClient(base, account.user, client=http, label=account.name)
+                try:
+                    token = await client.login(password)
+                except SyncError as exc:
+                    if "HTTP 404" in str(exc) and base != self._candidates(account.url)[-1]:
+                        continue
+                    raise
+                account.url = base
+                break
+        self.accounts.save_token(account.name, token)
+        self.accounts.save([*self.accounts.load(), account])
+        return account
+
+    @staticmethod
+    def _candidates(url: str) -> list[str]:
+        if url.endswith("/api/greader.php"):
+            return [url]
+        return [url, url + "/api/greader.php"]
+
+    async def login(self, name: str, password: str) -> None:
+        """Sign in again (a changed password, a token the server forgot)."""
+        self._session.need_lock()
+        account = self.accounts.find(name)
+        async with self._http() as http:
+            client = GReaderClient(account.url, account.user, client=http, label=name)
+            token = await client.login(password)
+        self.accounts.save_token(name, token)
+
+    def remove_account(self, name: str) -> tuple[list[Feed], int]:
+        """Forget an account: its feeds leave (their bookmarked and annotated articles stay),
+        its token, state and journal are deleted. Returns (feeds removed, changes that were
+        still waiting to be sent)."""
+        self._session.need_lock()
+        self.accounts.find(name)
+        waiting = len(self.journal(name).changes())
+        feeds = [f for f in self._subscriptions.feeds() if f.account == name]
+        if feeds:
+            self._subscriptions.save([f for f in self._subscriptions.feeds()
+                                      if f.account != name])
+            for feed in feeds:
+                self._articles.forget_feed(feed.key)
+            self._subscriptions.save_status()
+        self.accounts.save([a for a in self.accounts.load() if a.name != name])
+        self.accounts.remove(name)
+        self._journals.pop(name, None)
+        self._states.pop(name, None)
+        return feeds, waiting
+
+    # -- syncing -------------------------------------------------------------------------------
+    def _http(self) -> Any:
+        import httpx
+
+        s = self._session.settings
+        timeout = httpx.Timeout(s.read_timeout, connect=s.connect_timeout)
+        return httpx.AsyncClient(timeout=timeout, transport=self._session.transport,
+                                 follow_redirects=False,
+                                 headers={"User-Agent": "reader (terminal feed reader; sync)"})
+
+    async def sync(self, names: Iterable[str] | None = None,
+                   on_progress: SyncProgress | None = None,
+                   password: PasswordSource = env_password) -> list[SyncResult]:
+        """Sync the given accounts (all by default), one after the other; one failing stops
+        none of the others."""
+        self._session.need_lock()
+        accounts = self.accounts.load()
+        if names is not None:
+            wanted = list(names)
+            for name in wanted:
+                self.accounts.find(name)
+            accounts = [a for a in accounts if a.name in wanted]
+        results: list[SyncResult] = []
+        async with self._http() as http:
+            for account in accounts:
+                result = await self._sync_one(account, http, password)
+                results.append(result)
+                if on_progress is not None:
+                    on_progress(len(results), len(accounts), result)
+        return results
+
+    async def _sync_one(self, account: Account, http: Any, password: PasswordSource
+                        ) -> SyncResult:
+        name = account.name
+        state = self.state(name)
+        result = SyncResult(name, "ok", warnings=[])
+        now = time.time()
+        if self._session.offline:
+            result.status, result.error = "offline", "offline"
+            return result
+        if state.retry_after > now:
+            stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(state.retry_after))
+            result.status = "waiting"
+            result.error = f"not synced: the server asked to wait until {stamp}"
+            return result
+        token = self.accounts.token(name)
+        client = GReaderClient(account.url, account.user, token=token, client=http,
+                               password=lambda: password(account), label=name)
+        try:
+            if not client.token and not await client._relogin():
+                raise SyncError(f"{name}: not signed in; sign in with: reader account login "
+                                f"{name}", auth=True)
+            result.sent = await self._send_journal(client, name, result)
+            fetched = await self._fetch(client, name, state, now)
+            applied: Applied = await self._session.write(self._store, account, fetched)
+        except SyncError as exc:
+            result.status = "offline" if exc.offline else "error"
+            result.error = str(exc)
+            state.last_attempt = now
+            state.last_error = str(exc)
+            state.retry_after = exc.retry_after
+            await self._session.write(self._save_state, name)
+            return result
+        finally:
+            result.requests = client.requests
+            if client.token and client.token != token:
+                await self._session.write(self.accounts.save_token, name, client.token)
+        result.new = applied.new
+        result.feeds_added, result.feeds_removed = len(applied.feeds_added), len(
+            applied.feeds_removed)
+        result.read_changed, result.stars_changed = applied.read_changed, applied.stars_changed
+        return result
+
+    def _save_state(self, name: str) -> None:
+        if any(a.name == name for a in self.accounts.load()):  # not removed meanwhile
+            self.accounts.save_state(name, self.state(name))
+
+    async def _fetch(self, client: GReaderClient, name: str, state: SyncState, now: float
+                     ) -> Fetched:
+        subs = await client.subscriptions()
+        unread = set(await client.item_ids(READING_LIST, exclude=READ))
+        starred = set(await client.item_ids(STARRED))
+        since = state.last_sync - OT_MARGIN if state.last_sync else \
+            now - FIRST_SYNC_DAYS * 86400
+        recent = await client.item_ids(READING_LIST, since=since)
+        known = await self._session.read(self._known_items, name)
+        wanted = [i for i in dict.fromkeys([*unread, *starred, *recent]) if i not in known]
+        items = await client.contents(wanted) if wanted else []
+        return Fetched(subs, unread, starred, items, now)
+
+    def _known_items(self, name: str) -> set[str]:
+        return {d["guid"] for f in self._subscriptions.feeds() if f.account == name
+                for d in self._articles.docs(f.key)}
+
+    def _store(self, account: Account, fetched: Fetched) -> Applied:
+        """Writer thread: store the answers, then the state saying the sync succeeded."""
+        state = self.state(account.name)
+        applied = self._applier.apply(account, state, self.journal(account.name), fetched)
+        state.last_sync = state.last_attempt = fetched.started
+        state.last_error, state.retry_after = "", 0.0
+        self.accounts.save_state(account.name, state)
+        return applied
+
+    async def _send_journal(self, client: GReaderClient, name: str, result: SyncResult
+                            ) -> int:
+        """Send the waiting changes; the accepted ones leave the journal (also when a later
+        one fails). A subscription change the server refuses (HTTP 4xx) is dropped with a
+        warning: sending it again would never succeed."""
+        journal = self.journal(name)
+        changes = list(journal.changes())
+        if not changes:
+            return 0
+        accepted: list[int] = []
+        try:
+            for change in changes:
+                if change.kind != "feed":
+                    continue
+                try:
+                    await self._send_feed_change(client, change)
+                except SyncError as exc:
+                    if exc.offline or exc.auth or exc.retry_after or "HTTP 4" not in str(exc):
+                        raise
+                    assert result.warnings is not None
+                    result.warnings.append(f"{change.op} {change.target}: {exc}")
+                accepted.append(change.seq)
+            latest = latest_item_changes(changes)
+            groups: dict[str, list[str]] = {}
+            for change in latest.values():
+                groups.setdefault(change.op, []).append(change.target)
+            for op, items in groups.items():
+                side, state = ITEM_OPS[op]
+                stream = READ if state == "read" else STARRED
+                await client.edit_tag(items, **({"add": stream} if side == "a"
+                                                else {"remove": stream}))
+                done = {(i, state) for i in items}
+                accepted.extend(c.seq for c in changes
+                                if c.kind == state and (c.target, state) in done)
+        finally:
+            if accepted:
+                await self._session.write(journal.drop, accepted)
+        return len(accepted)
+
+    async def _send_feed_change(self, client: GReaderClient, change: Any) -> None:
+        if change.op == "subscribe":
+            await client.edit_subscription("subscribe", change.target,
+                                           add=folder_label(change.value))
+        elif change.op == "unsubscribe":
+            await client.edit_subscription("unsubscribe", change.target)
+        else:
+            await client.edit_subscription("edit", change.target,
+                                           add=folder_label(change.value),
+                                           remove="" if change.value else
+                                           folder_label(change.old))
+
+    def status(self) -> list[tuple[Account, SyncState, int]]:
+        """Every account with its sync state and how many changes wait to be sent."""
+        return [(a, self.state(a.name), len(self.journal(a.name).changes()))
+                for a in self.accounts.load()]
+

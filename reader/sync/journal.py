@@ -1,0 +1,140 @@
+"""The journal of local changes to a server account: every read, unread, star, unstar,
+subscribe, unsubscribe and folder change made between syncs, one JSON line each.
+
+A change is appended and fsynced before the app or the CLI shows it done, so it survives a
+kill; a line a kill cut short is skipped when read. The next sync sends the changes and the
+ones the server accepted are removed (one atomic rewrite); until then they win over the
+server's state, so a sync never undoes what the user did.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reader.errors import StoreError
+from reader.storage.store import write_or_explain
+
+ITEM_OPS = {"read": ("a", "read"), "unread": ("r", "read"), "star": ("a", "starred"),
+            "unstar": ("r", "starred")}
+"""Item changes: op -> (edit-tag add or remove, which state)."""
+FEED_OPS = ("subscribe", "unsubscribe", "folder")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One local change."""
+
+    seq: int
+    """Its place in the journal (increasing)."""
+    op: str
+    """read, unread, star, unstar, subscribe, unsubscribe or folder."""
+    target: str
+    """The item id (long form) for item changes; the stream id (`feed/...`) otherwise."""
+    value: str = ""
+    """subscribe: the title; folder: the new folder ("" for none)."""
+    old: str = ""
+    """folder: the folder it leaves."""
+    at: float = 0.0
+
+    @property
+    def kind(self) -> str:
+        """What it changes: "read", "starred", or "feed"."""
+        return ITEM_OPS[self.op][1] if self.op in ITEM_OPS else "feed"
+
+    def to_json(self) -> str:
+        return json.dumps({"seq": self.seq, "op": self.op, "target": self.target,
+                           "value": self.value, "old": self.old, "at": self.at},
+                          separators=(",", ":"))
+
+
+def _parse(line: str) -> Change | None:
+    try:
+        doc = json.loads(line)
+        change = Change(seq=int(doc["seq"]), op=str(doc["op"]), target=str(doc["target"]),
+                        value=str(doc.get("value", "")), old=str(doc.get("old", "")),
+                        at=float(doc.get("at", 0)))
+    except (ValueError, KeyError, TypeError):
+        return None
+    return change if change.op in ITEM_OPS or change.op in FEED_OPS else None
+
+
+class Journal:
+    """One account's journal file (data/sync/<name>/journal.jsonl)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._changes: list[Change] | None = None
+
+    def changes(self) -> list[Change]:
+        """Every change not yet accepted by the server, oldest first."""
+        if self._changes is None:
+            try:
+                text = self.path.read_text(encoding="utf-8", errors="replace")
+            except FileNotFoundError:
+                text = ""
+            except OSError as exc:
+                raise StoreError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+            found = (_parse(line) for line in text.splitlines() if line.strip())
+            self._changes = [c for c in found if c is not None]
+        return self._changes
+
+    def append(self, op: str, targets: Iterable[str], value: str = "", old: str = "") -> None:
+        """Record changes durably (append, fsync) before they are made locally."""
+        changes = self.changes()
+        seq = changes[-1].seq + 1 if changes else 1
+        now = time.time()
+        new = [Change(seq + n, op, t, value, old, now) for n, t in enumerate(targets)]
+        if not new:
+            return
+        data = "".join(c.to_json() + "\n" for c in new).encode("utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            try:
+                if os.fstat(fd).st_size and not self._ends_with_newline():
+                    data = b"\n" + data  # a line a kill cut short stays on its own line
+                os.write(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot record the change for the next sync "
+                             f"({exc.strerror or exc}); nothing was changed") from None
+        changes.extend(new)
+
+    def _ends_with_newline(self) -> bool:
+        with open(self.path, "rb") as handle:
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) == b"\n"
+
+    def drop(self, accepted: Iterable[int]) -> None:
+        """Remove the changes the server accepted (by seq), in one atomic rewrite; changes
+        recorded meanwhile stay."""
+        done = set(accepted)
+        if not done:
+            return
+        keep = [c for c in self.changes() if c.seq not in done]
+        write_or_explain(self.path, "".join(c.to_json() + "\n" for c in keep).encode("utf-8"))
+        self._changes = keep
+
+    def pending(self, kind: str) -> dict[str, Change]:
+        """target -> its latest change of `kind` ("read", "starred", "feed")."""
+        out: dict[str, Change] = {}
+        for change in self.changes():
+            if change.kind == kind:
+                out[change.target] = change
+        return out
+
+
+def latest_item_changes(changes: list[Change]) -> dict[tuple[str, str], Change]:
+    """(item, kind) -> the last change: read then unread sends only unread."""
+    out: dict[tuple[str, str], Change] = {}
+    for change in changes:
+        if change.op in ITEM_OPS:
+            out[(change.target, change.kind)] = change
+    return out
