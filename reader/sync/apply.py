@@ -223,9 +223,10 @@ class Applier(OverArticles):
                         changes[doc["id"]] = self._articles.make_copy(article)
                     else:
                         changes[doc["id"]] = None
-        for aid, copy in bookmarks.items():  # starred articles the cache let go of
-            meta = copy.get("article", {})
-            if aid not in seen and meta.get("feed_key") in state.feeds:
+        current = {f.key for f in feeds}
+        for aid, copy in bookmarks.items():  # starred articles the cache let go of; those of a
+            meta = copy.get("article", {})   # feed the server dropped stay, as kept copies
+            if aid not in seen and meta.get("feed_key") in current:
                 if not wanted(str(meta.get("guid", ""))):
                     changes[aid] = None
         self._marks.set_bookmarks(changes)

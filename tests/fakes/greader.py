@@ -326,14 +326,14 @@ class FakeGReader:
                 page, count = page[1:], count - 1
             out: dict[str, Any] = {"itemRefs": [{"id": str(e.id)} for e in page]}
             if len(page) >= count and page:
-                out["continuation"] = "1" if loop else str(page[-1].id)
+                out["continuation"] = cont if loop and cont else str(page[-1].id)
             return out
         count = int(query.get("n", ["0"])[0] or 0)
         offset = int(cont or 0)
         page = entries[offset:offset + count] if count else entries[offset:]
         out = {"itemRefs": [{"id": str(e.id)} for e in page]}
         if len(page) + offset < len(entries):
-            out["continuation"] = 1 if loop else len(page) + offset
+            out["continuation"] = offset if loop and offset else len(page) + offset
         return out
 
     def _item_ids(self, values: list[str]) -> list[int]:

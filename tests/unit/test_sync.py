@@ -1,0 +1,337 @@
+"""Syncing with a Google Reader API server: both personalities of the fake server
+(tests/fakes/greader.py: FreshRSS greader.php, Miniflux internal/googlereader)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reader.config import Settings
+from reader.library import Library
+from reader.locations import Paths
+from reader.sync.greader import long_item_id
+from tests.fakes.greader import FakeGReader
+
+PERSONALITIES = ("freshrss", "miniflux")
+
+
+@pytest.fixture(params=PERSONALITIES)
+def server(request: pytest.FixtureRequest) -> Iterator[FakeGReader]:
+    with FakeGReader(request.param) as fake:
+        yield fake
+
+
+def open_library(paths: Paths) -> Library:
+    library = Library(paths, Settings(read_timeout=5, connect_timeout=2))
+    library.acquire()
+    return library
+
+
+@pytest.fixture
+def library(paths: Paths) -> Iterator[Library]:
+    lib = open_library(paths)
+    yield lib
+    lib.release()
+
+
+def add(library: Library, server: FakeGReader) -> str:
+    return library.add_account_blocking("greader", server.url, server.user,
+                                        server.password).name
+
+
+def item(eid: int) -> str:
+    return long_item_id(eid)
+
+
+def by_guid(library: Library) -> dict[str, object]:
+    return {a.guid: a for a in library.articles()}
+
+
+def files(root: Path) -> dict[str, bytes]:
+    """Every file under the data and cache folders, except the lock and the sync state."""
+    out = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.name not in ("lock", "state.json"):
+            out[str(path.relative_to(root))] = path.read_bytes()
+    return out
+
+
+def test_first_sync_brings_feeds_articles_read_and_starred(library: Library,
+                                                           server: FakeGReader) -> None:
+    tech = server.add_feed("Tech", "Computing")
+    ids = server.add_items(tech, 12)
+    server.mark(ids[0], starred=True)
+    server.mark(ids[1], read=True)
+    name = add(library, server)
+    [result] = library.sync_blocking()
+    assert result.status == "ok", result.error
+    [feed] = library.feeds()
+    assert (feed.title, feed.tags, feed.account) == ("Tech", ["Computing"], name)
+    articles = by_guid(library)
+    assert set(articles) == {item(i) for i in ids}
+    assert articles[item(ids[0])].bookmarked and not articles[item(ids[0])].read
+    assert articles[item(ids[1])].read
+    assert sum(not a.read for a in articles.values()) == 11
+    text = library.text(articles[item(ids[2])])  # the converter reads it as any feed
+    assert f"Text of item {ids[2]}" in text.markdown
+
+
+def test_local_changes_are_sent_and_leave_the_journal(library: Library,
+                                                      server: FakeGReader) -> None:
+    fid = server.add_feed("Tech")
+    ids = server.add_items(fid, 5)
+    name = add(library, server)
+    library.sync_blocking()
+    articles = by_guid(library)
+    library.mark_read(articles[item(ids[0])])
+    library.set_bookmark(articles[item(ids[1])])
+    library.mark_read(articles[item(ids[2])])
+    library.mark_read(articles[item(ids[2])], False)  # read then unread: unread is sent
+    [(_, _, waiting)] = library.account_status()
+    assert waiting == 4
+    [result] = library.sync_blocking()
+    assert result.status == "ok" and result.sent == 4
+    entries = server.state.entries
+    assert entries[ids[0]].read and entries[ids[1]].starred and not entries[ids[2]].read
+    assert library.account_status()[0][2] == 0
+    assert not (library.paths.data_dir / "sync" / name / "journal.jsonl").read_text().strip()
+
+
+def test_the_journal_survives_a_kill_and_wins_over_the_server(paths: Paths,
+                                                              server: FakeGReader) -> None:
+    fid = server.add_feed("Tech")
+    ids = server.add_items(fid, 3)
+    first = open_library(paths)
+    add(first, server)
+    first.sync_blocking()
+    articles = by_guid(first)
+    first.mark_read(articles[item(ids[0])])
+    first.set_bookmark(articles[item(ids[1])])
+    first._session._lock.release()  # killed: no release(), nothing else written
+    server.mark(ids[0], read=False)  # the other device's older state
+    second = open_library(paths)
+    try:
+        [result] = second.sync_blocking()
+        assert result.status == "ok" and result.sent == 2
+        articles = by_guid(second)
+        assert articles[item(ids[0])].read and articles[item(ids[1])].bookmarked
+        assert server.state.entries[ids[0]].read and server.state.entries[ids[1]].starred
+    finally:
+        second.release()
+
+
+def test_changes_from_another_device_arrive(library: Library, server: FakeGReader) -> None:
+    fid = server.add_feed("Tech")
+    ids = server.add_items(fid, 4)
+    add(library, server)
+    library.sync_blocking()
+    server.mark(ids[0], read=True)
+    server.mark(ids[1], starred=True)
+    new = server.add_items(fid, 2)
+    [result] = library.sync_blocking()
+    assert result.status == "ok" and result.new == 2
+    articles = by_guid(library)
+    assert articles[item(ids[0])].read and articles[item(ids[1])].bookmarked
+    assert item(new[1]) in articles and not articles[item(new[1])].read
+
+
+def test_a_no_change_sync_costs_four_requests(library: Library, server: FakeGReader) -> None:
+    fid = server.add_feed("Tech")
+    server.add_items(fid, 50)
+    add(library, server)
+    library.sync_blocking()
+    before = server.count()
+    [result] = library.sync_blocking()
+    assert result.status == "ok" and result.new == 0
+    assert server.count() - before == 4 == result.requests
+    assert server.count("contents") == 1  # the first sync's one batch only
+
+
+def test_ten_thousand_unread_items(library: Library, server: FakeGReader) -> None:
+    fid = server.add_feed("Big")
+    server.add_items(fid, 10_000)
+    add(library, server)
+    [result] = library.sync_blocking()
+    assert result.status == "ok" and result.new == 10_000
+    assert library.counts()[library.feeds()[0].key] == (10_000, 10_000)
+    assert server.count("contents") == 40  # batches of 250
+
+
+def test_token_file_is_private_and_no_password_is_kept(library: Library,
+                                                       server: FakeGReader) -> None:
+    name = add(library, server)
+    token = library.paths.data_dir / "sync" / name / "token"
+    assert stat.S_IMODE(token.stat().st_mode) == 0o600
+    for path in library.paths.data_dir.rglob("*"):
+        if path.is_file():
+            assert server.password.encode() not in path.read_bytes()
+
+
+def test_a_wrong_password_is_one_clear_error(library: Library, server: FakeGReader) -> None:
+    from reader.errors import SyncError
+
+    with pytest.raises(SyncError, match="refused the user name or password"):
+        library.add_account_blocking("greader", server.url, server.user, "wrong")
+    assert library.accounts() == []
+
+
+def test_401_logs_in_again_once_with_the_password(library: Library, server: FakeGReader,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    server.add_items(server.add_feed("Tech"), 3)
+    add(library, server)
+    server.fail("subscription/list", "401")
+    monkeypatch.setenv("READER_PASSWORD", server.password)
+    [result] = library.sync_blocking()
+    assert result.status == "ok", result.error
+    assert server.count("ClientLogin") == 2
+
+
+def test_401_without_a_password_is_a_clear_error_and_changes_nothing(
+        library: Library, server: FakeGReader, monkeypatch: pytest.MonkeyPatch) -> None:
+    server.add_items(server.add_feed("Tech"), 3)
+    name = add(library, server)
+    monkeypatch.delenv("READER_PASSWORD", raising=False)
+    server.fail("reader/api", "401", times=10)
+    [result] = library.sync_blocking()
+    assert result.status == "error" and "reader account login" in result.error
+    assert "\n" not in result.error and library.feeds() == []
+    assert library.account_status()[0][1].last_error == result.error
+    assert name in result.error
+
+
+def test_429_retry_after_is_honoured(library: Library, server: FakeGReader) -> None:
+    server.add_items(server.add_feed("Tech"), 3)
+    add(library, server)
+    server.fail("stream/items/ids", "429")
+    [result] = library.sync_blocking()
+    assert result.status == "ok" and len(library.articles()) == 3
+
+
+@pytest.mark.parametrize("fault", ["500", "truncated", "loop"])
+def test_a_failed_sync_stores_nothing(library: Library, server: FakeGReader,
+                                      fault: str) -> None:
+    fid = server.add_feed("Tech")
+    ids = server.add_items(fid, 30)
+    add(library, server)
+    library.sync_blocking()
+    server.mark(ids[0], read=True)
+    server.add_items(fid, 30)
+    where = "stream/items/contents" if fault == "truncated" else "stream/items/ids"
+    root = library.paths.data_dir.parent
+    before = files(root)
+    server.fail(where, fault, times=100 if fault == "loop" else 1)
+    if fault == "loop":  # a page smaller than the listing, so that the token is followed
+        import reader.sync.greader as greader
+
+        old = greader.IDS_PER_PAGE
+        greader.IDS_PER_PAGE = 10
+        try:
+            [result] = library.sync_blocking()
+        finally:
+            greader.IDS_PER_PAGE = old
+    else:
+        [result] = library.sync_blocking()
+    assert result.status == "error"
+    assert {"500": "HTTP 500", "truncated": "not valid JSON", "loop": "loop"}[fault] \
+        in result.error
+    assert files(root) == before
+
+
+def test_a_feed_removed_on_the_server_keeps_bookmarks_and_notes(library: Library,
+                                                                server: FakeGReader) -> None:
+    keep, drop = server.add_feed("Keep"), server.add_feed("Drop")
+    server.add_items(keep, 2)
+    ids = server.add_items(drop, 3)
+    server.mark(ids[0], starred=True)
+    add(library, server)
+    library.sync_blocking()
+    articles = by_guid(library)
+    note = library.add_note(articles[item(ids[1])], "my thought")
+    server.remove_feed(drop)
+    [result] = library.sync_blocking()
+    assert result.status == "ok" and result.feeds_removed == 1
+    assert [f.title for f in library.feeds()] == ["Keep"]
+    assert item(ids[0]) in {c["article"]["guid"] for c in library.bookmarks().values()}
+    assert library.find_note(note.id).article_title == f"Item {ids[1]}"
+    assert library.find_note(note.id).article_id == articles[item(ids[1])].id
+
+
+def test_article_ids_are_stable_across_computers(paths: Paths, tmp_path: Path,
+                                                 server: FakeGReader,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    server.add_items(server.add_feed("Tech"), 3)
+    one = open_library(paths)
+    add(one, server)
+    one.sync_blocking()
+    first = {a.guid: a.id for a in one.articles()}
+    one.release()
+    for name in ("CONFIG", "DATA", "CACHE"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / "other" / name.lower()))
+    two = open_library(Paths.from_env())
+    add(two, server)
+    two.sync_blocking()
+    assert {a.guid: a.id for a in two.articles()} == first
+    two.release()
+
+
+def test_subscribe_unsubscribe_and_folders_go_to_the_server(library: Library,
+                                                            server: FakeGReader) -> None:
+    fid = server.add_feed("Tech", "News")
+    server.add_items(fid, 2)
+    name = add(library, server)
+    library.sync_blocking()
+    library.subscribe_on_server(name, "https://example.net/new.xml", "Later")
+    [feed] = library.feeds()
+    library.edit_feed(feed.key, tags=["Reading"])
+    [result] = library.sync_blocking()
+    assert result.status == "ok" and result.sent == 2
+    titles = {f.url: f for f in server.state.feeds.values()}
+    assert titles["https://example.net/new.xml"].category == "Later"
+    assert server.state.feeds[fid].category == "Reading"
+    assert {f.url for f in library.feeds()} >= {"https://example.net/new.xml"}
+    library.remove_feed(feed.key)
+    library.sync_blocking()
+    assert fid not in server.state.feeds
+    assert feed.key not in {f.key for f in library.feeds()}
+
+
+def test_refresh_leaves_server_feeds_to_the_sync(library: Library, server: FakeGReader) -> None:
+    server.add_items(server.add_feed("Tech"), 2)
+    add(library, server)
+    library.sync_blocking()
+    assert library.refresh_blocking() == []
+
+
+def test_remove_account_keeps_bookmarked_and_annotated(library: Library,
+                                                       server: FakeGReader) -> None:
+    fid = server.add_feed("Tech")
+    ids = server.add_items(fid, 3)
+    server.mark(ids[0], starred=True)
+    name = add(library, server)
+    library.sync_blocking()
+    articles = by_guid(library)
+    library.add_note(articles[item(ids[1])], "mine")
+    feeds, waiting = library.remove_account(name)
+    assert len(feeds) == 1 and waiting == 0
+    assert library.feeds() == [] and library.accounts() == []
+    assert {a.id for a in library.articles(bookmarked=True)} == {articles[item(ids[0])].id}
+    assert len(library.notes()) == 1
+    assert not (library.paths.data_dir / "sync" / name).exists()
+
+
+def test_offline_is_said_and_changes_nothing(paths: Paths) -> None:
+    library = Library(paths, Settings(connect_timeout=1, read_timeout=1))
+    library.acquire()
+    try:
+        with FakeGReader("miniflux") as fake:
+            url = fake.url
+            library.add_account_blocking("greader", url, fake.user, fake.password)
+        [result] = library.sync_blocking()  # the server is gone: connection refused
+        assert result.status == "offline"
+        assert os.path.exists(paths.data_dir / "accounts.json")
+    finally:
+        library.release()
