@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from reader import __version__
+from reader import __version__, cli_sync
 from reader.config import load_settings
 from reader.errors import ConfigError, ReaderError, StoreError
 from reader.library import Library, offline_reason
@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export subscriptions as OPML 2.0 (stdout by default)")
     p.add_argument("file", nargs="?")
+    cli_sync.add_parsers(sub)  # account, sync
     return parser
 
 
@@ -610,6 +611,7 @@ COMMANDS = {
     "bookmark": cmd_bookmark, "unbookmark": cmd_bookmark, "import": cmd_import,
     "export": cmd_export, "notes": cmd_notes, "note": cmd_note, "sync-offline": cmd_refresh,
     "fetch-full": cmd_fetch_full, "cache-info": cmd_cache_info, "cleanup": cmd_cleanup,
+    **cli_sync.COMMANDS,
 }
 WRITERS = {"add", "remove", "refresh", "read", "unread", "bookmark", "unbookmark", "import",
            "note", "sync-offline", "fetch-full", "cleanup"}

@@ -53,7 +53,8 @@ from reader.storage.store import Store
 from reader.sync.accounts import Account, SyncState
 from reader.sync.engine import PasswordSource, Syncer, SyncProgress, SyncResult, env_password
 
-__all__ = ["SEED_FILES", "SEED_TAG", "ImportReport", "Library", "LibraryError",
+__all__ = ["SEED_FILES", "SEED_TAG", "Account", "ImportReport", "Library", "LibraryError",
+           "SyncResult",
            "ProgressCallback", "article_id", "body_hash", "clean_tags", "new_feed_location",
            "normalise_feed_url", "offline_reason", "seed_dir"]
 

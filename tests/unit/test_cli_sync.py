@@ -1,0 +1,88 @@
+"""`reader account ...` and `reader sync` against the fake server (both personalities)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from reader.cli import main
+from reader.locations import Paths
+from tests.fakes.greader import FakeGReader
+
+
+@pytest.fixture(params=("freshrss", "miniflux"))
+def server(request: pytest.FixtureRequest) -> Iterator[FakeGReader]:
+    with FakeGReader(request.param) as fake:
+        yield fake
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_add_sync_list_remove(paths: Paths, server: FakeGReader,
+                              capsys: pytest.CaptureFixture[str],
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    fid = server.add_feed("Tech", "News")
+    ids = server.add_items(fid, 3)
+    server.mark(ids[0], starred=True)
+    monkeypatch.setenv("READER_PASSWORD", server.password)
+    code, out, err = run(capsys, "account", "add", "greader", server.url, "--user", "alice",
+                         "--name", "home")
+    assert code == 0 and "added account home" in out, err
+    code, out, err = run(capsys, "sync", "--json")
+    assert code == 0, err
+    [result] = json.loads(out)["accounts"]
+    assert (result["name"], result["status"], result["new"]) == ("home", "ok", 3)
+    code, out, _ = run(capsys, "articles", "--bookmarked", "--json")
+    assert [a["title"] for a in json.loads(out)] == [f"Item {ids[0]}"]
+    code, out, _ = run(capsys, "account", "list", "--json")
+    [row] = json.loads(out)
+    assert row["name"] == "home" and row["feeds"] == 1 and row["last_error"] is None
+    assert server.password not in out
+    code, out, err = run(capsys, "account", "remove", "home")  # not a terminal: refuses
+    assert code == 2 and "--yes" in err
+    code, out, _ = run(capsys, "account", "remove", "home", "--yes")
+    assert code == 0 and "bookmarked and annotated articles are kept" in out
+    code, out, _ = run(capsys, "articles", "--bookmarked", "--json")
+    assert len(json.loads(out)) == 1
+
+
+def test_password_is_never_an_argument(paths: Paths, server: FakeGReader,
+                                       capsys: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("READER_PASSWORD", raising=False)
+    with pytest.raises(SystemExit) as exit_:
+        main(["account", "add", "greader", server.url, "--user", "alice", "--password", "x"])
+    assert exit_.value.code == 2
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
+    code, _, err = run(capsys, "account", "add", "greader", server.url, "--user", "alice")
+    assert code == 2 and "READER_PASSWORD" in err
+
+
+def test_sync_exit_codes(paths: Paths, server: FakeGReader, capsys: pytest.CaptureFixture[str],
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    server.add_items(server.add_feed("Tech"), 2)
+    monkeypatch.setenv("READER_PASSWORD", server.password)
+    assert run(capsys, "account", "add", "greader", server.url, "--user", "alice")[0] == 0
+    server.fail("subscription/list", "500")
+    code, _, err = run(capsys, "sync")
+    assert code == 1 and "HTTP 500" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "sync", "nobody")
+    assert code == 2 and "no such account" in err
+    code, out, _ = run(capsys, "sync")
+    assert code == 0 and "2 new articles" in out
+
+
+def test_sync_offline_exits_3(paths: Paths, capsys: pytest.CaptureFixture[str],
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeGReader("miniflux") as fake:
+        monkeypatch.setenv("READER_PASSWORD", fake.password)
+        assert run(capsys, "account", "add", "greader", fake.url, "--user", "alice")[0] == 0
+    code, _, err = run(capsys, "sync")
+    assert code == 3 and "offline" in err
