@@ -104,6 +104,8 @@ class FakeGReader:
         self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
         self.lock = threading.Lock()
         self.secret = "salt"
+        self.hooks: list[tuple[str, Any]] = []
+        """(path part, fn): fn() runs before the answer (a change made during a sync)."""
         self._httpd: ThreadingHTTPServer | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -122,7 +124,8 @@ class FakeGReader:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -212,6 +215,10 @@ class FakeGReader:
             fault = next((f for f in self.faults if f.part in path and f.times > 0), None)
             if fault is not None:
                 fault.times -= 1
+        for part, hook in list(self.hooks):
+            if part in path:
+                self.hooks.remove((part, hook))
+                hook()
         if fault is not None and fault.kind != "truncated" and fault.kind != "loop":
             status = int(fault.kind)
             headers = {"Retry-After": "1"} if status == 429 else {}

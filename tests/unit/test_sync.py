@@ -335,3 +335,22 @@ def test_offline_is_said_and_changes_nothing(paths: Paths) -> None:
         assert os.path.exists(paths.data_dir / "accounts.json")
     finally:
         library.release()
+
+
+def test_a_change_made_during_a_sync_wins_and_is_sent_next(library: Library,
+                                                           server: FakeGReader) -> None:
+    fid = server.add_feed("Tech")
+    ids = server.add_items(fid, 3)
+    add(library, server)
+    library.sync_blocking()
+    article = by_guid(library)[item(ids[0])]
+    # the app marks it read while the sync waits for the server (another thread writes)
+    server.hooks.append(("subscription/list", lambda: library.mark_read(article)))
+    server.mark(ids[1], read=True)  # and the other device reads another one
+    [result] = library.sync_blocking()
+    assert result.status == "ok"
+    articles = by_guid(library)
+    assert articles[item(ids[0])].read, "the server's older unread undid the user's read"
+    assert articles[item(ids[1])].read and not server.state.entries[ids[0]].read
+    library.sync_blocking()
+    assert server.state.entries[ids[0]].read and library.account_status()[0][2] == 0
