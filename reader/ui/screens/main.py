@@ -255,7 +255,9 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
             feed = self.library.find_feed(view.value)
         except ReaderError:  # removed meanwhile
             return
-        if feed.last_error or feed.gone or feed.long_failing:
+        if feed.account:
+            self.status.set(message=self.account_line(feed))
+        elif feed.last_error or feed.gone or feed.long_failing:
             detail = feed.last_error or "gone for good"
             if feed.failures > 1:
                 detail += f" ({feed.failures} refreshes in a row failed)"
