@@ -260,7 +260,7 @@ def feed_json(feed: Feed, counts: tuple[int, int]) -> dict[str, Any]:
         "last_error": feed.last_error or None, "last_warning": feed.last_warning or None,
         "gone": feed.gone, "long_failing": feed.long_failing, "flag": feed.flag or None,
         "failures": feed.failures, "failing_since": feed.failing_since or None,
-        "retry_after": feed.retry_after or None,
+        "retry_after": feed.retry_after or None, "account": feed.account or None,
     }
 
 

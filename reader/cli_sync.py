@@ -95,6 +95,9 @@ def cmd_account(args: argparse.Namespace, library: Library) -> int:
         return _list(args, library)
     library.acquire()
     if action == "add":
+        if args.url.lower().startswith("http://"):
+            _err("warning: http:// sends the password and every article unencrypted; use "
+                 "https:// unless the server is on this computer or your own network")
         password = read_password(f"password of {args.user} on {args.url}: ")
         account = library.add_account_blocking(args.kind, args.url, args.user, password,
                                                args.name)

@@ -15,7 +15,8 @@ from typing import Any
 
 from reader.core.articles import OverArticles, make_article
 from reader.core.merge import apply_limits, doc_date
-from reader.models import Feed
+from reader.core.refresh import record_status
+from reader.models import Feed, FeedResult
 from reader.storage.documents import ArticleDoc, FeedMeta, KeptCopy
 
 from .accounts import Account, SyncState
@@ -66,8 +67,18 @@ class Applier(OverArticles):
         for feed in feeds:
             result.new += self._store_items(feed, by_feed.get(feed.key, []), live, now)
         result.read_changed = self._apply_read(feeds, fetched.unread, journal)
-        result.stars_changed = self._apply_stars(feeds, state, fetched.starred, journal)
+        result.stars_changed = self._apply_stars(feeds, fetched.starred, journal)
+        self.record_feeds(feeds, "")
         return result
+
+    def record_feeds(self, feeds: list[Feed], error: str) -> None:
+        """A sync's outcome on its feeds' status, as a refresh records it (`reader feeds`,
+        the app's feed list): checked now, and failing with `error` when it is not ""."""
+        now = time.time()
+        for feed in feeds:
+            record_status(feed, FeedResult(feed.key, feed.url, "error" if error else
+                                           "unchanged", error=error), now)
+        self._subscriptions.save_status()
 
     # -- feeds -----------------------------------------------------------------------------
     def _apply_feeds(self, name: str, state: SyncState, journal: Journal,
@@ -193,8 +204,7 @@ class Applier(OverArticles):
             changed += len(to_read) + len(to_unread)
         return changed
 
-    def _apply_stars(self, feeds: list[Feed], state: SyncState, starred: set[str],
-                     journal: Journal) -> int:
+    def _apply_stars(self, feeds: list[Feed], starred: set[str], journal: Journal) -> int:
         """Our bookmarks of the account's articles from the server's starred list (kept
         copies of articles the cache no longer holds included), except items with a change
         waiting; one write of marks.json."""

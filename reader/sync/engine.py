@@ -110,6 +110,11 @@ class Syncer(OverArticles):
         if owner is None:
             return
         wanted = set(article_ids)
+        if op in ("read", "unread"):  # only what changes (mark-all-read of a big feed)
+            have = self._session.store.read_ids(feed_key)
+            wanted = wanted - have if op == "read" else wanted & have
+            if not wanted:
+                return
         items = [d["guid"] for d in self._articles.docs(feed_key) if d["id"] in wanted]
         found = {d["id"] for d in self._articles.docs(feed_key) if d["id"] in wanted}
         for aid in wanted - found:  # only a kept copy is left of it
@@ -248,7 +253,7 @@ class Syncer(OverArticles):
             state.last_attempt = now
             state.last_error = str(exc)
             state.retry_after = exc.retry_after
-            await self._session.write(self._save_state, name)
+            await self._session.write(self._save_state, name, not exc.offline)
             return result
         finally:
             result.requests = client.requests
@@ -260,9 +265,14 @@ class Syncer(OverArticles):
         result.read_changed, result.stars_changed = applied.read_changed, applied.stars_changed
         return result
 
-    def _save_state(self, name: str) -> None:
+    def _save_state(self, name: str, on_feeds: bool) -> None:
+        """Writer thread: a failed sync's state, and its error on the account's feeds (not
+        when nothing answered: offline, as for a refresh, records no failure)."""
         if any(a.name == name for a in self.accounts.load()):  # not removed meanwhile
             self.accounts.save_state(name, self.state(name))
+            feeds = [f for f in self._subscriptions.feeds() if f.account == name]
+            if feeds and on_feeds:
+                self._applier.record_feeds(feeds, self.state(name).last_error)
 
     async def _fetch(self, client: GReaderClient, name: str, state: SyncState, now: float
                      ) -> Fetched:

@@ -35,7 +35,8 @@ Miniflux, `internal/googlereader/handler.go` (miniflux/v2):
   * `editTagHandler`: read/starred only (`checkAndSimplifyTags`), answers `OK`;
     `editSubscriptionHandler`: subscribe/unsubscribe/edit (edit moves with `a=` only).
 
-Faults on demand (`fail(path_part, kind, times)`): "401", "429" (Retry-After: 1), "500",
+Faults on demand (`fail(path_part, kind, times)`): "401", "429" (Retry-After: 1), "503"
+(Retry-After: 3600), "500",
 "truncated" (half the JSON), "loop" (the same continuation for ever); and the other device:
 `mark()`, `add_feed()`, `remove_feed()`, `add_items()` change the server's state directly.
 """
@@ -221,7 +222,8 @@ class FakeGReader:
                 hook()
         if fault is not None and fault.kind != "truncated" and fault.kind != "loop":
             status = int(fault.kind)
-            headers = {"Retry-After": "1"} if status == 429 else {}
+            headers = {"Retry-After": "1"} if status == 429 else \
+                {"Retry-After": "3600"} if status == 503 else {}
             if status == 401 and self.personality == "freshrss":
                 headers["Google-Bad-Token"] = "true"
             return self._send(request, status, b"fault", headers=headers)

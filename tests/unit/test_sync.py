@@ -354,3 +354,46 @@ def test_a_change_made_during_a_sync_wins_and_is_sent_next(library: Library,
     assert articles[item(ids[1])].read and not server.state.entries[ids[0]].read
     library.sync_blocking()
     assert server.state.entries[ids[0]].read and library.account_status()[0][2] == 0
+
+
+def test_a_long_retry_after_is_kept_and_respected(library: Library,
+                                                  server: FakeGReader) -> None:
+    server.add_items(server.add_feed("Tech"), 2)
+    add(library, server)
+    library.sync_blocking()
+    server.fail("subscription/list", "503")
+    [result] = library.sync_blocking()
+    assert result.status == "error" and "asks to wait until" in result.error
+    [feed] = library.feeds()
+    assert feed.last_error == result.error and feed.failures == 1
+    before = server.count()
+    [again] = library.sync_blocking()
+    assert again.status == "waiting" and server.count() == before
+
+
+def test_sync_records_feed_status_and_marking_all_read_journals_only_changes(
+        library: Library, server: FakeGReader) -> None:
+    fid = server.add_feed("Tech")
+    ids = server.add_items(fid, 20)
+    add(library, server)
+    library.sync_blocking()
+    [feed] = library.feeds()
+    assert feed.last_success and not feed.last_error
+    library.mark_read(by_guid(library)[item(ids[0])])
+    assert library.mark_feed_read(feed.key) == 19
+    library.mark_feed_read(feed.key)  # nothing changes: nothing more to send
+    assert library.account_status()[0][2] == 20
+    library.sync_blocking()
+    assert all(e.read for e in server.state.entries.values())
+
+
+def test_a_server_feed_never_opens_the_local_network_to_full_text(
+        library: Library, server: FakeGReader) -> None:
+    fid = server.add_feed("Intranet?", url="http://192.168.1.10/feed.xml")
+    [eid] = server.add_items(fid, 1)
+    server.state.entries[eid].link = "http://127.0.0.1:9/secret"
+    add(library, server)
+    library.sync_blocking()
+    [article] = library.articles()
+    [result] = library.fetch_full_blocking([article])
+    assert result.status == "error" and "local network" in result.error

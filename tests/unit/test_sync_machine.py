@@ -60,7 +60,8 @@ class SyncMachine(RuleBasedStateMachine):
         if article is None:
             return
         self.library.mark_read(article, read)
-        self.pending.setdefault(self.ids[n], {})["read"] = read
+        if article.read != read:  # unchanged: nothing to send
+            self.pending.setdefault(self.ids[n], {})["read"] = read
 
     @rule(n=st.integers(0, ITEMS - 1), on=st.booleans())
     def star(self, n: int, on: bool) -> None:
