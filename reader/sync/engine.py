@@ -1,14 +1,16 @@
 """Syncing server accounts: send the journal, read the server's state, store it.
 
 One sync of one account, in order:
-  1. the journal's waiting changes are sent (edit-tag in batches; subscription/edit); each
-     one the server accepted leaves the journal;
-  2. subscription/list, the unread ids, the starred ids and the ids of items published
-     since the last sync (`ot`; a week on the first) are read: a no-change sync costs these
-     four requests;
-  3. the contents of the items not here yet are read in batches;
-  4. everything is stored in one step on the writer thread (see `apply`).
-A failure in 2 or 3 (network, HTTP error, broken JSON, a continuation loop) stores nothing.
+  1. the journal's subscription changes are sent (subscription/edit);
+  2. the unread and the starred ids are read, and the journal's read and star changes the
+     server does not hold yet are sent (edit-tag in batches); each change the server
+     accepted (or held already) leaves the journal;
+  3. subscription/list and the ids of items published since the last sync (`ot`; a week on
+     the first) are read: a no-change sync costs these and the two above, four requests;
+  4. the contents of the items not here yet are read in batches;
+  5. everything is stored in one step on the writer thread (see `apply`).
+A failed request or a broken answer (network, HTTP error, truncated JSON, a continuation
+loop) stores nothing: only the changes the server accepted before it leave the journal.
 """
 
 from __future__ import annotations
@@ -244,8 +246,7 @@ class Syncer(OverArticles):
             if not client.token and not await client._relogin():
                 raise SyncError(f"{name}: not signed in; sign in with: reader account login "
                                 f"{name}", auth=True)
-            result.sent = await self._send_journal(client, name, result)
-            fetched = await self._fetch(client, name, state, now)
+            fetched = await self._fetch(client, name, state, now, result)
             applied: Applied = await self._session.write(self._store, account, fetched)
         except SyncError as exc:
             result.status = "offline" if exc.offline else "error"
@@ -274,11 +275,16 @@ class Syncer(OverArticles):
             if feeds and on_feeds:
                 self._applier.record_feeds(feeds, self.state(name).last_error)
 
-    async def _fetch(self, client: GReaderClient, name: str, state: SyncState, now: float
-                     ) -> Fetched:
-        subs = await client.subscriptions()
+    async def _fetch(self, client: GReaderClient, name: str, state: SyncState, now: float,
+                     result: SyncResult) -> Fetched:
+        """Send the journal and read the server's state (nothing is stored here but the
+        journal's accepted changes leaving it)."""
+        result.sent = await self._send_journal(client, name, result, feeds=True)
         unread = set(await client.item_ids(READING_LIST, exclude=READ))
         starred = set(await client.item_ids(STARRED))
+        result.sent += await self._send_journal(client, name, result, unread=unread,
+                                                starred=starred)
+        subs = await client.subscriptions()
         since = state.last_sync - OT_MARGIN if state.last_sync else \
             now - FIRST_SYNC_DAYS * 86400
         recent = await client.item_ids(READING_LIST, since=since)
@@ -300,44 +306,59 @@ class Syncer(OverArticles):
         self.accounts.save_state(account.name, state)
         return applied
 
-    async def _send_journal(self, client: GReaderClient, name: str, result: SyncResult
-                            ) -> int:
-        """Send the waiting changes; the accepted ones leave the journal (also when a later
-        one fails). A subscription change the server refuses (HTTP 4xx) is dropped with a
-        warning: sending it again would never succeed."""
+    async def _send_journal(self, client: GReaderClient, name: str, result: SyncResult,
+                            *, feeds: bool = False, unread: set[str] | None = None,
+                            starred: set[str] | None = None) -> int:
+        """Send the waiting changes: the subscription changes (`feeds`), else the read and
+        star changes, only those the server's state (`unread`, `starred`: updated here)
+        does not hold already: Miniflux's editTagHandler turns `a=read` on a read entry into
+        unread, and `a=starred` on a starred one into unstarred. The accepted changes leave
+        the journal (also when a later one fails). A subscription change the server refuses
+        (HTTP 4xx) is dropped with a warning: sending it again would never succeed."""
         journal = self.journal(name)
         changes = list(journal.changes())
-        if not changes:
-            return 0
         accepted: list[int] = []
         try:
-            for change in changes:
-                if change.kind != "feed":
-                    continue
-                try:
-                    await self._send_feed_change(client, change)
-                except SyncError as exc:
-                    if exc.offline or exc.auth or exc.retry_after or "HTTP 4" not in str(exc):
-                        raise
-                    assert result.warnings is not None
-                    result.warnings.append(f"{change.op} {change.target}: {exc}")
-                accepted.append(change.seq)
+            if feeds:
+                for change in (c for c in changes if c.kind == "feed"):
+                    try:
+                        await self._send_feed_change(client, change)
+                    except SyncError as exc:
+                        if exc.offline or exc.auth or exc.retry_after or \
+                                "HTTP 4" not in str(exc):
+                            raise
+                        assert result.warnings is not None
+                        result.warnings.append(f"{change.op} {change.target}: {exc}")
+                    accepted.append(change.seq)
+                return len(accepted)
+            assert unread is not None and starred is not None
             latest = latest_item_changes(changes)
-            groups: dict[str, list[str]] = {}
+            groups: dict[str, list[str]] = {"read": [], "unread": [], "star": [],
+                                            "unstar": []}
             for change in latest.values():
-                groups.setdefault(change.op, []).append(change.target)
+                holds = {"read": change.target not in unread,
+                         "unread": change.target in unread,
+                         "star": change.target in starred,
+                         "unstar": change.target not in starred}[change.op]
+                if not holds:
+                    groups[change.op].append(change.target)
             for op, items in groups.items():
-                side, state = ITEM_OPS[op]
-                stream = READ if state == "read" else STARRED
-                await client.edit_tag(items, **({"add": stream} if side == "a"
-                                                else {"remove": stream}))
-                done = {(i, state) for i in items}
-                accepted.extend(c.seq for c in changes
-                                if c.kind == state and (c.target, state) in done)
+                side, kind = ITEM_OPS[op]
+                if items:
+                    stream = READ if kind == "read" else STARRED
+                    await client.edit_tag(items, **({"add": stream} if side == "a"
+                                                    else {"remove": stream}))
+                    target = unread if kind == "read" else starred
+                    if op in ("unread", "star"):
+                        target.update(items)
+                    else:
+                        target.difference_update(items)
+                done = {c.target for c in latest.values() if c.op == op}
+                accepted.extend(c.seq for c in changes if c.kind == kind and c.target in done)
         finally:
             if accepted:
                 await self._session.write(journal.drop, accepted)
-        return len(accepted)
+        return len([c for c in changes if c.seq in set(accepted)])
 
     async def _send_feed_change(self, client: GReaderClient, change: Any) -> None:
         if change.op == "subscribe":

@@ -32,7 +32,9 @@ Miniflux, `internal/googlereader/handler.go` (miniflux/v2):
   * `getItemIDs`: long form, or a short id read as hex; `streamItemContentsHandler` answers
     `content` and `summary` (both the entry's content), categories `user/ID/state/...` and
     `user/ID/label/...`, and a 400 when none of the ids is left;
-  * `editTagHandler`: read/starred only (`checkAndSimplifyTags`), answers `OK`;
+  * `editTagHandler`: read/starred only (`checkAndSimplifyTags`), answers `OK`; as in the
+    versions of several years, `a=read` on a read entry makes it unread and `a=starred` on a
+    starred one unstars it (`else if entry.Status == model.EntryStatusRead`);
     `editSubscriptionHandler`: subscribe/unsubscribe/edit (edit moves with `a=` only).
 
 Faults on demand (`fail(path_part, kind, times)`): "401", "429" (Retry-After: 1), "503"
@@ -404,6 +406,9 @@ class FakeGReader:
             entry = self.state.entries.get(eid)
             if entry is None:
                 continue
+            if self.personality == "miniflux":
+                self._miniflux_edit(entry, form)
+                continue
             for tag in form.get("a", []):
                 if tag.endswith("/read"):
                     entry.read = True
@@ -415,6 +420,24 @@ class FakeGReader:
                 elif tag.endswith("/starred"):
                     entry.starred = False
         return 200, b"OK"
+
+    @staticmethod
+    def _miniflux_edit(entry: Entry, form: dict[str, list[str]]) -> None:
+        """editTagHandler as Miniflux wrote it for years: `a=read` on an entry already read
+        makes it unread (`else if entry.Status == model.EntryStatusRead`), `a=starred` on
+        one already starred unstars it; a client must send only real changes."""
+        tags = {t.rsplit("/", 1)[-1]: True for t in form.get("a", [])}
+        tags |= {t.rsplit("/", 1)[-1]: False for t in form.get("r", [])}
+        if "read" in tags:
+            if tags["read"] and not entry.read:
+                entry.read = True
+            elif entry.read:
+                entry.read = False
+        if "starred" in tags:
+            if tags["starred"] and not entry.starred:
+                entry.starred = True
+            elif entry.starred:
+                entry.starred = False
 
     def _edit_subscription(self, form: dict[str, list[str]]) -> tuple[int, bytes]:
         action = form["ac"][0]

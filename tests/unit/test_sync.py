@@ -397,3 +397,24 @@ def test_a_server_feed_never_opens_the_local_network_to_full_text(
     [article] = library.articles()
     [result] = library.fetch_full_blocking([article])
     assert result.status == "error" and "local network" in result.error
+
+
+def test_a_change_both_devices_made_is_not_sent_back_as_a_toggle(library: Library,
+                                                                 server: FakeGReader) -> None:
+    """Miniflux's editTagHandler unreads a read entry given `a=read` (and unstars a starred
+    one given `a=starred`): only changes the server does not hold yet are sent."""
+    fid = server.add_feed("Tech")
+    ids = server.add_items(fid, 2)
+    add(library, server)
+    library.sync_blocking()
+    articles = by_guid(library)
+    library.mark_read(articles[item(ids[0])])
+    library.set_bookmark(articles[item(ids[1])])
+    server.mark(ids[0], read=True)  # the phone did the same meanwhile
+    server.mark(ids[1], starred=True)
+    [result] = library.sync_blocking()
+    assert result.status == "ok" and result.sent == 2
+    assert server.state.entries[ids[0]].read and server.state.entries[ids[1]].starred
+    assert server.count("edit-tag") == 0
+    articles = by_guid(library)
+    assert articles[item(ids[0])].read and articles[item(ids[1])].bookmarked
