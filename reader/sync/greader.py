@@ -294,7 +294,15 @@ class GReaderClient:
             form += [("a", add)] if add else []
             form += [("r", remove)] if remove else []
             form.append(("T", await self.write_token()))
-            await self._send("POST", path, data=form)
+            self._ok(await self._send("POST", path, data=form), path)
+
+    def _ok(self, response: Any, path: str) -> None:
+        """A write is done only when the server says `OK` (FreshRSS exit('OK'), Miniflux
+        OK()): a proxy's or a portal's page answering 200 must not empty the journal."""
+        if response.content.strip() != b"OK":
+            text = one_line(response.content[:80].decode("utf-8", "replace"))
+            raise self._fail(f"{path}: the server did not say OK ({text or 'empty answer'}); "
+                             "the change stays waiting")
 
     async def edit_subscription(self, action: str, stream: str, *, title: str = "",
                                 add: str = "", remove: str = "") -> None:
@@ -305,4 +313,5 @@ class GReaderClient:
         form += [("a", add)] if add else []
         form += [("r", remove)] if remove else []
         form.append(("T", await self.write_token()))
-        await self._send("POST", "/reader/api/0/subscription/edit", data=form)
+        path = "/reader/api/0/subscription/edit"
+        self._ok(await self._send("POST", path, data=form), path)

@@ -344,7 +344,8 @@ class FakeGReader:
         page = entries[offset:offset + count] if count else entries[offset:]
         out = {"itemRefs": [{"id": str(e.id)} for e in page]}
         if len(page) + offset < len(entries):
-            out["continuation"] = offset if loop and offset else len(page) + offset
+            # streamIDResponse: `json:"continuation,omitempty,string"`
+            out["continuation"] = str(offset if loop and offset else len(page) + offset)
         return out
 
     def _item_ids(self, values: list[str]) -> list[int]:

@@ -418,3 +418,19 @@ def test_a_change_both_devices_made_is_not_sent_back_as_a_toggle(library: Librar
     assert server.count("edit-tag") == 0
     articles = by_guid(library)
     assert articles[item(ids[0])].read and articles[item(ids[1])].bookmarked
+
+
+def test_a_write_the_server_did_not_confirm_stays_in_the_journal(library: Library,
+                                                                  server: FakeGReader) -> None:
+    fid = server.add_feed("Tech")
+    ids = server.add_items(fid, 2)
+    add(library, server)
+    library.sync_blocking()
+    library.mark_read(by_guid(library)[item(ids[0])])
+    server.fail("edit-tag", "truncated")  # "O" instead of "OK": a portal, a cut answer
+    [result] = library.sync_blocking()
+    assert result.status == "error" and "did not say OK" in result.error
+    assert library.account_status()[0][2] == 1 and by_guid(library)[item(ids[0])].read
+    [result] = library.sync_blocking()
+    assert result.status == "ok" and server.state.entries[ids[0]].read
+    assert library.account_status()[0][2] == 0
