@@ -71,9 +71,10 @@ class SyncState:
 class AccountStore:
     """The accounts' files under the data folder."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, problems: list[str] | None = None) -> None:
         self.data_dir = data_dir
-        self.problems: list[str] = []
+        self.problems: list[str] = problems if problems is not None else []
+        """Corrupt files found and set aside (the store's list: the CLI and app show it)."""
 
     @property
     def list_path(self) -> Path:

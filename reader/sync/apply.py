@@ -16,6 +16,7 @@ from typing import Any
 from reader.core.articles import OverArticles, make_article
 from reader.core.merge import apply_limits, doc_date
 from reader.core.refresh import record_status
+from reader.core.subscriptions import clean_tags
 from reader.models import Feed, FeedResult
 from reader.storage.documents import ArticleDoc, FeedMeta, KeptCopy
 
@@ -107,8 +108,9 @@ class Applier(OverArticles):
                 changed = True
                 continue
             folder_waiting = waiting.get(feed.remote_id)
+            # the first tag is the server's folder; the others are the user's own, kept
             tags = feed.tags if folder_waiting and folder_waiting.op == "folder" \
-                else theirs.folders
+                else clean_tags(theirs.folders[:1] + feed.tags[1:])
             new = (theirs.title, theirs.url, theirs.site_url, tags)
             if new != (feed.feed_title, feed.url, feed.site_url, feed.tags):
                 feed.feed_title, feed.url, feed.site_url, feed.tags = new
@@ -124,8 +126,8 @@ class Applier(OverArticles):
                 continue
             kept.append(Feed(key=key, url=theirs.url, subscribed_url=theirs.url,
                              feed_title=theirs.title, site_url=theirs.site_url,
-                             tags=list(theirs.folders), added_at=time.time(), account=name,
-                             remote_id=stream_id))
+                             tags=clean_tags(theirs.folders[:1]), added_at=time.time(),
+                             account=name, remote_id=stream_id))
             state.feeds[key] = stream_id
             result.feeds_added.append(theirs.title or theirs.url)
             changed = True

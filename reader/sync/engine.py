@@ -76,7 +76,7 @@ class Syncer(OverArticles):
     def __init__(self, session: Session, subscriptions: Subscriptions, articles: Articles,
                  marks: Marks) -> None:
         super().__init__(session, subscriptions, articles, marks)
-        self.accounts = AccountStore(session.paths.data_dir)
+        self.accounts = AccountStore(session.paths.data_dir, session.store.problems)
         self._journals: dict[str, Journal] = {}
         self._states: dict[str, SyncState] = {}
         self._applier = Applier(session, subscriptions, articles, marks)

@@ -434,3 +434,28 @@ def test_a_write_the_server_did_not_confirm_stays_in_the_journal(library: Librar
     [result] = library.sync_blocking()
     assert result.status == "ok" and server.state.entries[ids[0]].read
     assert library.account_status()[0][2] == 0
+
+
+def test_local_tags_beyond_the_folder_stay(library: Library, server: FakeGReader) -> None:
+    fid = server.add_feed("Tech", "News")
+    server.add_items(fid, 1)
+    add(library, server)
+    library.sync_blocking()
+    [feed] = library.feeds()
+    library.edit_feed(feed.key, tags=["News", "favourites"])  # a local tag: nothing to send
+    assert library.account_status()[0][2] == 0
+    server.state.feeds[fid].category = "Reading, later"  # moved on another device
+    library.sync_blocking()
+    assert library.feeds()[0].tags == ["Reading later", "favourites"]
+
+
+def test_a_corrupt_account_list_is_set_aside_and_said(paths: Paths) -> None:
+    paths.data_dir.mkdir(parents=True)
+    (paths.data_dir / "accounts.json").write_text("{not json")
+    library = open_library(paths)
+    try:
+        assert library.accounts() == []
+        assert any("accounts.json" in p and "corrupt" in p for p in library.problems)
+        assert list(paths.data_dir.glob("accounts.json.corrupt-*"))
+    finally:
+        library.release()
