@@ -34,6 +34,8 @@ class Fetched:
     starred: set[str]
     items: list[dict[str, Any]]
     started: float
+    wanted: list[str] = field(default_factory=list)
+    """The items whose contents were asked for."""
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Applied:
     feeds_removed: list[str] = field(default_factory=list)
     read_changed: int = 0
     stars_changed: int = 0
+    unusable: set[str] = field(default_factory=set)
+    """Items asked for that came without a usable feed, or did not come."""
 
 
 class Applier(OverArticles):
@@ -60,10 +64,13 @@ class Applier(OverArticles):
         key_of = {f.remote_id: f.key for f in feeds}
         now = time.time()
         by_feed: dict[str, list[ServerItem]] = {}
+        stored: set[str] = set()
         for raw in fetched.items:
             item = server_item(raw, key_of, now)
             if item is not None:
                 by_feed.setdefault(key_of[item.stream_id], []).append(item)
+                stored.add(item.item_id)
+        result.unusable = set(fetched.wanted) - stored
         live = fetched.unread | fetched.starred
         for feed in feeds:
             result.new += self._store_items(feed, by_feed.get(feed.key, []), live, now)

@@ -39,6 +39,8 @@ PasswordSource = Callable[[Account], "str | None"]
 
 OT_MARGIN = 86400
 """`ot` reaches this far before the last sync: an item published late is still seen."""
+MAX_UNUSABLE = 20000
+"""Items remembered as asked for in vain (their feed is not in the list, or they are gone)."""
 FIRST_SYNC_DAYS = 7
 """A first sync brings every unread and starred item, and the read ones of this many days."""
 
@@ -68,6 +70,14 @@ class SyncResult:
 
 
 SyncProgress = Callable[[int, int, SyncResult], None]
+
+
+def _signature(subscriptions: list[dict[str, Any]]) -> str:
+    """What the subscription list is, in a few bytes (its stream ids)."""
+    import hashlib
+
+    ids = sorted(str(s.get("id")) for s in subscriptions)
+    return hashlib.sha1("\n".join(ids).encode()).hexdigest()[:16]
 
 
 class Syncer(OverArticles):
@@ -289,9 +299,11 @@ class Syncer(OverArticles):
             now - FIRST_SYNC_DAYS * 86400
         recent = await client.item_ids(READING_LIST, since=since)
         known = await self._session.read(self._known_items, name)
+        if state.unusable_for == _signature(subs):  # asked for in vain last time
+            known |= set(state.unusable)
         wanted = [i for i in dict.fromkeys([*unread, *starred, *recent]) if i not in known]
         items = await client.contents(wanted) if wanted else []
-        return Fetched(subs, unread, starred, items, now)
+        return Fetched(subs, unread, starred, items, now, wanted)
 
     def _known_items(self, name: str) -> set[str]:
         return {d["guid"] for f in self._subscriptions.feeds() if f.account == name
@@ -301,6 +313,11 @@ class Syncer(OverArticles):
         """Writer thread: store the answers, then the state saying the sync succeeded."""
         state = self.state(account.name)
         applied = self._applier.apply(account, state, self.journal(account.name), fetched)
+        signature = _signature(fetched.subscriptions)
+        still = set(state.unusable) & (fetched.unread | fetched.starred) \
+            if state.unusable_for == signature else set()
+        state.unusable = sorted(still | applied.unusable)[:MAX_UNUSABLE]
+        state.unusable_for = signature
         state.last_sync = state.last_attempt = fetched.started
         state.last_error, state.retry_after = "", 0.0
         self.accounts.save_state(account.name, state)

@@ -459,3 +459,21 @@ def test_a_corrupt_account_list_is_set_aside_and_said(paths: Paths) -> None:
         assert list(paths.data_dir.glob("accounts.json.corrupt-*"))
     finally:
         library.release()
+
+
+def test_items_without_a_feed_of_the_list_are_not_asked_for_every_sync(
+        library: Library, server: FakeGReader) -> None:
+    fid = server.add_feed("Tech")
+    server.add_items(fid, 2)
+    stray = server.add_items(999, 3)  # unread items of a feed the list does not show
+    add(library, server)
+    [first] = library.sync_blocking()
+    assert first.new == 2
+    asked = [q.get("i", []) for _m, p, q in server.requests if p.endswith("contents")]
+    assert {item(i) for i in stray} <= set(asked[0])
+    before = server.count("contents")
+    library.sync_blocking()
+    assert server.count("contents") == before  # not asked for again
+    server.add_feed("Another")  # the list changed: they may have a feed now
+    library.sync_blocking()
+    assert server.count("contents") == before + 1
