@@ -166,6 +166,11 @@ def _progress(done: int, total: int, result: SyncResult) -> None:
     sys.stderr.flush()
 
 
+def _items(account: str, done: int, total: int) -> None:
+    sys.stderr.write(f"\r\x1b[Ksyncing {account}: articles {done}/{total}")
+    sys.stderr.flush()
+
+
 def cmd_sync(args: argparse.Namespace, library: Library) -> int:
     library.acquire()
     if not library.accounts():
@@ -173,7 +178,7 @@ def cmd_sync(args: argparse.Namespace, library: Library) -> int:
         return EXIT_OK
     show = sys.stderr.isatty() and not args.json
     results = library.sync_blocking(args.names or None, _progress if show else None,
-                                    prompt_password)
+                                    prompt_password, _items if show else None)
     if show:
         sys.stderr.write("\r\x1b[K")
     failed = [r for r in results if r.status == "error"]

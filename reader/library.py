@@ -51,7 +51,14 @@ from reader.models import (
 from reader.storage.documents import BodyDoc, FullTextDoc, KeptCopy
 from reader.storage.store import Store
 from reader.sync.accounts import Account, SyncState
-from reader.sync.engine import PasswordSource, Syncer, SyncProgress, SyncResult, env_password
+from reader.sync.engine import (
+    ItemProgress,
+    PasswordSource,
+    Syncer,
+    SyncProgress,
+    SyncResult,
+    env_password,
+)
 
 __all__ = ["SEED_FILES", "SEED_TAG", "Account", "ImportReport", "Library", "LibraryError",
            "SyncResult",
@@ -255,17 +262,20 @@ class Library:
 
     def sync_blocking(self, names: Iterable[str] | None = None,
                       on_progress: SyncProgress | None = None,
-                      password: PasswordSource = env_password) -> list[SyncResult]:
+                      password: PasswordSource = env_password,
+                      on_items: ItemProgress | None = None) -> list[SyncResult]:
         """`sync` for callers without an event loop (the CLI)."""
-        return asyncio.run(self.sync(names, on_progress, password))
+        return asyncio.run(self.sync(names, on_progress, password, on_items))
 
     async def sync(self, names: Iterable[str] | None = None,
                    on_progress: SyncProgress | None = None,
-                   password: PasswordSource = env_password) -> list[SyncResult]:
+                   password: PasswordSource = env_password,
+                   on_items: ItemProgress | None = None) -> list[SyncResult]:
         """Sync the given accounts (all by default): local changes are sent, then the
         server's feeds, articles, read and starred state are stored. A failing account
-        stores nothing and stops none of the others."""
-        return await self._syncer.sync(names, on_progress, password)
+        stores nothing and stops none of the others. `on_items` hears how far the reading
+        of articles is (a first sync of 10,000 takes a while)."""
+        return await self._syncer.sync(names, on_progress, password, on_items)
 
     # -- cache hygiene ----------------------------------------------------------------------
     def cache_info(self) -> dict[str, Any]:

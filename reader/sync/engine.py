@@ -70,6 +70,9 @@ class SyncResult:
 
 
 SyncProgress = Callable[[int, int, SyncResult], None]
+"""Told (accounts done, accounts, the result of the last) after each account."""
+ItemProgress = Callable[[str, int, int], None]
+"""Told (account, articles read, articles to read) while a sync reads articles."""
 
 
 def _signature(subscriptions: list[dict[str, Any]]) -> str:
@@ -216,7 +219,8 @@ class Syncer(OverArticles):
 
     async def sync(self, names: Iterable[str] | None = None,
                    on_progress: SyncProgress | None = None,
-                   password: PasswordSource = env_password) -> list[SyncResult]:
+                   password: PasswordSource = env_password,
+                   on_items: ItemProgress | None = None) -> list[SyncResult]:
         """Sync the given accounts (all by default), one after the other; one failing stops
         none of the others."""
         self._session.need_lock()
@@ -229,14 +233,14 @@ class Syncer(OverArticles):
         results: list[SyncResult] = []
         async with self._http() as http:
             for account in accounts:
-                result = await self._sync_one(account, http, password)
+                result = await self._sync_one(account, http, password, on_items)
                 results.append(result)
                 if on_progress is not None:
                     on_progress(len(results), len(accounts), result)
         return results
 
-    async def _sync_one(self, account: Account, http: Any, password: PasswordSource
-                        ) -> SyncResult:
+    async def _sync_one(self, account: Account, http: Any, password: PasswordSource,
+                        on_items: ItemProgress | None = None) -> SyncResult:
         name = account.name
         state = self.state(name)
         result = SyncResult(name, "ok", warnings=[])
@@ -252,6 +256,8 @@ class Syncer(OverArticles):
         token = self.accounts.token(name)
         client = GReaderClient(account.url, account.user, token=token, client=http,
                                password=lambda: password(account), label=name)
+        if on_items is not None:
+            client.on_items = lambda done, total: on_items(name, done, total)
         try:
             if not client.token and not await client._relogin():
                 raise SyncError(f"{name}: not signed in; sign in with: reader account login "

@@ -94,6 +94,8 @@ class GReaderClient:
         self._sleep = sleep
         self.requests = 0
         """Requests sent (the benchmark counts them)."""
+        self.on_items: Callable[[int, int], Any] | None = None
+        """Told (items read, items asked) after each batch of contents: progress."""
 
     # -- plumbing ---------------------------------------------------------------------------
     def _fail(self, reason: str, **kw: Any) -> SyncError:
@@ -284,6 +286,8 @@ class GReaderClient:
             if not isinstance(found, list) or not all(isinstance(i, dict) for i in found):
                 raise self._fail(f"{path}: no item list in the answer; nothing was stored")
             items.extend(found)
+            if self.on_items is not None:
+                self.on_items(min(start + CONTENTS_BATCH, len(wanted)), len(wanted))
         return items
 
     async def edit_tag(self, ids: list[str], *, add: str = "", remove: str = "") -> None:

@@ -154,9 +154,11 @@ def test_a_no_change_sync_costs_four_requests(library: Library, server: FakeGRea
 def test_ten_thousand_unread_items(library: Library, server: FakeGReader) -> None:
     fid = server.add_feed("Big")
     server.add_items(fid, 10_000)
-    add(library, server)
-    [result] = library.sync_blocking()
+    name = add(library, server)
+    heard: list[tuple[str, int, int]] = []
+    [result] = library.sync_blocking(on_items=lambda *args: heard.append(args))
     assert result.status == "ok" and result.new == 10_000
+    assert len(heard) == 40 and heard[0] == (name, 250, 10_000) and heard[-1][1] == 10_000
     assert library.counts()[library.feeds()[0].key] == (10_000, 10_000)
     assert server.count("contents") == 40  # batches of 250
 

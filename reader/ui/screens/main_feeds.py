@@ -236,8 +236,12 @@ class FeedActions:
         def progress(done: int, total: int, result: Any) -> None:
             self.post_message(messages.RefreshProgress(done, total, "syncing"))
 
+        def items(account: str, done: int, total: int) -> None:
+            self.post_message(messages.RefreshProgress(done, total,
+                                                       f"syncing {account}: articles"))
+
         try:
-            results = await self.library.sync(None, progress)
+            results = await self.library.sync(None, progress, on_items=items)
         except Exception as exc:  # noqa: BLE001 - said in the status line
             return f"sync failed: {exc}"
         finally:
