@@ -1,7 +1,9 @@
 """The command line: argument parsing and the non-interactive commands.
 
 Exit codes: 0 success, 1 some feeds failed (the rest were stored), 2 usage, config or
-storage error. Errors are one line each on stderr; expected failures print no traceback.
+storage error, 3 offline, 4 busy: another reader is refreshing (a refresh or a cleanup
+waits for nobody) or held the write lock past its wait. Errors are one line each on stderr;
+expected failures print no traceback.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from typing import Any, NoReturn
 
 from reader import __version__, cli_sync
 from reader.config import load_settings
-from reader.errors import ConfigError, ReaderError, StoreError
+from reader.errors import ConfigError, LockedError, ReaderError, StoreError
 from reader.library import Library, offline_reason
 from reader.locations import Paths
 from reader.models import Article, Enclosure, Feed, FeedResult, FullTextResult
 from reader.textutil import one_line, plural, shorten
 
-EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE, EXIT_OFFLINE = 0, 1, 2, 3
+EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE, EXIT_OFFLINE, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
 class CommandError(ReaderError):
@@ -173,6 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _err(f"warning: {problem}")
     except ConfigError as exc:
         _err(f"config error: {exc}")
+    except LockedError as exc:
+        _err(f"busy: {exc}")
+        return EXIT_BUSY
     except ReaderError as exc:
         _err(f"error: {exc}")
     except KeyboardInterrupt:
@@ -227,8 +232,8 @@ def _print_json(data: Any) -> None:
 # -- commands -------------------------------------------------------------------------------
 
 def cmd_app(args: argparse.Namespace, library: Library) -> int:
-    """Start the interactive app; it is the one writer while it runs."""
-    library.acquire()  # a second instance gets LockedError: one clear line, exit 2
+    """Start the interactive app; a cron `reader refresh` may run beside it."""
+    library.acquire()
     from reader.ui.app import run_app  # textual is imported only here
 
     run_app(library, offline=args.offline)

@@ -1,14 +1,16 @@
 """The API the CLI and the app both use: subscribe, refresh, list, read, bookmark, notes.
 
 `Library` is a facade: each public method checks its arguments and delegates to a service of
-`reader.core` in a line or two. One Library is the one writer (it holds the lock); the
-subscription list and the refresh status are held in memory, per-feed metadata is loaded on
-demand and article bodies only when an article is shown.
+`reader.core` in a line or two. Every method that changes something holds the write lock
+while it does (`_writes`), after reading again what another reader (the app, a cron
+refresh) changed; the subscription list and the refresh status are held in memory,
+per-feed metadata is loaded on demand and article bodies only when an article is shown.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -66,6 +68,16 @@ __all__ = ["SEED_FILES", "SEED_TAG", "Account", "ImportReport", "Library", "Libr
            "normalise_feed_url", "offline_reason", "seed_dir"]
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Callable[..., Any])
+
+
+def _writes(method: M) -> M:
+    """The method changes the library: it runs holding the write lock (see Session.writing)."""
+    @functools.wraps(method)
+    def locked(self: Library, *args: Any, **kwargs: Any) -> Any:
+        with self._session.writing():
+            return method(self, *args, **kwargs)
+    return locked  # type: ignore[return-value]
 
 
 class Library:
@@ -117,15 +129,25 @@ class Library:
 
     # -- lifecycle ------------------------------------------------------------------------
     def acquire(self) -> None:
-        """Become the one writer; raises LockedError when another reader runs."""
+        """Allow this library to write (each write takes the write lock for a moment);
+        StoreError when the data folder cannot be written."""
         self._session.acquire()
 
+    def changed_elsewhere(self) -> bool:
+        """Another reader (a cron `reader refresh`, a second app) wrote since this one last
+        looked: call `catch_up` and list again."""
+        return self._session.changed_elsewhere()
+
+    async def catch_up(self) -> bool:
+        """Read again what another reader changed; True when something had changed."""
+        return await self._session.catch_up_async()
+
     def release(self) -> None:
-        """Stop being the writer (after finishing queued writes)."""
+        """Stop writing (after finishing queued writes)."""
         self._session.drain()
-        if self._session.writable and self._articles.unsaved:
+        if self._articles.unsaved:
             try:
-                self._reading.save_conversions()
+                self.save_conversions()
             except StoreError:
                 pass  # only a cache of converted text: it is made again when needed
         self._searching.close()
@@ -151,13 +173,14 @@ class Library:
 
     @property
     def writable(self) -> bool:
-        """True while this library holds the lock."""
+        """True once `acquire` allowed this library to write."""
         return self._session.writable
 
     def ui_state(self) -> dict[str, str]:
         """The app's remembered choices (the palette's theme), from data/ui.json."""
         return self._session.store.load_ui_state()
 
+    @_writes
     def save_ui_state(self, state: dict[str, str]) -> None:
         """Remember the app's choices for the next run."""
         self._session.store.save_ui_state(state)
@@ -176,10 +199,12 @@ class Library:
         """A feed by URL, key, or (unique) title; LibraryError if none or ambiguous."""
         return self._subscriptions.find(ref)
 
+    @_writes
     def add_feed(self, url: str, title: str = "", tags: Iterable[str] = ()) -> Feed:
         """Subscribe. LibraryError if already subscribed or the URL is unusable."""
         return self._subscriptions.add(url, title, tags)
 
+    @_writes
     def edit_feed(self, ref: str, *, title: str | None = None, tags: Iterable[str] | None = None
                   ) -> Feed:
         """Change a feed's custom title and/or tags (a server feed's first tag is its folder
@@ -192,6 +217,7 @@ class Library:
                 self._syncer.record_feed(feed, "folder", value="".join(new), old="".join(old))
         return self._subscriptions.edit(ref, title=title, tags=tags)
 
+    @_writes
     def remove_feed(self, ref: str) -> Feed:
         """Unsubscribe. Bookmarked (and annotated) articles stay: they live in their own store."""
         self._session.need_lock()
@@ -209,12 +235,14 @@ class Library:
         """All subscriptions as OPML 2.0 (tags as `category`)."""
         return self._subscriptions.export_opml()
 
+    @_writes
     def import_subscriptions(self, data: bytes, name: str = "", *,
                              allow_local_files: bool = False) -> ImportReport:
         """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title.
         Local files in the list are skipped with a warning each unless `allow_local_files`."""
         return self._subscriptions.import_list(data, name, allow_local_files=allow_local_files)
 
+    @_writes
     def seed_if_new(self) -> bool:
         """First run (no subscription file yet): subscribe to the bundled sample feeds."""
         return self._subscriptions.seed_if_new()
@@ -251,11 +279,13 @@ class Library:
         """Sign in to an account's server again; the new token replaces the old."""
         asyncio.run(self._syncer.login(name, password))
 
+    @_writes
     def remove_account(self, name: str) -> tuple[list[Feed], int]:
         """Forget an account and its feeds; bookmarked and annotated articles stay. Returns
         (feeds removed, local changes that were still waiting to be sent)."""
         return self._syncer.remove_account(name)
 
+    @_writes
     def subscribe_on_server(self, name: str, url: str, folder: str = "") -> None:
         """Subscribe on an account's server (sent at the next sync, which brings the feed)."""
         self._syncer.subscribe(name, new_feed_location(url), folder)
@@ -283,8 +313,10 @@ class Library:
         return self._cache.info()
 
     def cleanup(self) -> dict[str, int]:
-        """Apply the cache limits now and compact the cache (user data is not touched)."""
-        return self._cache.cleanup()
+        """Apply the cache limits now and compact the cache (user data is not touched); not
+        while another reader refreshes (LockedError)."""
+        with self._session.refreshing(), self._session.writing():
+            return self._cache.cleanup()
 
     # -- articles -------------------------------------------------------------------------
     def articles(self, feed: str | None = None, *, unread: bool = False,
@@ -328,8 +360,10 @@ class Library:
         self._reading.warm_up()
 
     def save_conversions(self) -> None:
-        """Write converted Markdown still held in memory (one rewrite per feed touched)."""
-        self._reading.save_conversions()
+        """Write converted Markdown still held in memory (one rewrite per feed touched);
+        there is none unless this library may write."""
+        if self._session.writable and self._articles.unsaved:
+            self._reading.save_conversions()
 
     def counts(self) -> dict[str, tuple[int, int]]:
         """feed key -> (unread, total)."""
@@ -360,6 +394,7 @@ class Library:
         return await self._full_text.fetch(articles, on_progress, force=force)
 
     # -- read state -----------------------------------------------------------------------
+    @_writes
     def set_read(self, ids: Iterable[str], read: bool = True) -> int:
         """Mark articles read/unread; returns how many changed feeds were written."""
         self._session.need_lock()
@@ -371,10 +406,12 @@ class Library:
                 by_feed[feed.key] = found
         return sum(self._marks.set_read(k, v, read) for k, v in by_feed.items())
 
+    @_writes
     def mark_read(self, article: Article, read: bool = True) -> None:
         """Mark one article read/unread (rewrites one small per-feed file)."""
         self._marks.set_read(article.feed_key, [article.id], read)
 
+    @_writes
     def mark_feed_read(self, ref: str) -> int:
         """Mark every article of a feed read; returns how many were unread."""
         self._session.need_lock()
@@ -393,6 +430,7 @@ class Library:
         """Articles cache clean-up must never remove: bookmarked and annotated ones."""
         return self._marks.kept_ids()
 
+    @_writes
     def set_bookmark(self, article: Article, on: bool = True) -> bool:
         """Bookmark (keeping a full copy, safe from cache clean-up) or unbookmark."""
         return self._marks.set_bookmark(article, on, self._articles.make_copy)
@@ -417,16 +455,19 @@ class Library:
         """A note by id or unique id prefix (at least 4 characters); LibraryError otherwise."""
         return self._marks.to_note(self._marks.note_doc(ref), self._titles())
 
+    @_writes
     def add_note(self, article: Article, text: str, quote: str = "") -> Note:
         """Write a note on an article. Keeps a full copy of the article (not a bookmark), so the
         note and the article outlive cache clean-up and the feed's removal."""
         doc = self._marks.add_note(article, text, quote, self._articles.make_copy)
         return self._marks.to_note(doc, self._titles())
 
+    @_writes
     def edit_note(self, note_id: str, text: str, quote: str | None = None) -> Note:
         """Change a note's text (and its quote, unless None); sets its edited time."""
         return self._marks.to_note(self._marks.edit_note(note_id, text, quote), self._titles())
 
+    @_writes
     def delete_note(self, note_id: str) -> None:
         """Delete a note; the article's copy goes with its last note (a bookmark keeps its own)."""
         self._marks.delete_note(note_id)

@@ -5,6 +5,7 @@ outlive the cache and their feed)."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from reader.core.marks import Marks
@@ -64,6 +65,20 @@ class Articles:
         self._bodies: dict[str, dict[str, BodyDoc]] = {}
         self.unsaved: set[str] = set()
         """Feeds whose bodies hold converted Markdown not yet written."""
+        session.on_change.append(self._changed)
+
+    def _changed(self, changed: set[Path]) -> None:
+        """Another reader rewrote some feeds' files (a cron refresh): read them again when
+        next needed. Markdown converted here and not yet saved for such a feed is dropped:
+        it is a cache, made again, and saving it would put back the bodies as they were."""
+        cache = self._session.store.cache_dir
+        for path in changed:
+            key = path.name.removesuffix(".json")
+            if path.parent == cache / "feeds":
+                self._docs.pop(key, None)
+            elif path.parent == cache / "bodies":
+                self._bodies.pop(key, None)
+                self.unsaved.discard(key)
 
     # -- the cache ------------------------------------------------------------------------------
     def docs(self, feed_key: str) -> list[ArticleDoc]:

@@ -95,7 +95,7 @@ class FullText(OverArticles):
         article (and in its kept copy, if bookmarked or annotated). At most [full_text]
         concurrency pages at once. A failure keeps what was there: the feed text, and any
         full text fetched before; the reason is stored and shown."""
-        self._session.need_lock()
+        self._session.need_writable()
         results: list[FullTextResult] = []
         total = len(articles)
 

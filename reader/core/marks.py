@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from reader.core.session import Session
@@ -44,6 +45,12 @@ class Marks:
         self._kept: dict[str, KeptCopy] | None = None
         self.on_change: ChangeHook | None = None
         """Told of every read/unread/star/unstar the user makes (see ChangeHook)."""
+        session.on_change.append(self._changed)
+
+    def _changed(self, changed: set[Path]) -> None:
+        """Another reader changed marks.json: read it again when next needed."""
+        if self._session.store.data_dir / "marks.json" in changed:
+            self._bookmarks = self._notes = self._kept = None
 
     # -- read state ---------------------------------------------------------------------------
     def read_ids(self, feed_key: str) -> set[str]:

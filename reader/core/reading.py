@@ -98,4 +98,5 @@ class Reading:
 
     def save_conversions(self) -> None:
         """Write converted Markdown still held in memory (one rewrite per feed touched)."""
-        self._articles.save_unsaved()
+        with self._session.writing():
+            self._articles.save_unsaved()

@@ -81,11 +81,19 @@ class Refresher(OverArticles):
         """Fetch, parse and store the given feeds (all by default). One failure stops nothing.
 
         Fetching is async with bounded concurrency; parsing runs in worker processes; storing
-        runs on the writer thread, one feed at a time."""
+        runs on the writer thread, one feed at a time, each store under the write lock. The
+        refresh lock is held throughout: LockedError at once when another reader refreshes."""
+        session = self._session
+        session.need_writable()
+        with session.refreshing():
+            await session.catch_up_async()  # validators and feeds as another refresh left them
+            return await self._refresh(refs, on_progress)
+
+    async def _refresh(self, refs: Iterable[str] | None,
+                       on_progress: ProgressCallback | None) -> list[FeedResult]:
         from reader.fetch import is_local
 
         session, subscriptions = self._session, self._subscriptions
-        session.need_lock()
         feeds = [subscriptions.find(r) for r in refs] if refs else subscriptions.feeds()
         feeds = [f for f in feeds if not f.account]  # a sync brings a server feed's articles
         total = len(feeds)

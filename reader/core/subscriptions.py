@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from reader.core.session import Session
 from reader.errors import LibraryError
@@ -27,6 +28,7 @@ STATUS_FIELDS = ("last_checked", "last_success", "last_error", "last_warning", "
 """What status.json keeps of a feed (the subscription list keeps the rest)."""
 SUBSCRIPTION_FIELDS = ("key", "url", "subscribed_url", "custom_title", "feed_title", "site_url",
                        "tags", "added_at", "account", "remote_id")
+_FOUND_BY_REFRESH = ("url", "subscribed_url", "feed_title", "site_url")
 
 
 @dataclass
@@ -139,8 +141,15 @@ class Subscriptions:
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        store = session.store
-        self._feeds: list[Feed] = []
+        self._feeds: list[Feed] = self._read_list()
+        self._apply_status(self._feeds, session.store.load_status())
+        self.dirty = False
+        """A refresh changed a feed's title or URL; saved once at the end of the refresh."""
+        session.on_change.append(self._changed)
+
+    def _read_list(self) -> list[Feed]:
+        store = self._session.store
+        feeds: list[Feed] = []
         wrong: list[str] = []
         seen: set[str] = set()
         for doc in store.load_feeds():
@@ -153,13 +162,15 @@ class Subscriptions:
                 wrong.append(f"feed {feed.key}: listed twice")
                 continue
             seen.add(feed.key)
-            self._feeds.append(feed)
+            feeds.append(feed)
         if wrong:  # the good feeds are kept; the file as it was is kept beside, untouched
             copy = store.keep_copy_of_subscriptions()
             store.problems.append(f"subscriptions.json: {len(wrong)} entries could not be "
                                   f"read ({wrong[0]}); the file as it was is kept as {copy}")
-        status = store.load_status()
-        for feed in self._feeds:
+        return feeds
+
+    def _apply_status(self, feeds: list[Feed], status: dict[str, Any]) -> None:
+        for feed in feeds:
             saved = status.get(feed.key, {})
             if not isinstance(saved, dict):
                 continue
@@ -167,9 +178,32 @@ class Subscriptions:
                 if name in saved and fits_field(Feed, name, saved[name]):
                     setattr(feed, name, saved[name])
             if isinstance(saved.get("cache"), dict):
-                session.summaries[feed.key] = saved["cache"]
-        self.dirty = False
-        """A refresh changed a feed's title or URL; saved once at the end of the refresh."""
+                self._session.summaries[feed.key] = saved["cache"]
+
+    def _changed(self, changed: set[Path]) -> None:
+        """Another reader changed the list or the status (a `reader add`, a cron refresh):
+        take them in. The Feed objects of feeds still subscribed stay the same objects (a
+        refresh under way holds them); what our own refresh found and has not saved yet
+        (titles, moves) is kept over the file's."""
+        store = self._session.store
+        fresh = self._feeds
+        if store.data_dir / "subscriptions.json" in changed:
+            mine = {f.key: f for f in self._feeds}
+            fresh = []
+            for feed in self._read_list():
+                old = mine.get(feed.key)
+                if old is not None:
+                    for name in SUBSCRIPTION_FIELDS:
+                        if not (self.dirty and name in _FOUND_BY_REFRESH):
+                            setattr(old, name, getattr(feed, name))
+                    feed = old
+                fresh.append(feed)
+        if store.cache_dir / "status.json" in changed:
+            self._apply_status(fresh, store.load_status())
+        elif fresh is not self._feeds:
+            known = {f.key for f in self._feeds}
+            self._apply_status([f for f in fresh if f.key not in known], store.load_status())
+        self._feeds = fresh
 
     def feeds(self) -> list[Feed]:
         """Subscriptions in the user's order."""
@@ -215,6 +249,7 @@ class Subscriptions:
 
     def save_status(self) -> None:
         """Write status.json: each feed's refresh status and its cache summary."""
+        self._session.need_lock()
         summaries = self._session.summaries
         self._session.store.save_status({
             f.key: {k: getattr(f, k) for k in STATUS_FIELDS}

@@ -4,7 +4,8 @@ Layout (nothing is one big file):
   data/subscriptions.json      feeds the user subscribed to                      (user data)
   data/read/<feed>.json        ids of read articles, one small file per feed     (user data)
   data/marks.json              bookmarks and notes, with a copy of each article  (user data)
-  data/lock                    held by the one running writer
+  data/lock                    held while a reader saves; its generation says what changed
+  data/refresh.lock            held while a reader refreshes
   cache/feeds/<feed>.json      per feed: HTTP validators + article metadata      (disposable)
   cache/bodies/<feed>.json     per feed: article HTML and converted Markdown     (disposable)
   cache/status.json            last refresh outcome of every feed                (disposable)
@@ -54,6 +55,24 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
         raise
     if durable:
         _fsync_dir(path.parent)
+
+
+Signature = tuple[int, int, int] | None
+"""(inode, mtime ns, size) of a file, None when there is none: every write replaces the
+file (a new inode), so another process's write always changes it."""
+
+
+def file_signature(path: Path | str) -> Signature:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+# Called with (path, signature) when a file is read or written: the store remembers what it
+# holds in memory, to tell later whether another process changed the file.
+SeenHandler = Callable[[Path, Signature], None]
 
 
 def write_or_explain(path: Path, data: bytes, *, durable: bool = True) -> None:
@@ -107,22 +126,27 @@ class AtomicJSONStorage(Storage):
     """
 
     def __init__(
-        self, path: str, *, durable: bool = True, on_corrupt: CorruptHandler | None = None
+        self, path: str, *, durable: bool = True, on_corrupt: CorruptHandler | None = None,
+        on_seen: SeenHandler | None = None
     ):
         self.path = Path(path)
         self.durable = durable
         self.on_corrupt = on_corrupt
+        self.on_seen = on_seen
         self._data: dict[str, Any] | None = None
 
     def read(self) -> dict[str, Any] | None:
         if self._data is None:
-            self._data = load_json_file(self.path, self.on_corrupt, tinydb_shape)
+            self._data = load_json_file(self.path, self.on_corrupt, tinydb_shape,
+                                        self.on_seen)
         return self._data
 
     def write(self, data: dict[str, Any]) -> None:
         payload = json.dumps(data, separators=(",", ":")).encode("utf-8")
         write_or_explain(self.path, payload, durable=self.durable)
         self._data = data
+        if self.on_seen is not None:
+            self.on_seen(self.path, file_signature(self.path))
 
     def close(self) -> None:
         self._data = None
@@ -152,16 +176,23 @@ def mapping_of_objects(data: dict[str, Any]) -> bool:
 
 
 def load_json_file(path: Path, on_corrupt: CorruptHandler | None = None,
-                   shape: Callable[[dict[str, Any]], bool] | None = None
-                   ) -> dict[str, Any] | None:
+                   shape: Callable[[dict[str, Any]], bool] | None = None,
+                   on_seen: SeenHandler | None = None) -> dict[str, Any] | None:
     """Parse a JSON object file; None when missing; set aside and None when corrupt (does not
-    parse, is not an object, or `shape` says its contents are not what the reader wrote)."""
+    parse, is not an object, or `shape` says its contents are not what the reader wrote).
+    `on_seen` hears the signature of the very file that was read (fstat of the open file)."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            raw = handle.read()
     except FileNotFoundError:
+        if on_seen is not None:
+            on_seen(path, None)
         return None
     except OSError as exc:
         raise StoreError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if on_seen is not None:
+        on_seen(path, (st.st_ino, st.st_mtime_ns, st.st_size))
     try:
         data = json.loads(raw)
         if not isinstance(data, dict):
@@ -171,16 +202,20 @@ def load_json_file(path: Path, on_corrupt: CorruptHandler | None = None,
         return data
     except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         moved = set_aside(path)
+        if on_seen is not None:
+            on_seen(path, None)
         if on_corrupt is not None:
             on_corrupt(path, moved)
         return None
 
 
 def open_db(
-    path: Path, *, durable: bool = True, on_corrupt: CorruptHandler | None = None
+    path: Path, *, durable: bool = True, on_corrupt: CorruptHandler | None = None,
+    on_seen: SeenHandler | None = None
 ) -> TinyDB:
     """A TinyDB on an AtomicJSONStorage."""
-    return TinyDB(str(path), storage=AtomicJSONStorage, durable=durable, on_corrupt=on_corrupt)
+    return TinyDB(str(path), storage=AtomicJSONStorage, durable=durable, on_corrupt=on_corrupt,
+                  on_seen=on_seen)
 
 
 def table_docs(db: TinyDB, table: str) -> list[dict[str, Any]]:
@@ -201,48 +236,65 @@ def replace_tables(db: TinyDB, tables: dict[str, Iterable[dict[str, Any]]]) -> N
         db._tables.pop(name, None)
 
 
-class InstanceLock:
-    """One writer at a time: an exclusive flock on data/lock, holding the owner's pid."""
+WRITE_WAIT = 30.0
+"""Seconds a write waits for another reader's write (a cleanup of a big cache) to finish."""
 
-    def __init__(self, path: Path):
+_SLOT = 80  # the lock file holds "pid generation", padded: one pwrite replaces it whole
+
+
+class FileLock:
+    """An exclusive flock on a small file holding the owner's pid: released by the kernel
+    when its process dies, so no stale lock survives a crash or a kill."""
+
+    def __init__(self, path: Path, doing: str = "saving"):
         self.path = path
+        self.doing = doing
+        """What the holder is doing, for the message another reader gets."""
         self._fd: int | None = None
 
-    def acquire(self) -> None:
-        """Take the lock or raise LockedError with a clear message."""
+    def acquire(self, wait: float = 0.0) -> str:
+        """Take the lock, waiting up to `wait` seconds, else raise LockedError with a clear
+        message. Returns the generation the file held (see WriteLock)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:  # a read-only or full data folder: no writer can work here
             raise StoreError(f"{self.path}: cannot take the lock ({exc.strerror or exc}); "
                              "nothing can be saved, reading commands still work") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                os.close(fd)
-                raise
-            owner = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
-            os.close(fd)
-            who = f" (pid {owner})" if owner.isdigit() else ""
-            raise LockedError(
-                f"another reader is running{who} and holds {self.path}; "
-                "close it first (reading commands like `reader feeds` still work)"
-            ) from None
-        try:  # the pid only makes the message nicer: a full disk must not stop the writer
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
-        except OSError:
-            pass
-        self._fd = fd
-
-    def release(self) -> None:
-        """Let go of the lock (the file stays; it is harmless)."""
-        if self._fd is not None:
+        deadline = time.monotonic() + wait
+        while True:
             try:
-                os.ftruncate(self._fd, 0)
-            except OSError:
-                pass
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    os.close(fd)
+                    raise
+            if time.monotonic() >= deadline:
+                owner = _read_slot(fd)[0]
+                os.close(fd)
+                who = f" (pid {owner})" if owner.isdigit() else ""
+                raise LockedError(self._busy_message(who, wait)) from None
+            time.sleep(0.01)
+        self._fd = fd
+        generation = _read_slot(fd)[1]
+        _write_slot(fd, str(os.getpid()), generation)
+        return generation
+
+    def _busy_message(self, who: str, wait: float) -> str:
+        if self.doing == "refreshing":
+            return (f"another reader{who} is refreshing the feeds now; its new articles show "
+                    "when it is done (nothing was fetched twice)")
+        waited = f" for {wait:.0f} s" if wait >= 1 else ""
+        return (f"another reader{who} has been saving{waited} and holds {self.path}; "
+                "nothing was changed, try again")
+
+    def release(self, generation: str | None = None) -> None:
+        """Let go of the lock (the file stays; it is harmless); `generation`: leave this
+        generation in the file (see WriteLock), else keep the one it holds."""
+        if self._fd is not None:
+            keep = _read_slot(self._fd)[1] if generation is None else generation
+            _write_slot(self._fd, "", keep)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
@@ -252,12 +304,52 @@ class InstanceLock:
         """True while this object holds the lock."""
         return self._fd is not None
 
-    def __enter__(self) -> InstanceLock:
+    def peek(self) -> str:
+        """The generation in the file, read without taking the lock ("" when none)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return ""
+        try:
+            return _read_slot(fd)[1]
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> FileLock:
         self.acquire()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _read_slot(fd: int) -> tuple[str, str]:
+    """(pid, generation) from a lock file; ("", "") when it cannot be read."""
+    try:
+        words = os.pread(fd, _SLOT, 0).decode("ascii", "replace").split()
+    except OSError:
+        return "", ""
+    return (words[0] if words else "", words[1] if len(words) > 1 else "")
+
+
+def _write_slot(fd: int, pid: str, generation: str) -> None:
+    # One pwrite of a fixed size: a reader peeking without the lock sees the old or the new
+    # text, never half of each. A full disk must not stop the writer: only messages need it.
+    text = f"{pid or '-'} {generation}".ljust(_SLOT)[:_SLOT].encode("ascii", "replace")
+    try:
+        os.pwrite(fd, text, 0)
+    except OSError:
+        pass
+
+
+def new_generation() -> str:
+    """A generation no other write had: this process's pid, a clock and a counter."""
+    global _GENERATIONS
+    _GENERATIONS += 1
+    return f"{os.getpid()}.{time.time_ns()}.{_GENERATIONS}"
+
+
+_GENERATIONS = 0
 
 
 class Store:
@@ -275,6 +367,8 @@ class Store:
         self._feed_dbs: dict[str, TinyDB] = {}
         self._read_dbs: dict[str, TinyDB] = {}
         self._read_sets: dict[str, set[str]] = {}
+        self._seen: dict[Path, Signature] = {}
+        """The signature of each file whose contents this process holds in memory."""
 
     # -- the app's remembered choices (data/ui.json: {"theme": ..., ...}) -----------------
     def load_ui_state(self) -> dict[str, Any]:
@@ -292,7 +386,34 @@ class Store:
         self.problems.append(f"{path} was corrupt; it was moved to {moved} and left untouched")
 
     def _open(self, path: Path, durable: bool) -> TinyDB:
-        return open_db(path, durable=durable, on_corrupt=self._corrupt)
+        return open_db(path, durable=durable, on_corrupt=self._corrupt, on_seen=self._saw)
+
+    def _saw(self, path: Path, signature: Signature) -> None:
+        self._seen[path] = signature
+
+    def _write(self, path: Path, payload: bytes) -> None:
+        write_or_explain(path, payload)
+        self._seen[path] = file_signature(path)
+
+    def changed_on_disk(self) -> set[Path]:
+        """Files another process replaced since this one read or wrote them; what is held of
+        them in memory is dropped, to be read again when next needed. Call it holding the
+        write lock (then nobody else writes) after another reader's write."""
+        changed = {path for path, signature in self._seen.items()
+                   if file_signature(path) != signature}
+        for path in changed:
+            del self._seen[path]
+            folder, key = path.parent.name, path.name.removesuffix(".json")
+            if path == self.data_dir / "subscriptions.json":
+                self._subs = None
+            elif path == self.data_dir / "marks.json":
+                self._marks, self._marks_unreadable = None, ""
+            elif folder == "read" and path.parent.parent == self.data_dir:
+                self._read_dbs.pop(key, None)
+                self._read_sets.pop(key, None)
+            elif folder == "feeds" and path.parent.parent == self.cache_dir:
+                self._feed_dbs.pop(key, None)
+        return changed
 
     @property
     def exists(self) -> bool:
@@ -361,6 +482,7 @@ class Store:
         if ids is None:
             path = self.data_dir / "read" / f"{feed_key}.json"
             if not path.exists():
+                self._seen[path] = None  # created by another reader: read it then
                 ids = set()
             else:
                 ids = {doc["id"] for doc in table_docs(self._read_db(feed_key), "read")}
@@ -390,7 +512,9 @@ class Store:
         """Remove a feed's read file (the feed was unsubscribed)."""
         self._read_dbs.pop(feed_key, None)
         self._read_sets.pop(feed_key, None)
-        (self.data_dir / "read" / f"{feed_key}.json").unlink(missing_ok=True)
+        path = self.data_dir / "read" / f"{feed_key}.json"
+        path.unlink(missing_ok=True)
+        self._seen[path] = None
 
     # -- bookmarks and notes (user data) -------------------------------------------------------
     @property
@@ -457,7 +581,9 @@ class Store:
 
     def load_feed_cache(self, feed_key: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """(meta, article metadata docs) for one feed; empty when not cached yet."""
-        if not (self.cache_dir / "feeds" / f"{feed_key}.json").exists():
+        path = self.cache_dir / "feeds" / f"{feed_key}.json"
+        if not path.exists():
+            self._seen[path] = None
             return {}, []
         db = self._feed_db(feed_key)
         meta = table_docs(db, "meta")
@@ -492,7 +618,7 @@ class Store:
     def load_bodies(self, feed_key: str) -> dict[str, dict[str, Any]]:
         """article id -> body doc {id, content_html, summary_html, base_url, md_key, markdown}."""
         path = self.cache_dir / "bodies" / f"{feed_key}.json"
-        data = load_json_file(path, self._corrupt, tinydb_shape) or {}
+        data = load_json_file(path, self._corrupt, tinydb_shape, self._saw) or {}
         return {doc["id"]: doc for doc in data.get("bodies", {}).values()}
 
     def has_bodies(self, feed_key: str) -> bool:
@@ -507,7 +633,9 @@ class Store:
     def delete_feed_cache(self, feed_key: str) -> None:
         self._feed_dbs.pop(feed_key, None)
         for sub in ("feeds", "bodies"):
-            (self.cache_dir / sub / f"{feed_key}.json").unlink(missing_ok=True)
+            path = self.cache_dir / sub / f"{feed_key}.json"
+            path.unlink(missing_ok=True)
+            self._seen[path] = None
         folder = self.cache_dir / "full" / feed_key
         if folder.is_dir():
             for path in folder.iterdir():
@@ -542,12 +670,17 @@ class Store:
     def load_status(self) -> dict[str, dict[str, Any]]:
         """feed key -> {last_checked, last_success, last_error, last_warning}."""
         return load_json_file(self.cache_dir / "status.json", self._corrupt,
-                              mapping_of_objects) or {}
+                              mapping_of_objects, self._saw) or {}
 
     def save_status(self, status: dict[str, dict[str, Any]]) -> None:
         payload = json.dumps(status, separators=(",", ":")).encode()
-        write_or_explain(self.cache_dir / "status.json", payload)
+        self._write(self.cache_dir / "status.json", payload)
 
-    def lock(self) -> InstanceLock:
-        """The instance lock (not yet taken)."""
-        return InstanceLock(self.data_dir / "lock")
+    def write_lock(self) -> FileLock:
+        """The write lock (not yet taken): held while a reader saves, for a moment each time;
+        the generation in it changes with every write, so others know to re-read."""
+        return FileLock(self.data_dir / "lock", "saving")
+
+    def refresh_lock(self) -> FileLock:
+        """Held for the whole of a refresh: two refreshes never fetch at once."""
+        return FileLock(self.data_dir / "refresh.lock", "refreshing")

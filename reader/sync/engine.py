@@ -90,21 +90,18 @@ class Syncer(OverArticles):
                  marks: Marks) -> None:
         super().__init__(session, subscriptions, articles, marks)
         self.accounts = AccountStore(session.paths.data_dir, session.store.problems)
-        self._journals: dict[str, Journal] = {}
-        self._states: dict[str, SyncState] = {}
         self._applier = Applier(session, subscriptions, articles, marks)
         marks.on_change = self.record
 
     # -- per-account files --------------------------------------------------------------------
     def journal(self, name: str) -> Journal:
-        if name not in self._journals:
-            self._journals[name] = Journal(self.accounts.folder(name) / "journal.jsonl")
-        return self._journals[name]
+        """An account's journal, read from disk at each use: another reader (a `reader
+        read` beside the app) may have added to it."""
+        return Journal(self.accounts.folder(name) / "journal.jsonl")
 
     def state(self, name: str) -> SyncState:
-        if name not in self._states:
-            self._states[name] = self.accounts.state(name)
-        return self._states[name]
+        """An account's sync state as on disk (another reader's sync may have changed it)."""
+        return self.accounts.state(name)
 
     def _owner(self, feed_key: str) -> tuple[str, str] | None:
         """(account, stream id) of a server feed, also of one the server dropped since."""
@@ -154,7 +151,7 @@ class Syncer(OverArticles):
                           ) -> Account:
         """Check the login with the server, then keep the account and its token (never the
         password). A FreshRSS address given without `/api/greader.php` is tried with it."""
-        self._session.need_lock()
+        self._session.need_writable()
         account = new_account(kind, url, user, name, self.accounts.load())
         token = ""
         async with self._http() as http:
@@ -168,8 +165,10 @@ class Syncer(OverArticles):
                     raise
                 account.url = base
                 break
-        self.accounts.save_token(account.name, token)
-        self.accounts.save([*self.accounts.load(), account])
+        with self._session.writing():
+            account = new_account(kind, account.url, user, name, self.accounts.load())
+            self.accounts.save_token(account.name, token)
+            self.accounts.save([*self.accounts.load(), account])
         return account
 
     @staticmethod
@@ -180,12 +179,14 @@ class Syncer(OverArticles):
 
     async def login(self, name: str, password: str) -> None:
         """Sign in again (a changed password, a token the server forgot)."""
-        self._session.need_lock()
+        self._session.need_writable()
         account = self.accounts.find(name)
         async with self._http() as http:
             client = GReaderClient(account.url, account.user, client=http, label=name)
             token = await client.login(password)
-        self.accounts.save_token(name, token)
+        with self._session.writing():
+            self.accounts.find(name)  # not removed meanwhile
+            self.accounts.save_token(name, token)
 
     def remove_account(self, name: str) -> tuple[list[Feed], int]:
         """Forget an account: its feeds leave (their bookmarked and annotated articles stay),
@@ -203,8 +204,6 @@ class Syncer(OverArticles):
             self._subscriptions.save_status()
         self.accounts.save([a for a in self.accounts.load() if a.name != name])
         self.accounts.remove(name)
-        self._journals.pop(name, None)
-        self._states.pop(name, None)
         return feeds, waiting
 
     # -- syncing -------------------------------------------------------------------------------
@@ -222,8 +221,10 @@ class Syncer(OverArticles):
                    password: PasswordSource = env_password,
                    on_items: ItemProgress | None = None) -> list[SyncResult]:
         """Sync the given accounts (all by default), one after the other; one failing stops
-        none of the others."""
-        self._session.need_lock()
+        none of the others. Holds the refresh lock throughout, as a refresh does: a cron
+        `reader sync` and the app's R never both talk to the server (LockedError)."""
+        session = self._session
+        session.need_writable()
         accounts = self.accounts.load()
         if names is not None:
             wanted = list(names)
@@ -231,12 +232,14 @@ class Syncer(OverArticles):
                 self.accounts.find(name)
             accounts = [a for a in accounts if a.name in wanted]
         results: list[SyncResult] = []
-        async with self._http() as http:
-            for account in accounts:
-                result = await self._sync_one(account, http, password, on_items)
-                results.append(result)
-                if on_progress is not None:
-                    on_progress(len(results), len(accounts), result)
+        with session.refreshing():
+            await session.catch_up_async()  # feeds and marks as another reader left them
+            async with self._http() as http:
+                for account in accounts:
+                    result = await self._sync_one(account, http, password, on_items)
+                    results.append(result)
+                    if on_progress is not None:
+                        on_progress(len(results), len(accounts), result)
         return results
 
     async def _sync_one(self, account: Account, http: Any, password: PasswordSource,
@@ -267,10 +270,7 @@ class Syncer(OverArticles):
         except SyncError as exc:
             result.status = "offline" if exc.offline else "error"
             result.error = str(exc)
-            state.last_attempt = now
-            state.last_error = str(exc)
-            state.retry_after = exc.retry_after
-            await self._session.write(self._save_state, name, not exc.offline)
+            await self._session.write(self._save_failure, name, exc, now)
             return result
         finally:
             result.requests = client.requests
@@ -282,14 +282,19 @@ class Syncer(OverArticles):
         result.read_changed, result.stars_changed = applied.read_changed, applied.stars_changed
         return result
 
-    def _save_state(self, name: str, on_feeds: bool) -> None:
-        """Writer thread: a failed sync's state, and its error on the account's feeds (not
-        when nothing answered: offline, as for a refresh, records no failure)."""
-        if any(a.name == name for a in self.accounts.load()):  # not removed meanwhile
-            self.accounts.save_state(name, self.state(name))
-            feeds = [f for f in self._subscriptions.feeds() if f.account == name]
-            if feeds and on_feeds:
-                self._applier.record_feeds(feeds, self.state(name).last_error)
+    def _save_failure(self, name: str, exc: SyncError, now: float) -> None:
+        """Writer thread: a failed sync in the account's state, and its error on the
+        account's feeds (not when nothing answered: offline, as for a refresh, records no
+        failure)."""
+        if not any(a.name == name for a in self.accounts.load()):
+            return  # removed meanwhile
+        state = self.state(name)
+        state.last_attempt, state.last_error = now, str(exc)
+        state.retry_after = exc.retry_after
+        self.accounts.save_state(name, state)
+        feeds = [f for f in self._subscriptions.feeds() if f.account == name]
+        if feeds and not exc.offline:
+            self._applier.record_feeds(feeds, str(exc))
 
     async def _fetch(self, client: GReaderClient, name: str, state: SyncState, now: float,
                      result: SyncResult) -> Fetched:
@@ -317,6 +322,8 @@ class Syncer(OverArticles):
 
     def _store(self, account: Account, fetched: Fetched) -> Applied:
         """Writer thread: store the answers, then the state saying the sync succeeded."""
+        if not any(a.name == account.name for a in self.accounts.load()):
+            return Applied()  # another reader removed the account meanwhile
         state = self.state(account.name)
         applied = self._applier.apply(account, state, self.journal(account.name), fetched)
         signature = _signature(fetched.subscriptions)

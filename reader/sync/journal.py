@@ -68,20 +68,18 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._changes: list[Change] | None = None
 
     def changes(self) -> list[Change]:
-        """Every change not yet accepted by the server, oldest first."""
-        if self._changes is None:
-            try:
-                text = self.path.read_text(encoding="utf-8", errors="replace")
-            except FileNotFoundError:
-                text = ""
-            except OSError as exc:
-                raise StoreError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
-            found = (_parse(line) for line in text.splitlines() if line.strip())
-            self._changes = [c for c in found if c is not None]
-        return self._changes
+        """Every change not yet accepted by the server, oldest first, as on disk now (another
+        reader may have added some: nothing is remembered between calls)."""
+        try:
+            text = self.path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+        found = (_parse(line) for line in text.splitlines() if line.strip())
+        return [c for c in found if c is not None]
 
     def append(self, op: str, targets: Iterable[str], value: str = "", old: str = "") -> None:
         """Record changes durably (append, fsync) before they are made locally."""
@@ -105,7 +103,6 @@ class Journal:
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot record the change for the next sync "
                              f"({exc.strerror or exc}); nothing was changed") from None
-        changes.extend(new)
 
     def _ends_with_newline(self) -> bool:
         with open(self.path, "rb") as handle:
@@ -120,12 +117,12 @@ class Journal:
             return
         keep = [c for c in self.changes() if c.seq not in done]
         write_or_explain(self.path, "".join(c.to_json() + "\n" for c in keep).encode("utf-8"))
-        self._changes = keep
 
-    def pending(self, kind: str) -> dict[str, Change]:
-        """target -> its latest change of `kind` ("read", "starred", "feed")."""
+    def pending(self, kind: str, changes: list[Change] | None = None) -> dict[str, Change]:
+        """target -> its latest change of `kind` ("read", "starred", "feed") among `changes`
+        (default: the journal as on disk)."""
         out: dict[str, Change] = {}
-        for change in self.changes():
+        for change in self.changes() if changes is None else changes:
             if change.kind == kind:
                 out[change.target] = change
         return out

@@ -44,21 +44,6 @@ def test_read_an_article_and_quit(xdg: dict[str, str]) -> None:
     assert mattis["read"] is True  # the app saved it
 
 
-def test_second_instance_is_refused_with_a_clear_message(xdg: dict[str, str]) -> None:
-    first = Terminal([reader_command(), "--offline"], xdg)
-    try:
-        first.wait_for("Unread (24)", timeout=30)
-        env = dict(os.environ, **xdg)
-        second = subprocess.run([reader_command(), "--offline"], env=env, capture_output=True,
-                                text=True, timeout=30)
-        assert second.returncode == 2
-        assert "another reader is running" in second.stderr
-        assert "Traceback" not in second.stderr
-    finally:
-        first.keys("q")
-        first.close()
-
-
 def test_a_note_survives_quitting_and_restarting(xdg: dict[str, str]) -> None:
     def open_mattis(term: Terminal) -> None:
         term.wait_for("AMN Al-Masdar News (", timeout=30)

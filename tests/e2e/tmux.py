@@ -35,9 +35,14 @@ class Terminal:
         self.socket = str(socket_dir / "tmux.sock")
         shell_line = " ".join(_quote(c) for c in command)
         # remain-on-exit keeps the pane (and its last screen) after the command ends.
-        subprocess.run(["tmux", "-S", self.socket, "-f", "/dev/null", "new-session", "-d",
-                        "-s", self.name, "-x", str(width), "-y", str(height), shell_line],
-                       env=full_env, check=True)
+        new = ["tmux", "-S", self.socket, "-f", "/dev/null", "new-session", "-d",
+               "-s", self.name, "-x", str(width), "-y", str(height), shell_line]
+        for _ in range(20):  # a server killed a moment ago may still hold the socket
+            if subprocess.run(new, env=full_env, capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        else:
+            subprocess.run(new, env=full_env, check=True)
         subprocess.run(["tmux", "-S", self.socket, "set-option", "-t", self.name,
                         "remain-on-exit", "on"], check=False)
 
@@ -70,8 +75,14 @@ class Terminal:
         return out.stdout.strip() == "1"
 
     def close(self) -> None:
+        """Stop the tmux server and wait (bounded) until it is gone."""
         subprocess.run(["tmux", "-S", self.socket, "kill-server"], check=False,
                        capture_output=True)
+        for _ in range(50):
+            if subprocess.run(["tmux", "-S", self.socket, "list-sessions"],
+                              capture_output=True).returncode != 0:
+                return
+            time.sleep(0.1)
 
 
 def _quote(arg: str) -> str:

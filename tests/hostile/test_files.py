@@ -447,14 +447,20 @@ import sys, time
 from reader.library import Library
 from reader.locations import Paths
 lib = Library(Paths.from_env())
-lib.acquire()
+lib.store.write_lock().acquire()  # a reader stuck in the middle of a write
 print("locked", flush=True)
 time.sleep(60)
 """
 
 
 def test_second_reader_writers_refused_readers_served(world: World, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader holding the write lock past the wait: every writer says busy (exit 4) and
+    changes nothing; every reader is served."""
+    from reader.storage import store as files
+
+    monkeypatch.setattr(files, "WRITE_WAIT", 0.2)
     holder = subprocess.Popen([sys.executable, "-c", HOLDER],
                               env=dict(os.environ, PYTHONPATH=str(ROOT)),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -470,8 +476,11 @@ def test_second_reader_writers_refused_readers_served(world: World, tmp_path: Pa
                      ["note", "edit", world.note, "--text", "y"],
                      ["note", "delete", world.note]):
             code, out, err = cli(capsys, *argv)
-            assert code == 2, (argv, out, err)
-            one_error(err, f"another reader is running (pid {holder.pid})")
+            assert code == 4, (argv, out, err)
+            assert [line for line in err.splitlines() if line.strip()] == [
+                line for line in err.splitlines()
+                if line.startswith(f"busy: another reader (pid {holder.pid}) has been saving")
+            ] != [], (argv, err)
         for argv in (["feeds"], ["articles"], ["notes"], ["show", ids["two"]], ["export"],
                      ["notes", "export", str(tmp_path / "vault")]):
             code, out, err = cli(capsys, *argv)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -105,19 +106,41 @@ def test_import_export(paths: Paths, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 2 and "cannot read" in err
 
 
-def test_lock_conflict_is_a_clear_error(paths: Paths, capsys: pytest.CaptureFixture[str]) -> None:
-    from reader.storage.store import InstanceLock
+def test_lock_conflict_is_a_clear_error(paths: Paths, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from reader.storage import store as files
 
     run(capsys, "feeds")  # first run
-    holder = InstanceLock(paths.data_dir / "lock")
+    monkeypatch.setattr(files, "WRITE_WAIT", 0.2)
+    holder = files.FileLock(paths.data_dir / "lock")
     holder.acquire()
     try:
         code, _, err = run(capsys, "add", "https://x.example/rss")
-        assert code == 2 and "another reader is running" in err
+        assert code == 4 and f"busy: another reader (pid {os.getpid()}) has been saving" in err
         code, out, _ = run(capsys, "feeds")  # reading still works
-        assert code == 0 and "AMN" in out
+        assert code == 0 and "AMN" in out and "x.example" not in out
     finally:
         holder.release()
+    assert run(capsys, "add", "https://x.example/rss")[0] == 0  # free again: it works
+
+
+def test_a_refresh_while_another_refreshes_is_busy(paths: Paths, server: FeedServer,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Two refreshes never both fetch: the second says busy (exit 4) and fetches nothing."""
+    from reader.storage import store as files
+
+    server.routes["/a"] = Route(rss("A", [("1", "one")]))
+    run(capsys, "add", server.url("/a"))
+    holder = files.FileLock(paths.data_dir / "refresh.lock", "refreshing")
+    holder.acquire()
+    try:
+        code, out, err = run(capsys, "refresh")
+        assert code == 4 and "busy: another reader" in err and "is refreshing" in err
+        assert server.hits == [] and out == ""
+        assert run(capsys, "cleanup")[0] == 4  # nor does a cleanup rewrite the cache meanwhile
+    finally:
+        holder.release()
+    assert run(capsys, "refresh")[0] == 0 and len(server.hits) == 1
 
 
 def test_offline_refresh_skips_the_network(paths: Paths, server: FeedServer,

@@ -9,7 +9,8 @@ import pytest
 
 from reader.cli import main
 from reader.locations import Paths
-from reader.storage.store import InstanceLock
+from reader.storage import store as files
+from reader.storage.store import FileLock
 from tests.conftest import FeedServer, Route, rss
 
 NOTE_KEYS = {"id", "article_id", "article_title", "article_link", "feed_title", "text", "quote",
@@ -90,22 +91,28 @@ def test_errors_are_one_line_and_exit_2(ids: dict[str, str],
     capsys.readouterr()
 
 
-def test_writers_take_the_lock(ids: dict[str, str], paths: Paths,
-                               capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_writers_wait_for_the_write_lock_then_say_busy(
+        ids: dict[str, str], paths: Paths, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another reader holding the write lock past the wait: each write says `busy` (exit 4)
+    and changes nothing; reading and exporting still work; once it lets go, writes work."""
     note_id = run(capsys, "note", "add", ids["one"], "--text", "kept")[1].strip()
-    holder = InstanceLock(paths.data_dir / "lock")
+    monkeypatch.setattr(files, "WRITE_WAIT", 0.2)
+    holder = FileLock(paths.data_dir / "lock")
     holder.acquire()
     try:
         for argv in (("note", "add", ids["two"], "--text", "x"),
                      ("note", "edit", note_id, "--text", "y"), ("note", "delete", note_id)):
             code, _, err = run(capsys, *argv)
-            assert code == 2 and "another reader is running" in err
+            assert code == 4 and err.startswith("busy: another reader") and "saving" in err
         code, out, _ = run(capsys, "notes", "--json")  # reading and exporting still work
         assert code == 0 and [n["text"] for n in json.loads(out)] == ["kept"]
         code, out, _ = run(capsys, "notes", "export", str(tmp_path / "out"))
         assert code == 0
     finally:
         holder.release()
+    assert run(capsys, "note", "edit", note_id, "--text", "y")[0] == 0
+    assert [n["text"] for n in json.loads(run(capsys, "notes", "--json")[1])] == ["y"]
 
 
 def test_export(ids: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

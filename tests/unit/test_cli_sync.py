@@ -86,3 +86,22 @@ def test_sync_offline_exits_3(paths: Paths, capsys: pytest.CaptureFixture[str],
         assert run(capsys, "account", "add", "greader", fake.url, "--user", "alice")[0] == 0
     code, _, err = run(capsys, "sync")
     assert code == 3 and "offline" in err
+
+
+def test_sync_while_another_reader_refreshes_is_busy(paths: Paths, server: FakeGReader,
+                                                     capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from reader.storage.store import Store
+
+    server.add_items(server.add_feed("Tech"), 2)
+    monkeypatch.setenv("READER_PASSWORD", server.password)
+    assert run(capsys, "account", "add", "greader", server.url, "--user", "alice")[0] == 0
+    other = Store(paths.data_dir, paths.cache_dir).refresh_lock()
+    other.acquire()  # a cron refresh or sync is under way
+    try:
+        code, _, err = run(capsys, "sync")
+    finally:
+        other.release()
+    assert code == 4 and "busy" in err
+    assert server.count("stream") == 0
+    assert run(capsys, "sync")[0] == 0

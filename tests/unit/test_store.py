@@ -18,7 +18,7 @@ from reader.config import Settings
 from reader.library import Library
 from reader.locations import Paths
 from reader.storage import store as store_module
-from reader.storage.store import InstanceLock, LockedError, StoreError, atomic_write_bytes
+from reader.storage.store import FileLock, LockedError, StoreError, atomic_write_bytes
 from tests.conftest import FeedServer, Route, rss
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,9 +131,9 @@ def test_sigkill_at_any_moment_leaves_readable_data(paths: Paths, server: FeedSe
 
 LOCK_SCRIPT = textwrap.dedent("""
     import sys, time
-    from reader.storage.store import InstanceLock
+    from reader.storage.store import FileLock
     from pathlib import Path
-    lock = InstanceLock(Path(sys.argv[1]))
+    lock = FileLock(Path(sys.argv[1]))
     lock.acquire()
     print("locked", flush=True)
     time.sleep(30)
@@ -146,22 +146,22 @@ def test_second_instance_gets_a_clear_message(tmp_path: Path) -> None:
                             env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE)
     try:
         assert proc.stdout.readline().strip() == b"locked"
-        with pytest.raises(LockedError, match=rf"another reader is running \(pid {proc.pid}\)"):
-            InstanceLock(path).acquire()
+        with pytest.raises(LockedError, match=rf"another reader \(pid {proc.pid}\) has been"):
+            FileLock(path).acquire(wait=0.1)
     finally:
         proc.kill()
         proc.wait()
-    lock = InstanceLock(path)  # the holder died: the lock is free again (flock, no stale pid)
+    lock = FileLock(path)  # the holder died: the lock is free again (flock, no stale pid)
     lock.acquire()
     assert lock.held
     lock.release()
 
 
 def test_lock_in_one_process_is_exclusive(tmp_path: Path) -> None:
-    first = InstanceLock(tmp_path / "lock")
+    first = FileLock(tmp_path / "lock")
     first.acquire()
     with pytest.raises(LockedError):
-        InstanceLock(tmp_path / "lock").acquire()
+        FileLock(tmp_path / "lock").acquire()
     first.release()
-    with InstanceLock(tmp_path / "lock") as again:
+    with FileLock(tmp_path / "lock") as again:
         assert again.held

@@ -110,7 +110,7 @@ class SyncMachine(RuleBasedStateMachine):
 
     @rule()
     def kill(self) -> None:
-        self.library._session._lock.release()  # no release(): as if the process died
+        # no release(): as if the process died (each write held the lock only a moment)
         self.library = self._open()
 
     @rule()

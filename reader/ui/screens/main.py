@@ -38,6 +38,8 @@ from reader.ui.widgets.panes import KeyHints, NotesPane, StatusLine
 
 NARROW = 100
 """Below this many columns only the focused pane is shown."""
+WATCH_SECONDS = 2.0
+"""How often the app looks whether another reader (a cron refresh) wrote."""
 
 
 def safe_link(url: str) -> str | None:
@@ -170,6 +172,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         self.report_problems()
         self.focus_pane(self.feed_list)
         self.load_everything()
+        self.set_interval(WATCH_SECONDS, self.watch_elsewhere)
         interval = self.library.settings.refresh_interval_minutes
         if interval and not self.library.offline:
             self.set_interval(interval * 60, self.action_refresh_all)

@@ -9,6 +9,7 @@ from typing import Any
 
 from textual import work
 
+from reader.errors import LockedError, ReaderError
 from reader.library import offline_reason
 from reader.models import Article, Feed, FeedResult, View
 from reader.textutil import plural, shorten
@@ -198,6 +199,9 @@ class FeedActions:
         self.status.set(progress=f"refreshing 0/{total}")
         try:
             results = await self.library.refresh(keys, self._refresh_progress)
+        except LockedError as exc:  # a cron `reader refresh`: its articles show as they come
+            self.status.set(progress="", message=str(exc))
+            return
         except Exception as exc:  # noqa: BLE001
             self.status.set(progress="", message=f"refresh failed: {exc}")
             return
@@ -268,6 +272,20 @@ class FeedActions:
                     line += f"; {plural(waiting, 'change')} waiting to be sent"
                 return line
         return f"{feed.title}: from {feed.account}"
+
+    @work(exclusive=True, group="catch-up")
+    async def watch_elsewhere(self) -> None:
+        """Every few seconds: when another reader wrote (a cron `reader refresh`, `reader
+        read` in a shell, a second app), read it again and list again, keeping the place."""
+        if self.refreshing or not self.library.changed_elsewhere():
+            return  # our own refresh lists again when it ends
+        try:
+            changed = await self.library.catch_up()
+        except ReaderError:
+            return  # the other reader still holds the lock: the next look catches up
+        if changed:
+            self.report_problems()
+            self._after_refresh()
 
     def _feed_title(self, key: str) -> str:
         return next((f.title for f in self.library.feeds() if f.key == key), key)
