@@ -479,3 +479,29 @@ def test_items_without_a_feed_of_the_list_are_not_asked_for_every_sync(
     server.add_feed("Another")  # the list changed: they may have a feed now
     library.sync_blocking()
     assert server.count("contents") == before + 1
+
+
+def test_a_change_by_another_reader_during_a_sync_is_kept(paths: Paths,
+                                                          server: FakeGReader) -> None:
+    """`reader read` in a shell while the app syncs: the sync's journal rewrite keeps it."""
+    fid = server.add_feed("Tech")
+    ids = server.add_items(fid, 3)
+    app = open_library(paths)
+    shell = None
+    try:
+        add(app, server)
+        app.sync_blocking()
+        app.mark_read(by_guid(app)[item(ids[0])])  # waiting in the journal
+        shell = open_library(paths)  # a command started now
+        target = by_guid(shell)[item(ids[1])]
+        server.hooks.append(("subscription/list", lambda: shell.mark_read(target)))
+        [result] = app.sync_blocking()
+        assert result.status == "ok" and result.sent == 1
+        assert app.account_status()[0][2] == 1  # the shell's change waits, not lost
+        assert by_guid(app)[item(ids[1])].read
+        app.sync_blocking()
+        assert server.state.entries[ids[0]].read and server.state.entries[ids[1]].read
+    finally:
+        app.release()
+        if shell is not None:
+            shell.release()
