@@ -83,8 +83,7 @@ class Journal:
 
     def append(self, op: str, targets: Iterable[str], value: str = "", old: str = "") -> None:
         """Record changes durably (append, fsync) before they are made locally."""
-        changes = self.changes()
-        seq = changes[-1].seq + 1 if changes else 1
+        seq = self._last_seq() + 1
         now = time.time()
         new = [Change(seq + n, op, t, value, old, now) for n, t in enumerate(targets)]
         if not new:
@@ -103,6 +102,25 @@ class Journal:
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot record the change for the next sync "
                              f"({exc.strerror or exc}); nothing was changed") from None
+
+    def _last_seq(self) -> int:
+        """The seq of the last whole change, read from the file's tail (appending 10,000
+        marks one by one must not read the journal 10,000 times)."""
+        try:
+            with open(self.path, "rb") as handle:
+                size = handle.seek(0, os.SEEK_END)
+                handle.seek(max(0, size - 4096))
+                tail = handle.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return 0
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+        for line in reversed(tail.splitlines()):
+            change = _parse(line)
+            if change is not None:
+                return change.seq
+        changes = self.changes()  # no whole line in the tail: a very long or broken one
+        return max((c.seq for c in changes), default=0)
 
     def _ends_with_newline(self) -> bool:
         with open(self.path, "rb") as handle:

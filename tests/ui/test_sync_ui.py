@@ -58,3 +58,27 @@ async def test_read_star_in_the_app_and_r_syncs(paths: Paths, personality: str) 
                     app.status)
         finally:
             library.release()
+
+
+async def test_r_brings_the_feeds_of_a_new_account(paths: Paths) -> None:
+    with FakeGReader("miniflux") as server:
+        server.add_items(server.add_feed("Fresh news", "News"), 2)
+        library = make_library(paths, Settings(connect_timeout=2, read_timeout=5))
+        try:
+            await asyncio.to_thread(library.add_account_blocking, "greader", server.url,
+                                    "alice", "secret", "home")
+            app = ReaderApp(library)
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause()
+                assert "Fresh news" not in visible_text(app.feed_list)
+                await pilot.press("R")
+                await pilot.pause()
+                await app.workers.wait_for_complete()
+                for _ in range(20):  # the list is drawn again once the sync's worker ends
+                    if "Fresh news (2)" in visible_text(app.feed_list):
+                        break
+                    await pilot.pause(0.05)
+                assert "Fresh news (2)" in visible_text(app.feed_list)
+                assert "home synced (2 new articles)" in visible_text(app.status)
+        finally:
+            library.release()
