@@ -54,6 +54,9 @@ class SyncState:
     feeds: dict[str, str] = field(default_factory=dict)
     """Our feed key -> the server's stream id, of every feed ever synced (kept after the
     server drops one, so a kept article still knows where its state goes)."""
+    starred: list[str] = field(default_factory=list)
+    """The server's starred items at the last sync (one that leaves the list was unstarred
+    elsewhere, or purged: a contents request tells which)."""
     unusable: list[str] = field(default_factory=list)
     """Items asked for whose contents did not come, or came without a feed of the list:
     not asked for again while the subscription list stays `unusable_for`."""

@@ -36,6 +36,9 @@ class Fetched:
     started: float
     wanted: list[str] = field(default_factory=list)
     """The items whose contents were asked for."""
+    vanished: set[str] = field(default_factory=set)
+    """Items starred at the last sync that the server no longer has at all (purged): their
+    bookmarks stay (a star taken away elsewhere leaves the item on the server)."""
 
 
 @dataclass
@@ -75,7 +78,8 @@ class Applier(OverArticles):
         for feed in feeds:
             result.new += self._store_items(feed, by_feed.get(feed.key, []), live, now)
         result.read_changed = self._apply_read(feeds, fetched.unread, journal)
-        result.stars_changed = self._apply_stars(feeds, fetched.starred, journal)
+        result.stars_changed = self._apply_stars(feeds, fetched.starred | fetched.vanished,
+                                                 journal)
         self.record_feeds(feeds, "")
         return result
 

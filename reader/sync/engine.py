@@ -314,7 +314,10 @@ class Syncer(OverArticles):
             known |= set(state.unusable)
         wanted = [i for i in dict.fromkeys([*unread, *starred, *recent]) if i not in known]
         items = await client.contents(wanted) if wanted else []
-        return Fetched(subs, unread, starred, items, now, wanted)
+        left = set(state.starred) - starred  # unstarred elsewhere, or purged by the server
+        vanished = left - {str(i.get("id")) for i in await client.contents(sorted(left))} \
+            if left else set()
+        return Fetched(subs, unread, starred, items, now, wanted, vanished)
 
     def _known_items(self, name: str) -> set[str]:
         return {d["guid"] for f in self._subscriptions.feeds() if f.account == name
@@ -331,6 +334,7 @@ class Syncer(OverArticles):
             if state.unusable_for == signature else set()
         state.unusable = sorted(still | applied.unusable)[:MAX_UNUSABLE]
         state.unusable_for = signature
+        state.starred = sorted(fetched.starred)
         state.last_sync = state.last_attempt = fetched.started
         state.last_error, state.retry_after = "", 0.0
         self.accounts.save_state(account.name, state)

@@ -505,3 +505,19 @@ def test_a_change_by_another_reader_during_a_sync_is_kept(paths: Paths,
         app.release()
         if shell is not None:
             shell.release()
+
+
+def test_a_bookmark_stays_when_the_server_purges_the_item(library: Library,
+                                                          server: FakeGReader) -> None:
+    fid = server.add_feed("Tech")
+    ids = server.add_items(fid, 3)
+    server.mark(ids[0], starred=True)
+    server.mark(ids[1], starred=True)
+    add(library, server)
+    library.sync_blocking()
+    del server.state.entries[ids[0]]  # purged on the server
+    server.mark(ids[1], starred=False)  # unstarred on the phone
+    [result] = library.sync_blocking()
+    assert result.status == "ok"
+    marked = {c["article"]["guid"] for c in library.bookmarks().values()}
+    assert marked == {item(ids[0])}
