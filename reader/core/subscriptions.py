@@ -260,8 +260,11 @@ class Subscriptions:
         """Subscribe. LibraryError if already subscribed or the URL is unusable."""
         self._session.need_lock()
         url = new_feed_location(url)
-        if any(f.url == url for f in self._feeds):
-            raise LibraryError(f"{url}: already subscribed")
+        twin = next((f for f in self._feeds if f.url == url), None)
+        if twin is not None:
+            raise LibraryError(f"{url}: already subscribed" + (
+                f" through the account {twin.account} (a sync brings it)" if twin.account
+                else ""))
         feed = _new_feed(url, title, tags)
         self.save([*self._feeds, feed])
         return feed

@@ -521,3 +521,14 @@ def test_a_bookmark_stays_when_the_server_purges_the_item(library: Library,
     assert result.status == "ok"
     marked = {c["article"]["guid"] for c in library.bookmarks().values()}
     assert marked == {item(ids[0])}
+
+
+def test_subscribing_here_to_a_synced_feed_says_where_it_comes_from(
+        library: Library, server: FakeGReader) -> None:
+    from reader.errors import LibraryError
+
+    server.add_items(server.add_feed("Tech", url="https://example.org/tech.xml"), 1)
+    name = add(library, server)
+    library.sync_blocking()
+    with pytest.raises(LibraryError, match=f"through the account {name}"):
+        library.add_feed("https://example.org/tech.xml")
