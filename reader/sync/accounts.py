@@ -171,6 +171,9 @@ def new_account(kind: str, url: str, user: str, name: str, existing: list[Accoun
     parts = urllib.parse.urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise LibraryError(f"{url}: not a server address (http:// or https://)")
+    if parts.username or parts.password:
+        raise LibraryError("give the address without a user name or password in it: the user "
+                           "goes in --user, the password is asked for (and never kept)")
     if not user.strip():
         raise LibraryError("an account needs a user name (--user NAME)")
     name = name or f"{user.strip()}@{parts.hostname}"

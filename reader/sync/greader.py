@@ -159,6 +159,11 @@ class GReaderClient:
             if status == 401:
                 raise self._fail("the server refused the user name or password (HTTP 401)",
                                  auth=True)
+            if 300 <= status < 400:  # never followed: a POST and its token must not wander
+                where = one_line(response.headers.get("location", ""))[:200]
+                raise self._fail(f"{path}: the server sends this address elsewhere (HTTP "
+                                 f"{status} to {where or '?'}); give the account the address "
+                                 "it should use")
             if status >= 400:
                 text = one_line(response.content[:200].decode("utf-8", "replace"))
                 raise self._fail(f"{path}: HTTP {status}" + (f" ({text})" if text else ""))

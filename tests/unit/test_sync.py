@@ -532,3 +532,20 @@ def test_subscribing_here_to_a_synced_feed_says_where_it_comes_from(
     library.sync_blocking()
     with pytest.raises(LibraryError, match=f"through the account {name}"):
         library.add_feed("https://example.org/tech.xml")
+
+
+def test_an_address_with_a_password_in_it_is_refused(library: Library) -> None:
+    from reader.errors import LibraryError
+
+    with pytest.raises(LibraryError, match="without a user name or password"):
+        library.add_account_blocking("greader", "https://ann:secret@rss.example.org", "ann",
+                                     "secret")
+    assert not (library.paths.data_dir / "accounts.json").exists()
+
+
+def test_a_redirect_is_said_not_followed(library: Library, server: FakeGReader) -> None:
+    from reader.errors import SyncError
+
+    server.fail("ClientLogin", "301")
+    with pytest.raises(SyncError, match="sends this address elsewhere"):
+        add(library, server)
