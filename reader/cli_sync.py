@@ -57,6 +57,8 @@ def add_parsers(sub: Any) -> None:
                                     "starred state")
     p.add_argument("names", nargs="*", metavar="NAME")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--no-full-text", action="store_true",
+                   help="do not fetch the full text of new articles of full-text feeds")
 
 
 def _err(message: str) -> None:
@@ -171,6 +173,23 @@ def _items(account: str, done: int, total: int) -> None:
     sys.stderr.flush()
 
 
+def _full_text(library: Library, results: list[SyncResult], show: bool) -> list[Any]:
+    """The full text of the new articles of full-text feeds, as after a refresh."""
+    new_ids = [i for r in results for i in r.new_ids]
+    if not new_ids or library.offline:
+        return []
+    targets = library.full_text_targets(new_ids)
+
+    def progress(done: int, total: int, result: Any) -> None:
+        sys.stderr.write(f"\r\x1b[Kfull text {done}/{total}")
+        sys.stderr.flush()
+
+    found = library.fetch_full_blocking(targets, progress if show else None) if targets else []
+    if show and targets:
+        sys.stderr.write("\r\x1b[K")
+    return found
+
+
 def cmd_sync(args: argparse.Namespace, library: Library) -> int:
     library.acquire()
     if not library.accounts():
@@ -183,8 +202,11 @@ def cmd_sync(args: argparse.Namespace, library: Library) -> int:
         sys.stderr.write("\r\x1b[K")
     failed = [r for r in results if r.status == "error"]
     offline = [r for r in results if r.status == "offline"]
+    full = [] if args.no_full_text else _full_text(library, results, show)
     if args.json:
-        print(json.dumps({"accounts": [
+        print(json.dumps({"full_text": [{"id": r.article_id, "status": r.status,
+                                         "error": r.error or None} for r in full],
+                          "accounts": [
             {"name": r.account, "status": r.status, "error": r.error or None, "new": r.new,
              "sent": r.sent, "feeds_added": r.feeds_added, "feeds_removed": r.feeds_removed,
              "read_changed": r.read_changed, "stars_changed": r.stars_changed,
@@ -206,6 +228,10 @@ def cmd_sync(args: argparse.Namespace, library: Library) -> int:
                       + (f", {plural(r.feeds_added, 'feed')} added" if r.feeds_added else "")
                       + (f", {plural(r.feeds_removed, 'feed')} removed"
                          if r.feeds_removed else ""), flush=True)
+        if full:
+            bad = [r for r in full if r.status == "error"]
+            print(f"full text of new articles: {sum(r.status == 'ok' for r in full)} fetched"
+                  + (f", {len(bad)} failed" if bad else ""))
     if failed:
         return EXIT_FAILED
     if offline and not library.offline and len(offline) == len(results):

@@ -45,7 +45,8 @@ class Fetched:
 class Applied:
     """What storing a sync changed."""
 
-    new: int = 0
+    new_ids: list[str] = field(default_factory=list)
+    """The articles this sync added (for fetching their full text)."""
     feeds_added: list[str] = field(default_factory=list)
     feeds_removed: list[str] = field(default_factory=list)
     read_changed: int = 0
@@ -76,7 +77,7 @@ class Applier(OverArticles):
         result.unusable = set(fetched.wanted) - stored
         live = fetched.unread | fetched.starred
         for feed in feeds:
-            result.new += self._store_items(feed, by_feed.get(feed.key, []), live, now)
+            result.new_ids += self._store_items(feed, by_feed.get(feed.key, []), live, now)
         result.read_changed = self._apply_read(feeds, fetched.unread, journal)
         result.stars_changed = self._apply_stars(feeds, fetched.starred | fetched.vanished,
                                                  journal)
@@ -153,15 +154,15 @@ class Applier(OverArticles):
 
     # -- articles --------------------------------------------------------------------------
     def _store_items(self, feed: Feed, items: list[ServerItem], live: set[str], now: float
-                     ) -> int:
+                     ) -> list[str]:
         """Merge a feed's new items into its cache; items the server still holds unread or
-        starred are never dropped by the cache limits. Returns how many were new. A feed
+        starred are never dropped by the cache limits. Returns the new articles' ids. A feed
         whose cache would not change is not written."""
         store = self._session.store
         meta, docs = store.load_feed_cache(feed.key)
         known: dict[str, ArticleDoc] = {d["id"]: d for d in docs}
         bodies = {}
-        new = 0
+        new: list[str] = []
         fetched = set()
         for item in items:
             aid = item.doc["id"]
@@ -170,7 +171,7 @@ class Applier(OverArticles):
             if old is not None:
                 doc["fetched_at"] = old.get("fetched_at", now)
             else:
-                new += 1
+                new.append(aid)
             fetched.add(aid)
             if old is None or old.get("body_hash") != doc["body_hash"] or old != doc:
                 known[aid] = doc
@@ -184,7 +185,7 @@ class Applier(OverArticles):
         limited = apply_limits(known, self._marks.kept_ids(), self._session.limits(feed), now)
         dropped = set(known) - set(limited)
         if not (bodies or dropped or flags_changed or not meta):
-            return 0
+            return []
         if bodies or dropped or not store.has_bodies(feed.key):
             self._articles.rewrite_bodies(feed.key, dropped, bodies)
         ordered = sorted(limited.values(), key=doc_date, reverse=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reader.core.articles import Articles, OverArticles
@@ -67,6 +67,8 @@ class SyncResult:
     stars_changed: int = 0
     requests: int = 0
     warnings: list[str] | None = None
+    new_ids: list[str] = field(default_factory=list)
+    """The articles this sync added (a full-text feed's get their page fetched)."""
 
 
 SyncProgress = Callable[[int, int, SyncResult], None]
@@ -276,7 +278,7 @@ class Syncer(OverArticles):
             result.requests = client.requests
             if client.token and client.token != token:
                 await self._session.write(self.accounts.save_token, name, client.token)
-        result.new = applied.new
+        result.new, result.new_ids = len(applied.new_ids), applied.new_ids
         result.feeds_added, result.feeds_removed = len(applied.feeds_added), len(
             applied.feeds_removed)
         result.read_changed, result.stars_changed = applied.read_changed, applied.stars_changed

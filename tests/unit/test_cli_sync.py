@@ -105,3 +105,21 @@ def test_sync_while_another_reader_refreshes_is_busy(paths: Paths, server: FakeG
     assert code == 4 and "busy" in err
     assert server.count("stream") == 0
     assert run(capsys, "sync")[0] == 0
+
+
+def test_sync_fetches_the_full_text_of_new_articles_of_full_text_feeds(
+        paths: Paths, server: FakeGReader, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text('[full_text]\nfeeds = "all"\n')
+    fid = server.add_feed("Tech")
+    [eid] = server.add_items(fid, 1)
+    server.state.entries[eid].link = "http://127.0.0.1:9/page"  # refused: never local
+    monkeypatch.setenv("READER_PASSWORD", server.password)
+    assert run(capsys, "account", "add", "greader", server.url, "--user", "alice")[0] == 0
+    code, out, _ = run(capsys, "sync", "--json")
+    [attempt] = json.loads(out)["full_text"]
+    assert code == 0 and attempt["status"] == "error" and "local network" in attempt["error"]
+    server.add_items(fid, 1)
+    code, out, _ = run(capsys, "sync", "--json", "--no-full-text")
+    assert json.loads(out)["full_text"] == [] and json.loads(out)["accounts"][0]["new"] == 1

@@ -250,6 +250,9 @@ class FeedActions:
             return f"sync failed: {exc}"
         finally:
             self.refreshing = False
+        new_ids = [i for r in results for i in r.new_ids]
+        if new_ids and not self.offline:
+            self._fetch_new_full_texts(new_ids)
         parts = []
         for r in results:
             if r.status == "ok":
