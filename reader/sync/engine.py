@@ -158,7 +158,8 @@ class Syncer(OverArticles):
         token = ""
         async with self._http() as http:
             for base in self._candidates(account.url):
-                client = GReaderClient(base, account.user, client=http, label=account.name)
+                client = GReaderClient(base, account.user, client=http, label=account.name,
+                                      total_timeout=self._session.settings.feed_timeout)
                 try:
                     token = await client.login(password)
                 except SyncError as exc:
@@ -184,7 +185,8 @@ class Syncer(OverArticles):
         self._session.need_writable()
         account = self.accounts.find(name)
         async with self._http() as http:
-            client = GReaderClient(account.url, account.user, client=http, label=name)
+            client = GReaderClient(account.url, account.user, client=http, label=name,
+                                   total_timeout=self._session.settings.feed_timeout)
             token = await client.login(password)
         with self._session.writing():
             self.accounts.find(name)  # not removed meanwhile
@@ -260,7 +262,8 @@ class Syncer(OverArticles):
             return result
         token = self.accounts.token(name)
         client = GReaderClient(account.url, account.user, token=token, client=http,
-                               password=lambda: password(account), label=name)
+                               password=lambda: password(account), label=name,
+                               total_timeout=self._session.settings.feed_timeout)
         if on_items is not None:
             client.on_items = lambda done, total: on_items(name, done, total)
         try:

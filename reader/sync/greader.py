@@ -81,7 +81,9 @@ class GReaderClient:
     def __init__(self, base_url: str, user: str, *, token: str = "",
                  password: Callable[[], str | None] | None = None,
                  client: httpx.AsyncClient | Any, label: str = "",
-                 sleep: Callable[[float], Any] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Any] = asyncio.sleep,
+                 total_timeout: float = 120.0) -> None:
+        """`total_timeout`: seconds for one whole answer, however the server trickles it."""
         self.base_url = base_url.rstrip("/")
         self.user = user
         self.token = token
@@ -92,6 +94,7 @@ class GReaderClient:
         self._write_token = ""
         self._relogged = False
         self._sleep = sleep
+        self._total_timeout = total_timeout or None
         self.requests = 0
         """Requests sent (the benchmark counts them)."""
         self.on_items: Callable[[int, int], Any] | None = None
@@ -118,16 +121,10 @@ class GReaderClient:
                 headers["Authorization"] = f"GoogleLogin auth={self.token}"
             self.requests += 1
             try:
-                async with self._client.stream(method, url, params=params, content=content,
-                                               headers=headers) as response:
-                    body = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        body.extend(chunk)
-                        if len(body) > MAX_ANSWER_BYTES:
-                            raise self._fail(f"{path}: the answer is larger than "
-                                             f"{MAX_ANSWER_BYTES // 1024 // 1024} MB")
-                    response._content = bytes(body)
-            except httpx.TimeoutException:
+                response = await asyncio.wait_for(
+                    self._receive(method, url, path, params, content, headers),
+                    self._total_timeout)
+            except (httpx.TimeoutException, asyncio.TimeoutError):
                 raise self._fail(f"{path}: the server did not answer in time",
                                  offline=True) from None
             except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError,
@@ -168,6 +165,20 @@ class GReaderClient:
                 text = one_line(response.content[:200].decode("utf-8", "replace"))
                 raise self._fail(f"{path}: HTTP {status}" + (f" ({text})" if text else ""))
             return response
+
+    async def _receive(self, method: str, url: str, path: str, params: Any, content: Any,
+                       headers: dict[str, str]) -> httpx.Response:
+        """One request and its whole answer, at most MAX_ANSWER_BYTES."""
+        async with self._client.stream(method, url, params=params, content=content,
+                                       headers=headers) as response:
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body.extend(chunk)
+                if len(body) > MAX_ANSWER_BYTES:
+                    raise self._fail(f"{path}: the answer is larger than "
+                                     f"{MAX_ANSWER_BYTES // 1024 // 1024} MB")
+            response._content = bytes(body)
+        return response
 
     async def _relogin(self) -> bool:
         """Sign in again with the password, when one can be had (the environment or a

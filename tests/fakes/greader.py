@@ -39,7 +39,8 @@ Miniflux, `internal/googlereader/handler.go` (miniflux/v2):
 
 Faults on demand (`fail(path_part, kind, times)`): "401", "429" (Retry-After: 1), "503"
 (Retry-After: 3600), "500",
-"truncated" (half the JSON), "loop" (the same continuation for ever); and the other device:
+"truncated" (half the JSON), "loop" (the same continuation for ever), "trickle" (a byte every
+0.1 s: each read is quick, the answer never ends); and the other device:
 `mark()`, `add_feed()`, `remove_feed()`, `add_items()` change the server's state directly.
 """
 
@@ -222,7 +223,7 @@ class FakeGReader:
             if part in path:
                 self.hooks.remove((part, hook))
                 hook()
-        if fault is not None and fault.kind != "truncated" and fault.kind != "loop":
+        if fault is not None and fault.kind not in ("truncated", "loop", "trickle"):
             status = int(fault.kind)
             headers = {"Retry-After": "1"} if status == 429 else \
                 {"Retry-After": "3600"} if status == 503 else {}
@@ -241,6 +242,18 @@ class FakeGReader:
             status, body = 400, b"Bad Request!"
         if fault is not None and fault.kind == "truncated":
             body = body[: len(body) // 2]
+        if fault is not None and fault.kind == "trickle":  # a byte now and then, for ever
+            request.send_response(status)
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            try:
+                for byte in body:
+                    request.wfile.write(bytes([byte]))
+                    request.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass  # the client gave up
+            return
         self._send(request, status, body)
 
     def _send(self, request: BaseHTTPRequestHandler, status: int, body: bytes,

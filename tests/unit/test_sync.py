@@ -549,3 +549,22 @@ def test_a_redirect_is_said_not_followed(library: Library, server: FakeGReader) 
     server.fail("ClientLogin", "301")
     with pytest.raises(SyncError, match="sends this address elsewhere"):
         add(library, server)
+
+
+def test_a_trickling_answer_is_cut_at_the_feed_timeout(paths: Paths,
+                                                      server: FakeGReader) -> None:
+    import time
+
+    library = Library(paths, Settings(read_timeout=5, connect_timeout=2, feed_timeout=1))
+    library.acquire()
+    try:
+        server.add_items(server.add_feed("Tech"), 3)
+        add(library, server)
+        server.fail("subscription/list", "trickle")
+        start = time.monotonic()
+        [result] = library.sync_blocking()
+        assert time.monotonic() - start < 4
+        assert result.status != "ok" and "did not answer in time" in result.error
+        assert library.feeds() == []
+    finally:
+        library.release()
