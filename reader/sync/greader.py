@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import re
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -48,16 +49,27 @@ def long_item_id(raw: str | int) -> str:
     """An item id in the long form both servers accept back: `tag:google.com,2005:reader/
     item/<16 hex>`. stream/items/ids answers decimal ids (FreshRSS streamContentsItemsIds,
     Miniflux handleReadingListStreamHandler: strconv.FormatInt(id, 10)); Miniflux's
-    getItemIDs reads a short id as hex, so a decimal id must never be sent back as is."""
+    getItemIDs reads a short id as hex, so a decimal id must never be sent back as is.
+    Another server's own kind of id (not a number, not 64 bits) is kept as it came: it is
+    only ever sent back to that server. ValueError for an empty id, one with spaces or
+    control characters, a decimal past 64 bits or one longer than 200 characters."""
     text = str(raw).strip()
-    if text.startswith(ITEM_PREFIX):
-        tail = text[len(ITEM_PREFIX):]
-        value = int(tail, 16)
-    else:
+    if text.isdecimal():
         value = int(text, 10)
-    if value < 0 or value >= 1 << 64:
+    elif text.startswith(ITEM_PREFIX) and _HEX.fullmatch(text[len(ITEM_PREFIX):]) and \
+            len(text) - len(ITEM_PREFIX) <= 16:
+        value = int(text[len(ITEM_PREFIX):], 16)
+    elif _OPAQUE.fullmatch(text):
+        return text
+    else:
+        raise ValueError(f"not an item id: {text[:60]!r}")
+    if value >= 1 << 64:
         raise ValueError(f"item id out of range: {text}")
     return f"{ITEM_PREFIX}{value:016x}"
+
+
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_OPAQUE = re.compile(r"[\x21-\x7e]{1,200}")
 
 
 def _retry_after(value: str | None, now: float) -> float:
@@ -267,8 +279,8 @@ class GReaderClient:
             try:
                 ids.extend(long_item_id(r["id"]) for r in refs)
             except (KeyError, TypeError, ValueError):
-                raise self._fail(f"{path}: an item id is not a number; nothing was stored"
-                                 ) from None
+                raise self._fail(f"{path}: an item id is not usable (empty, spaces, out "
+                                 "of range); nothing was stored") from None
             token = data.get("continuation")
             if token in (None, "", 0, "0") or not refs:
                 return list(dict.fromkeys(ids))

@@ -31,7 +31,10 @@ def call(server: FakeGReader, method: str, *args: object, **kwargs: object) -> o
 def test_item_ids_in_both_forms() -> None:
     long = "tag:google.com,2005:reader/item/00000000000003e8"
     assert long_item_id("1000") == long_item_id(1000) == long_item_id(long) == long
-    for bad in ("-1", "x", "18446744073709551616"):
+    assert long_item_id("tag:google.com,2005:reader/item/3E8") == long
+    other = "tag:example.org,2026:article/" + "ab" * 32  # another server's own ids: kept
+    assert long_item_id(other) == other
+    for bad in ("", "a b", "x\x1b[2J", "18446744073709551616", "y" * 201):
         with pytest.raises(ValueError):
             long_item_id(bad)
 
