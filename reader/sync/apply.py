@@ -30,10 +30,15 @@ class Fetched:
     """Everything one sync read from the server, checked, before anything is stored."""
 
     subscriptions: list[dict[str, Any]]
+    """subscription/list's entries."""
     unread: set[str]
+    """The server's unread items (long ids), with the journal's changes sent applied."""
     starred: set[str]
+    """The server's starred items, likewise."""
     items: list[dict[str, Any]]
+    """stream/items/contents' items of the articles not here yet."""
     started: float
+    """When the sync began (becomes the last sync time)."""
     wanted: list[str] = field(default_factory=list)
     """The items whose contents were asked for."""
     vanished: set[str] = field(default_factory=set)
@@ -48,9 +53,13 @@ class Applied:
     new_ids: list[str] = field(default_factory=list)
     """The articles this sync added (for fetching their full text)."""
     feeds_added: list[str] = field(default_factory=list)
+    """Titles of the server feeds that appeared here."""
     feeds_removed: list[str] = field(default_factory=list)
+    """Titles of the feeds the server no longer lists."""
     read_changed: int = 0
+    """Read marks the server's state changed."""
     stars_changed: int = 0
+    """Bookmarks the server's stars added or removed."""
     unusable: set[str] = field(default_factory=set)
     """Items asked for that came without a usable feed, or did not come."""
 

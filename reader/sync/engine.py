@@ -58,15 +58,23 @@ class SyncResult:
     status: str
     """"ok", "error", "offline" (nothing answered), or "waiting" (the server's Retry-After)."""
     error: str = ""
+    """Why it failed or waits, one line naming the account ("" when it synced)."""
     new: int = 0
+    """Articles it brought."""
     sent: int = 0
     """Local changes the server accepted."""
     feeds_added: int = 0
+    """Server feeds that appeared here."""
     feeds_removed: int = 0
+    """Feeds the server no longer lists (their bookmarked and annotated articles stay)."""
     read_changed: int = 0
+    """Articles whose read state the server changed here."""
     stars_changed: int = 0
+    """Bookmarks the server's stars added or removed here."""
     requests: int = 0
+    """Requests sent to the server."""
     warnings: list[str] | None = None
+    """Changes the server refused and that were dropped (a subscription it cannot read)."""
     new_ids: list[str] = field(default_factory=list)
     """The articles this sync added (a full-text feed's get their page fetched)."""
 
