@@ -171,9 +171,15 @@ class Syncer(OverArticles):
                 try:
                     token = await client.login(password)
                 except SyncError as exc:
-                    if "HTTP 404" in str(exc) and base != self._candidates(account.url)[-1]:
+                    if not any(f"HTTP {c}" in str(exc) for c in (400, 404, 405)):
+                        raise
+                    if base != self._candidates(account.url)[-1]:
                         continue
-                    raise
+                    said = str(exc).rsplit(": ", 1)[-1]
+                    raise SyncError(f"{account.name}: no Google Reader API at {account.url} "
+                                    f"({said}); FreshRSS: https://HOST/api/greader.php (with "
+                                    "API access allowed), Miniflux: https://HOST (with the "
+                                    "Google Reader API turned on in its settings)") from None
                 account.url = base
                 break
         with self._session.writing():

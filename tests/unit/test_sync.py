@@ -568,3 +568,12 @@ def test_a_trickling_answer_is_cut_at_the_feed_timeout(paths: Paths,
         assert library.feeds() == []
     finally:
         library.release()
+
+
+def test_an_address_with_no_api_says_where_it_usually_is(library: Library,
+                                                         server: FakeGReader) -> None:
+    from reader.errors import SyncError
+
+    with pytest.raises(SyncError, match="no Google Reader API at .*FreshRSS: https://HOST"):
+        library.add_account_blocking("greader", server.url + "/nothing", server.user,
+                                     server.password)
