@@ -577,3 +577,31 @@ def test_an_address_with_no_api_says_where_it_usually_is(library: Library,
     with pytest.raises(SyncError, match="no Google Reader API at .*FreshRSS: https://HOST"):
         library.add_account_blocking("greader", server.url + "/nothing", server.user,
                                      server.password)
+
+
+def test_hostile_server_strings_are_cleaned(library: Library, server: FakeGReader) -> None:
+    fid = server.add_feed("Evil \x1b]52;c;aGk=\x07 feed\u202e", "Fol,der\x1b[31m")
+    [eid] = server.add_items(fid, 1)
+    entry = server.state.entries[eid]
+    entry.title = "Title \x1b[2J\x9b31m with\ncontrols"
+    entry.link = "javascript:alert(1)"
+    server.state.feeds[fid].url = "file:///etc/passwd"
+    add(library, server)
+    library.sync_blocking()
+    [feed] = library.feeds()
+    assert "\x1b" not in feed.title and "\u202e" not in feed.title
+    assert feed.url == f"feed/{fid}" and feed.tags == ["Fol der[31m"]
+    [article] = library.articles()
+    assert article.title == "Title [2J31m with controls" and article.link == ""
+
+
+def test_an_answer_past_the_size_cap_fails_the_sync(library: Library, server: FakeGReader,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import reader.sync.greader as greader
+
+    server.add_items(server.add_feed("Tech"), 50)
+    add(library, server)
+    monkeypatch.setattr(greader, "MAX_ANSWER_BYTES", 2000)
+    [result] = library.sync_blocking()
+    assert result.status == "error" and "larger than" in result.error
+    assert library.articles() == []
