@@ -133,7 +133,7 @@ def _list(args: argparse.Namespace, library: Library) -> int:
     for row in rows:
         state = f"synced {_when(row['last_sync'] or 0)}"
         if row["last_error"]:
-            state += f"; last sync failed: {row['last_error']}"
+            state += f"; last sync failed: {row['last_error'].removeprefix(row['name'] + ': ')}"
         if row["waiting_changes"]:
             state += f"; {plural(row['waiting_changes'], 'change')} waiting to be sent"
         print(f"{row['name']}  {row['url']}  {plural(row['feeds'], 'feed')}\n    {state}")
