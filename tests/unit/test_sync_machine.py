@@ -1,10 +1,10 @@
 """A Hypothesis state machine over syncing: random interleavings of local changes and notes,
 changes from another device and purges (the fake server's own state), syncs, kills (the
 library dropped without closing, then opened again from disk), offline periods and broken
-answers; 25 examples of up to 20 steps per personality (about 8 s each). After a final sync,
-the reader and the server agree, no local change was lost (every item carries the last
-change made to it, the user's waiting changes winning over the server's older state) and
-every note is still on its article."""
+answers, folder moves here and there; 20 examples of up to 20 steps per personality (about
+10 s each). After a final sync, the reader and the server agree, no local change was lost
+(every item and the feed's folder carry the last change made to them, the user's waiting
+changes winning over the server's older state) and every note is still on its article."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from reader.sync.greader import long_item_id
 from tests.fakes.greader import FakeGReader
 
 ITEMS = 6
+FOLDERS = ("News", "Tech", "Later")
 
 
 class SyncMachine(RuleBasedStateMachine):
@@ -34,8 +35,12 @@ class SyncMachine(RuleBasedStateMachine):
         self.root = Path(tempfile.mkdtemp(prefix="sync-machine-"))
         self.paths = Paths(self.root / "config", self.root / "data", self.root / "cache")
         self.server = FakeGReader(self.personality).__enter__()
-        fid = self.server.add_feed("Tech", "News")
+        self.fid = fid = self.server.add_feed("Tech", "News")
         self.ids = self.server.add_items(fid, ITEMS)
+        self.folder = "News"
+        """The feed's folder on the server, as the model knows it."""
+        self.pending_folder: str | None = None
+        """A folder change made here, not yet sent."""
         self.offline = False
         self.library = self._open()
         self.library.add_account_blocking("greader", self.server.url, "alice", "secret")
@@ -83,7 +88,23 @@ class SyncMachine(RuleBasedStateMachine):
         if article is not None:
             self.notes[self.library.add_note(article, f"on {n}").id] = self.ids[n]
 
+    @rule(folder=st.sampled_from(FOLDERS))
+    def move_to_folder(self, folder: str) -> None:
+        feeds = self.library.feeds()
+        if not feeds:
+            return
+        old = feeds[0].tags[:1]
+        self.library.edit_feed(feeds[0].key, tags=[folder, "mine"])
+        if old != [folder]:
+            self.pending_folder = folder
+
     # -- another device ----------------------------------------------------------------------
+    @rule(folder=st.sampled_from(FOLDERS))
+    def other_device_moves_the_feed(self, folder: str) -> None:
+        with self.server.lock:
+            self.server.state.feeds[self.fid].category = folder
+        self.folder = folder
+
     @rule(n=st.integers(0, ITEMS - 1))
     def server_purges(self, n: int) -> None:
         eid = self.ids[n]
@@ -105,6 +126,8 @@ class SyncMachine(RuleBasedStateMachine):
         for eid, change in self.pending.items():
             self.model[eid].update(change)
         self.pending.clear()
+        if self.pending_folder is not None:
+            self.folder, self.pending_folder = self.pending_folder, None
 
     @rule()
     def sync(self) -> None:
@@ -142,7 +165,7 @@ class SyncMachine(RuleBasedStateMachine):
 
     @invariant()
     def journal_holds_the_waiting_changes(self) -> None:
-        waiting = sum(len(c) for c in self.pending.values())
+        waiting = sum(len(c) for c in self.pending.values()) + (self.pending_folder is not None)
         [(_, _, journal)] = self.library.account_status()
         assert (journal == 0) == (waiting == 0)
 
@@ -154,6 +177,9 @@ class SyncMachine(RuleBasedStateMachine):
             assert result.status == "ok", result.error
             self._sent()
             local = self._local()
+            [feed] = self.library.feeds()
+            assert self.server.state.feeds[self.fid].category == self.folder
+            assert feed.tags[:1] == [self.folder]
             for nid, eid in self.notes.items():  # notes never lost, still on their article
                 assert self.library.find_note(nid).article_title == f"Item {eid}"
             for eid in self.ids:
@@ -174,6 +200,6 @@ def test_sync_state_machine(personality: str) -> None:
     machine = type(f"SyncMachine_{personality}", (SyncMachine,),
                    {"personality": personality})
     test = machine.TestCase
-    test.settings = settings(max_examples=25, stateful_step_count=20, deadline=None,
+    test.settings = settings(max_examples=20, stateful_step_count=20, deadline=None,
                              suppress_health_check=list(HealthCheck))
     test("runTest").runTest()
