@@ -101,6 +101,8 @@ class Syncer(OverArticles):
         super().__init__(session, subscriptions, articles, marks)
         self.accounts = AccountStore(session.paths.data_dir, session.store.problems)
         self._applier = Applier(session, subscriptions, articles, marks)
+        self._unfoldered: dict[str, str] = {}
+        """Stream id -> the folder a sync just asked the server to take the feed out of."""
         marks.on_change = self.record
 
     # -- per-account files --------------------------------------------------------------------
@@ -325,6 +327,7 @@ class Syncer(OverArticles):
         result.sent += await self._send_journal(client, name, result, unread=unread,
                                                 starred=starred)
         subs = await client.subscriptions()
+        self._said_folder_stays(subs, result)
         since = state.last_sync - OT_MARGIN if state.last_sync else \
             now - FIRST_SYNC_DAYS * 86400
         recent = await client.item_ids(READING_LIST, since=since)
@@ -337,6 +340,20 @@ class Syncer(OverArticles):
         vanished = left - {str(i.get("id")) for i in await client.contents(sorted(left))} \
             if left else set()
         return Fetched(subs, unread, starred, items, now, wanted, vanished)
+
+    def _said_folder_stays(self, subs: list[dict[str, Any]], result: SyncResult) -> None:
+        """A feed taken out of its folder here that the server keeps there (Miniflux keeps
+        every feed in a category; editSubscriptionHandler moves only to an `a=` label): say
+        so, rather than let the folder come back unexplained."""
+        moved, self._unfoldered = self._unfoldered, {}
+        for doc in subs:
+            old = moved.get(str(doc.get("id")))
+            labels = [c.get("label") for c in doc.get("categories") or []
+                      if isinstance(c, dict)]
+            if old and old in labels:
+                assert result.warnings is not None
+                result.warnings.append(f"{doc.get('id')}: the server keeps every feed in a "
+                                       f"folder; it stays in {old}")
 
     def _known_items(self, name: str) -> set[str]:
         return {d["guid"] for f in self._subscriptions.feeds() if f.account == name
@@ -382,6 +399,9 @@ class Syncer(OverArticles):
                             raise
                         assert result.warnings is not None
                         result.warnings.append(f"{change.op} {change.target}: {exc}")
+                    else:
+                        if change.op == "folder" and not change.value:
+                            self._unfoldered[change.target] = change.old
                     accepted.append(change.seq)
                 return len(accepted)
             assert unread is not None and starred is not None

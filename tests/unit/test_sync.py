@@ -605,3 +605,20 @@ def test_an_answer_past_the_size_cap_fails_the_sync(library: Library, server: Fa
     [result] = library.sync_blocking()
     assert result.status == "error" and "larger than" in result.error
     assert library.articles() == []
+
+
+def test_taking_a_feed_out_of_its_folder_says_when_the_server_keeps_it(
+        library: Library, server: FakeGReader) -> None:
+    fid = server.add_feed("Tech", "News")
+    server.add_items(fid, 1)
+    add(library, server)
+    library.sync_blocking()
+    [feed] = library.feeds()
+    library.edit_feed(feed.key, tags=[])
+    [result] = library.sync_blocking()
+    if server.personality == "miniflux":  # every feed has a category there
+        assert result.warnings and "stays in News" in result.warnings[0]
+        assert library.feeds()[0].tags == ["News"]
+    else:  # FreshRSS subscriptionEdit: r= alone moves it to the default category
+        assert not result.warnings
+        assert library.feeds()[0].tags == ["Uncategorized"]
