@@ -223,7 +223,8 @@ class FeedActions:
             message += f", {waiting} waiting (the server asked for a pause)"
         synced = {f.key for f in self.library.feeds() if f.account}
         if self.library.accounts() and (keys is None or synced.intersection(keys)):
-            message += "; " + await self._sync_accounts()
+            said = await self._sync_accounts()
+            message = f"{message}; {said}" if results else said  # no feed fetched here
         self.status.set(progress="", message=message, offline=self.offline)
         self.report_problems()
         self._after_refresh()
