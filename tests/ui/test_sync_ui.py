@@ -80,5 +80,6 @@ async def test_r_brings_the_feeds_of_a_new_account(paths: Paths) -> None:
                     await pilot.pause(0.05)
                 assert "Fresh news (2)" in visible_text(app.feed_list)
                 assert "home synced (2 new articles)" in visible_text(app.status)
+                assert "feeds refreshed" not in visible_text(app.status)
         finally:
             library.release()
