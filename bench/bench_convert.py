@@ -18,7 +18,10 @@
 4. Times `cache_key()` (the check the storage layer makes before converting again).
 5. Prints a table and writes it as JSON to bench/out/convert.json.
 
-Target: >= 200 articles/s for 10 KB articles on this machine (2 cores).
+Target (issue 19): >= 300 articles/s for 10 KB articles in ONE process. The verdict is the
+median of --rounds single-process measurements (the pool's figure is shown, never judged:
+two cores shared with the app are not what a reader waiting for an article gets). The load
+average is printed: on a loaded machine every figure falls.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import multiprocessing
 import os
 import platform
 import random
+import statistics
 import time
 from importlib.metadata import version
 from pathlib import Path
@@ -40,7 +44,7 @@ from reader.content.convert import cache_key, convert
 SIZES_KB = [2, 5, 10, 20, 50, 100]
 PER_SIZE = 24
 BASE = "https://www.almasdarnews.com/article/benchmark-story/"
-TARGET_10KB = 200.0
+TARGET_10KB = 300.0
 
 WORDS = (
     "the government said on thursday that talks would resume next week after officials from "
@@ -189,11 +193,13 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1 s per measurement")
     parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--rounds", type=int, default=3, help="single-process rounds at 10 KB")
     args = parser.parse_args()
     seconds = 1.0 if args.quick else args.seconds
 
     print(f"python {platform.python_version()}, markdownify {version('markdownify')}, "
-          f"{os.cpu_count()} CPUs, {seconds:g} s per measurement")
+          f"{os.cpu_count()} CPUs, {seconds:g} s per measurement, "
+          f"load average {os.getloadavg()[0]:.2f}")
     rows = []
     header = (f"{'size':>6} {'bytes':>8} | {'convert/s':>9} {'ms each':>8} | "
               f"{'markdownify/s':>13} {'ms each':>8} | {'ratio':>5}")
@@ -221,12 +227,13 @@ def main() -> int:
     keys = rate(cache_key, ten, min(seconds, 1.0))
     print(f"cache_key on 10KB articles: {keys:,.0f}/s (the cache-hit check)")
 
-    single = next(r["convert_per_s"] for r in rows if r["size_kb"] == 10)
-    best = max(single, pooled.get("ours", 0.0))
-    verdict = "met" if best >= TARGET_10KB else "NOT met"
-    print(f"target >= {TARGET_10KB:.0f} articles/s at 10 KB: {verdict} "
-          f"(1 process {single:.1f}/s" + (f", {args.workers} processes {pooled['ours']:.1f}/s)"
-                                          if pooled else ")"))
+    singles = [next(r["convert_per_s"] for r in rows if r["size_kb"] == 10)]
+    singles += [rate(ours, ten, seconds) for _ in range(max(args.rounds - 1, 0))]
+    single = statistics.median(singles)
+    verdict = "met" if single >= TARGET_10KB else "NOT met"
+    print(f"target >= {TARGET_10KB:.0f} articles/s at 10 KB in one process: {verdict} "
+          f"(median {single:.1f}/s of {len(singles)} rounds, "
+          f"{min(singles):.1f}-{max(singles):.1f}; load average {os.getloadavg()[0]:.2f})")
 
     out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
@@ -234,6 +241,7 @@ def main() -> int:
         "python": platform.python_version(), "cpus": os.cpu_count(), "seconds": seconds,
         "rows": rows, "pool_workers": args.workers, "pool_10kb": pooled,
         "cache_key_per_s": keys, "target_10kb": TARGET_10KB, "target": verdict,
+        "single_10kb_rounds": singles, "single_10kb_median": single,
     }, indent=2))
     return 0
 

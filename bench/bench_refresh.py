@@ -2,6 +2,7 @@
 """Refresh benchmark: `reader refresh` against `newsboat -x reload` on a local HTTP corpus.
 
     python bench/bench_refresh.py [--quick] [--no-newsboat] [--profile] [--keep]
+                                  [--feeds N] [--only-cold-warm]
 
 What it does (nothing touches the real user's files: every run gets a fresh temporary
 HOME and XDG_CONFIG_HOME / XDG_DATA_HOME / XDG_CACHE_HOME):
@@ -19,6 +20,12 @@ HOME and XDG_CONFIG_HOME / XDG_DATA_HOME / XDG_CACHE_HOME):
 4. Builds a 50k-article reader library and times `reader feeds` (median of 5) and one
    in-process `Library.mark_read` call (median of 20 different articles).
 5. Prints a table with targets and writes it as JSON to bench/out/refresh.json.
+
+Memory: while each reader refresh / newsboat reload runs, the resident memory of the command
+and every process below it (parse workers, fork server, resource tracker) is summed every
+20 ms (bench/memwatch.py); the largest sum is its peak of all processes together.
+--feeds N serves N feeds instead of 200 (issue 19 measures 200 and 1000); --only-cold-warm
+skips the 200 ms case and the 50k scale case.
 
 newsboat is installed with apt-get when missing; if that fails its columns are skipped.
 --profile also runs one cold `reader refresh` under cProfile (bench/out/refresh_cold.prof).
@@ -49,6 +56,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from memwatch import PeakWatcher  # noqa: E402
 
 FEEDS = 200
 ITEMS = 50
@@ -366,13 +376,21 @@ class Homes:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
+PEAK_MB: list[float] = [0.0]
+"""Peak resident memory of the last `run` command and all its processes together (MB)."""
+
+
 def run(cmd: list[str], home: Home, check: bool = True
         ) -> tuple[float, subprocess.CompletedProcess[str]]:
-    """Run a whole command; (wall seconds, result)."""
+    """Run a whole command; (wall seconds, result); its peak memory goes to PEAK_MB[0]."""
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=home.env, cwd=home.root, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True)
+    child = subprocess.Popen(cmd, env=home.env, cwd=home.root, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watcher = PeakWatcher(child.pid)
+    out, err = child.communicate()
     elapsed = time.perf_counter() - t0
+    PEAK_MB[0] = watcher.stop()
+    proc = subprocess.CompletedProcess(cmd, child.returncode, out, err)
     if check and proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n"
                            f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
@@ -476,12 +494,16 @@ class Bench:
         reader_subscribe(home, feed_urls(self.base, "feeds", slow))
         self.stats.reset()
         seconds, proc = run(reader_cmd() + ["refresh"], home)
-        self.sample(f"{tag} cold", seconds, articles=reader_total(home),
+        peak = PEAK_MB[0]
+        self.samples.setdefault(f"{tag} cold MB", []).append(peak)
+        self.sample(f"{tag} cold", seconds, articles=reader_total(home), peak_mb=round(peak, 1),
                     output=proc.stdout.strip())
         if not slow:
             self.stats.reset()
             seconds, proc = run(reader_cmd() + ["refresh"], home)
-            self.sample(f"{tag} warm", seconds, output=proc.stdout.strip())
+            self.samples.setdefault(f"{tag} warm MB", []).append(PEAK_MB[0])
+            self.sample(f"{tag} warm", seconds, peak_mb=round(PEAK_MB[0], 1),
+                        output=proc.stdout.strip())
 
     def newsboat_round(self, slow: bool) -> None:
         """The same for `newsboat -x reload`; warm is measured once validators are stored."""
@@ -492,7 +514,9 @@ class Bench:
                         feed_urls(self.base, "feeds", slow))
         self.stats.reset()
         seconds = boat.reload()
-        self.sample(f"{tag} cold", seconds, rss_items=boat.items(), errors=boat.errors())
+        self.samples.setdefault(f"{tag} cold MB", []).append(PEAK_MB[0])
+        self.sample(f"{tag} cold", seconds, rss_items=boat.items(), errors=boat.errors(),
+                    peak_mb=round(PEAK_MB[0], 1))
         if slow:
             return
         # newsboat 2.21 saves ETag/Last-Modified with an UPDATE that runs before the feed's
@@ -503,7 +527,9 @@ class Bench:
                                                      "server": self.stats.summary()})
         self.stats.reset()
         seconds = boat.reload()
-        self.sample(f"{tag} warm", seconds, rss_items=boat.items(), errors=boat.errors())
+        self.samples.setdefault(f"{tag} warm MB", []).append(PEAK_MB[0])
+        self.sample(f"{tag} warm", seconds, rss_items=boat.items(), errors=boat.errors(),
+                    peak_mb=round(PEAK_MB[0], 1))
 
     def scale(self, feeds_runs: int, marks: int) -> tuple[list[float], list[float]]:
         home = self.homes.new("reader-50k")
@@ -618,13 +644,18 @@ def git_state() -> dict[str, Any]:
 
 
 def main() -> int:
+    global FEEDS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="one run per case (~2 minutes)")
     parser.add_argument("--no-newsboat", action="store_true", help="reader columns only")
     parser.add_argument("--profile", action="store_true",
                         help="also profile one cold reader refresh (bench/out/refresh_cold.prof)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary homes")
+    parser.add_argument("--feeds", type=int, default=FEEDS, help="feeds served (default 200)")
+    parser.add_argument("--only-cold-warm", action="store_true",
+                        help="skip the 200 ms delay case and the 50k scale case")
     args = parser.parse_args()
+    FEEDS = args.feeds
     started = time.perf_counter()
     runs = 1 if args.quick else 3
     feeds_runs = 3 if args.quick else 5
@@ -662,12 +693,14 @@ def main() -> int:
             print(f"cold + warm, no delay (round {n + 1}/{runs})", flush=True)
             bench.reader_round(slow=False)
             bench.newsboat_round(slow=False)
-        for n in range(runs):
+        feeds_s, marks_s = [], []
+        for n in range(0 if args.only_cold_warm else runs):
             print(f"cold, 200 ms per request (round {n + 1}/{runs})", flush=True)
             bench.reader_round(slow=True)
             bench.newsboat_round(slow=True)
-        print("scale: 200 feeds x 250 articles", flush=True)
-        feeds_s, marks_s = bench.scale(feeds_runs, 20)
+        if not args.only_cold_warm:
+            print("scale: 200 feeds x 250 articles", flush=True)
+            feeds_s, marks_s = bench.scale(feeds_runs, 20)
         prof = bench.profile() if args.profile else None
     finally:
         server.shutdown()
@@ -679,13 +712,20 @@ def main() -> int:
     rc, nc, rw, nw = med("reader cold"), med("newsboat cold"), med("reader warm"), \
         med("newsboat warm")
     rs, ns = med("reader slow cold"), med("newsboat slow cold")
+    rcm, ncm = med("reader cold MB"), med("newsboat cold MB")
+    rwm, nwm = med("reader warm MB"), med("newsboat warm MB")
     rows = [
         row("refresh cold", rc, nc, "<= 1.0x newsboat",
             rc / nc if rc and nc else None, 1.0, "x"),
         row("refresh warm (all 304)", rw, nw, "<= 0.25x reader cold",
             rw / rc if rw and rc else None, 0.25, "x"),
+        row("refresh warm, wall", rw, nw, "<= 0.6 s", rw, 0.6, "s"),
         row("refresh cold, 200 ms delay", rs, ns, "<= 0.6x newsboat",
             rs / ns if rs and ns else None, 0.6, "x"),
+        row("cold peak MB, all processes", rcm, ncm, "<= 1.5x newsboat",
+            rcm / ncm if rcm and ncm else None, 1.5, "x"),
+        row("warm peak MB, all processes", rwm, nwm, "<= 1.5x newsboat",
+            rwm / nwm if rwm and nwm else None, 1.5, "x"),
         row("reader feeds, 50k articles", median(feeds_s), None, "<= 0.5 s",
             median(feeds_s), 0.5, "s"),
         row("mark one article read", median(marks_s), None, "<= 20 ms",

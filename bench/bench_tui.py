@@ -2,8 +2,10 @@
 
 Run: python bench/bench_tui.py [--feeds 200 --per-feed 250]
 
-Measures, in one process, with Textual's headless driver (App.run_test):
-  start to first paint   Library opened + app started until the article list shows rows
+Measures, in a fresh process, with Textual's headless driver (App.run_test):
+  start to first paint   from the measuring PROCESS's start (its imports included, read from
+                         /proc) until the article list shows rows; headless, so no terminal
+                         is drawn: bench_start.py has what a user waits for in a terminal
   cursor move            one `j` in the article list (pilot key press, median of 30)
   open article           `enter` on an article until its text is shown (median of 10)
   show 100 KiB article   ArticleView.show() of a 100 KiB Markdown document + one paint
@@ -22,6 +24,8 @@ import multiprocessing
 import os
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -83,10 +87,17 @@ def big_markdown(size: int) -> str:
     return "".join(parts)
 
 
-async def measure(paths: Paths) -> dict[str, float]:
+def process_start() -> float:
+    """time.perf_counter() as it was when this process started (from /proc, 10 ms steps)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    started = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19]) / ticks
+    since_boot = float(Path("/proc/uptime").read_text().split()[0])
+    return time.perf_counter() - (since_boot - started)
+
+
+async def measure(paths: Paths, t0: float) -> dict[str, float]:
     from reader.ui.app import ReaderApp
 
-    t0 = time.perf_counter()
     library = Library(paths, Settings())
     library.acquire()
     app = ReaderApp(library, offline=True)
@@ -171,7 +182,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--per-feed", type=int, default=250)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)  # the measuring child's side
     args = parser.parse_args()
+    if args.measure:
+        t0 = process_start()
+        print(json.dumps(asyncio.run(measure(Paths.from_env(), t0))))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for name in ("CONFIG", "DATA", "CACHE"):
@@ -186,7 +202,10 @@ def main() -> None:
         if child.exitcode:
             raise SystemExit(f"building the library failed (exit code {child.exitcode})")
         print(f"built {args.feeds * args.per_feed} articles in {time.perf_counter() - t:.1f} s")
-        results = asyncio.run(measure(paths))
+        # measured in a fresh process, its clock started at that process's start
+        child_run = subprocess.run([sys.executable, __file__, "--measure", "1"],
+                                   capture_output=True, text=True, check=True)
+        results = json.loads(child_run.stdout.strip().splitlines()[-1])
     targets = {"first_paint_s": 1.0, "cursor_move_ms": 50, "open_article_ms": 50,
                "show_100kib_ms": 150, "peak_rss_mb": 300}
     print(f"{'measure':22} {'value':>10} {'target':>8}  result")

@@ -16,8 +16,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from reader.config import Settings, load_settings
+from reader.core import schedule
 from reader.core.articles import Articles
 from reader.core.cache import CacheHygiene
+from reader.core.commands import (
+    CommandResult,
+    PreparedCommand,
+    article_document,
+    article_values,
+    build_argv,
+)
 from reader.core.exporting import export_notes
 from reader.core.fulltext import FullText, FullTextProgress
 from reader.core.marks import Marks
@@ -307,6 +315,23 @@ class Library:
         of articles is (a first sync of 10,000 takes a while)."""
         return await self._syncer.sync(names, on_progress, password, on_items)
 
+    def due_feeds(self, *, scheduled_only: bool = False) -> list[Feed]:
+        """Feeds due for a refresh now (reader.core.schedule); `scheduled_only`: only those
+        with an interval (what the app refreshes by itself)."""
+        return schedule.due_feeds(self.feeds(), self.settings, scheduled_only=scheduled_only)
+
+    def next_due(self, feed: Feed) -> float:
+        """When the feed is next due (epoch seconds; 0 or past: now)."""
+        return schedule.next_due(feed, self.settings)
+
+    def schedule_text(self, feed: Feed) -> str:
+        """The feed's refresh schedule in words ("" when it has none)."""
+        return schedule.describe(feed, self.settings)
+
+    def refresh_tick(self) -> float:
+        """Seconds between the app's looks for due feeds; 0: no feed has an interval."""
+        return schedule.tick_seconds(self.feeds(), self.settings)
+
     # -- cache hygiene ----------------------------------------------------------------------
     def cache_info(self) -> dict[str, Any]:
         """Disk use of the cache per feed, of orphan files, and of the user's data."""
@@ -321,15 +346,23 @@ class Library:
     # -- articles -------------------------------------------------------------------------
     def articles(self, feed: str | None = None, *, unread: bool = False,
                  bookmarked: bool = False, search: str | None = None,
-                 annotated: bool = False) -> list[Article]:
-        """Articles, newest first, filtered; `annotated`: only articles with notes. Kept
-        articles the cache no longer holds come from their kept copies."""
+                 annotated: bool = False, limit: int = 0) -> list[Article]:
+        """Articles, newest first, filtered; `annotated`: only articles with notes; `limit`:
+        at most that many (0: all). Kept articles the cache no longer holds come from their
+        kept copies."""
         return self._views.articles(feed, unread=unread, bookmarked=bookmarked, search=search,
-                                    annotated=annotated)
+                                    annotated=annotated, limit=limit)
 
-    def view_articles(self, view: View) -> list[Article]:
-        """What a view of the app lists, in its order (see reader.core.views)."""
-        return self._views.for_view(view)
+    def view_articles(self, view: View, limit: int = 0) -> list[Article]:
+        """What a view of the app lists, in its order (see reader.core.views); `limit`: the
+        first that many only (the newest screen of "all" is read from the article index)."""
+        return self._views.for_view(view, limit)
+
+    def newest_articles(self, limit: int) -> list[Article] | None:
+        """The newest `limit` articles (at most reader.core.index.HEAD_SIZE) from the article
+        index, in one small file's read; None when it is not up to date (then `articles`
+        reads the feeds and writes it again)."""
+        return self._views.newest(limit)
 
     def article(self, ref: str) -> Article:
         """One article by id or unique id prefix (at least 4 characters)."""
@@ -353,6 +386,32 @@ class Library:
         """What to show for an article: the fetched full text when there is one (`prefer`
         "auto" or "full"), else the feed's own text (`prefer` "feed"), as Markdown."""
         return self._reading.text(article, prefer=prefer, defer_save=defer_save)
+
+    def article_document(self, article: Article, *, feed_text: bool = False,
+                         defer_save: bool = False) -> str:
+        """The article as one Markdown document (title, header fields, text, enclosures): what
+        `reader show` prints and commands read on stdin."""
+        text = self.text(article, prefer="feed" if feed_text else "auto", defer_save=defer_save)
+        return article_document(article, text, self.enclosures(article))
+
+    def prepare_command(self, name: str, article: Article) -> PreparedCommand:
+        """The [commands] entry `name` made ready for an article: argv from the user's
+        template with the article's values, its Markdown for stdin. LibraryError when there
+        is no such command; `error` set when it cannot run on this article."""
+        command = self.settings.commands.get(name)
+        if command is None:
+            known = ", ".join(self.settings.commands) or "none configured"
+            raise LibraryError(f"no command {name!r} in config.toml's [commands] ({known})")
+        try:
+            argv = build_argv(command.run, article_values(article))
+        except ValueError as exc:
+            return PreparedCommand(name, [], b"", command.timeout, error=f"not run: {exc}")
+        document = self.article_document(article, defer_save=True)
+        return PreparedCommand(name, argv, document.encode("utf-8", "replace"), command.timeout)
+
+    def run_command(self, name: str, article: Article) -> CommandResult:
+        """`prepare_command`, then run it (blocking, up to its timeout)."""
+        return self.prepare_command(name, article).run()
 
     def warm_up(self) -> None:
         """Import what reading an article needs (the converter), so the first article
@@ -401,7 +460,7 @@ class Library:
         wanted = set(ids)
         by_feed: dict[str, set[str]] = {}
         for feed in self._subscriptions.feeds():
-            found = wanted.intersection(d["id"] for d in self._articles.docs(feed.key))
+            found = wanted.intersection(self._articles.ids(feed.key))
             if found:
                 by_feed[feed.key] = found
         return sum(self._marks.set_read(k, v, read) for k, v in by_feed.items())

@@ -55,6 +55,12 @@ class Feed:
     """When the current run of failures began (epoch seconds; 0 when the feed works)."""
     gone: bool = False
     """The last answer was HTTP 410 Gone: the server says the feed will not come back."""
+    fresh_until: float = 0.0
+    """Not due before this time (epoch seconds): what the server asked at the last successful
+    fetch (Cache-Control max-age, Expires, the feed's `<ttl>` or `sy:updatePeriod`), capped."""
+    feed_interval: float = 0.0
+    """Seconds between fetches the feed itself asks for (`<ttl>`, `sy:updatePeriod`), as of
+    its last parse; 0 when it asks nothing. Kept for answers without a body (304)."""
     account: str = ""
     """The server account the feed comes from ("" for a feed this computer fetches itself);
     such a feed is never fetched by a refresh: a sync brings its articles."""
@@ -111,6 +117,13 @@ class Feed:
                 raise ValueError(f"feed {values['key']}: {name} has the wrong type "
                                  f"({type(value).__name__})")
         return cls(**values)
+
+
+def in_folder(tags: list[str], folder: str) -> bool:
+    """One of `tags` is the tag folder `folder` or a folder inside it: tags are paths, and
+    `news/middle-east` is inside `news` (regardless of case, as tags are)."""
+    folder = folder.casefold()
+    return any(t.casefold() == folder or t.casefold().startswith(folder + "/") for t in tags)
 
 
 @dataclass(frozen=True)
@@ -183,9 +196,12 @@ class ParsedFeed:
     """Set when the parser had to recover from a problem (feedparser bozo)."""
     kind: str = ""
     """Format name as detected: rss20, atom10, json1 ..."""
+    refresh_hints: dict[str, str] = field(default_factory=dict)
+    """What the feed says about how often to fetch it, as written: "ttl" (minutes),
+    "update_period" and "update_frequency" (the syndication module); read by core.schedule."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Article:
     """An article as the reader knows it: metadata plus user state. Bodies load separately."""
 
@@ -209,6 +225,8 @@ class Article:
     """How many notes the user wrote on it."""
     categories: list[str] = field(default_factory=list)
     """The feed's categories of the entry."""
+    # reader.core.articles.make_article passes the fields above by position (100k per
+    # listing): a new field goes below this line, with a default.
 
     @property
     def date(self) -> float:

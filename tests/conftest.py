@@ -61,6 +61,8 @@ class Hit:
 
     path: str
     headers: dict[str, str]
+    client_port: int = 0
+    """The client's port: one per connection (a reused connection keeps its port)."""
 
 
 class FeedServer:
@@ -78,7 +80,8 @@ class FeedServer:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802
-                server.hits.append(Hit(self.path, {k.lower(): v for k, v in self.headers.items()}))
+                server.hits.append(Hit(self.path, {k.lower(): v for k, v in self.headers.items()},
+                                       self.client_address[1]))
                 route = server.routes.get(self.path)
                 if route is None:
                     self._send(404, b"not found", {})

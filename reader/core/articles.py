@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from reader.core.index import ArticleIndex
 from reader.core.marks import Marks
 from reader.core.merge import MergeDecision, body_fields
 from reader.core.session import Session
@@ -29,14 +30,13 @@ _BODIES_REMEMBERED = 3
 def make_article(meta: dict[str, Any], *, aid: str, feed_key: str, feed_title: str,
                  has_content: bool, read: bool, bookmarked: bool, notes: int) -> Article:
     """The one Article builder: from a cached document or from a kept copy's metadata."""
-    return Article(
-        id=aid, feed_key=feed_key, guid=meta.get("guid", ""), title=meta.get("title", ""),
-        link=meta.get("link", ""), author=meta.get("author", ""),
-        published=meta.get("published"), updated=meta.get("updated"),
-        fetched_at=meta.get("fetched_at", 0.0), has_content=has_content,
-        feed_title=feed_title, read=read, bookmarked=bookmarked, notes=notes,
-        categories=[c for c in meta.get("categories") or () if isinstance(c, str)],
-    )
+    get = meta.get
+    categories = get("categories")
+    # positional, in Article's field order: 100k articles are built for a listing
+    return Article(aid, feed_key, get("guid", ""), get("title", ""), get("link", ""),
+                   get("author", ""), get("published"), get("updated"), get("fetched_at", 0.0),
+                   has_content, feed_title, read, bookmarked, notes,
+                   [c for c in categories if isinstance(c, str)] if categories else [])
 
 
 def article_from_copy(copy: KeptCopy, *, bookmarked: bool = True, notes: int = 0) -> Article:
@@ -63,6 +63,8 @@ class Articles:
         self._marks = marks
         self._docs: dict[str, list[ArticleDoc]] = {}
         self._bodies: dict[str, dict[str, BodyDoc]] = {}
+        self.index = ArticleIndex(session)
+        """The newest articles of all feeds in one small file (start-up, --limit)."""
         self.unsaved: set[str] = set()
         """Feeds whose bodies hold converted Markdown not yet written."""
         session.on_change.append(self._changed)
@@ -85,7 +87,17 @@ class Articles:
         """A feed's cached articles, newest first (read once, then remembered)."""
         docs = self._docs.get(feed_key)
         if docs is None:
+            self.index.loading(feed_key)
             docs = self._docs[feed_key] = self._session.store.load_feed_cache(feed_key)[1]
+        return docs
+
+    def docs_once(self, feed_key: str) -> list[ArticleDoc]:
+        """A feed's cached articles for a one-off look (after a refresh of 1,000 feeds): from
+        memory when listed already, else read and not kept."""
+        docs = self._docs.get(feed_key)
+        if docs is None:
+            self.index.loading(feed_key)
+            docs = self._session.store.load_feed_cache(feed_key)[1]
         return docs
 
     def loaded(self, feed_key: str) -> bool:
@@ -127,7 +139,7 @@ class Articles:
         summary = None if feed_key in self._docs else self.summary(feed_key)
         if summary is not None:
             return list(summary["ids"])
-        return [d["id"] for d in self.docs(feed_key)]
+        return [d["id"] for d in self.docs_once(feed_key)]
 
     def to_article(self, doc: ArticleDoc, feed: Feed, read: set[str],
                    bookmarks: dict[str, KeptCopy], annotated: dict[str, int]) -> Article:
@@ -223,7 +235,9 @@ class Articles:
         the `dropped` articles go with them."""
         store = self._session.store
         store.save_feed_cache(feed_key, meta, ordered)
-        self._docs[feed_key] = ordered
+        if feed_key in self._docs:  # listed before: kept up to date (a refresh of feeds
+            self._docs[feed_key] = ordered  # never listed keeps none of them in memory)
+            self.index.saved(feed_key)
         self._session.summaries[feed_key] = {
             "mtime": store.feed_cache_mtime(feed_key), "ids": [d["id"] for d in ordered],
             **{k: meta.get(k, "") for k in ("etag", "last_modified", "content_hash")}}
@@ -239,6 +253,7 @@ class Articles:
         self.unsaved.discard(feed_key)
         store.delete_read(feed_key)
         self._docs.pop(feed_key, None)
+        self.index.forget(feed_key)
         self._session.summaries.pop(feed_key, None)
 
 

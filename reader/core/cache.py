@@ -42,7 +42,7 @@ class CacheHygiene(OverArticles):
                      _size(cache / "bodies" / f"{feed.key}.json"),
                      tree_size(cache / "full" / feed.key)]
             feeds.append({"key": feed.key, "title": feed.title, "url": feed.url,
-                          "articles": len(self._articles.docs(feed.key)),
+                          "articles": len(self._articles.ids(feed.key)),
                           "full_texts": len(store.full_ids(feed.key)),
                           "bytes": sum(sizes)})
         orphans = sum(_size(path) for path in self._orphan_files())
@@ -68,7 +68,7 @@ class CacheHygiene(OverArticles):
                 if folder.name not in keys:
                     out += [p for p in folder.iterdir() if p.is_file()]
                     continue
-                ids = {d["id"] for d in self._articles.docs(folder.name)}
+                ids = set(self._articles.ids(folder.name))
                 out += [p for p in folder.iterdir() if p.is_file() and (
                     p.name.endswith(".tmp") or p.stem not in ids)]
         out += [p for p in cache.glob(".*.tmp") if p.is_file()]

@@ -53,7 +53,9 @@ class FullText(OverArticles):
             rule = self.rule(feed)
             if rule is False and not kept:
                 continue
-            chosen = [d for d in self._articles.docs(feed.key)
+            if wanted is not None and wanted.isdisjoint(self._articles.ids(feed.key)):
+                continue  # (the ids come from the cache summary: the file is not read)
+            chosen = [d for d in self._articles.docs_once(feed.key)
                       if (wanted is None or d["id"] in wanted) and (
                           rule is True or (rule is None and not d.get("has_content"))
                           or (d["id"] in kept and not d.get("has_content")))]
@@ -70,8 +72,7 @@ class FullText(OverArticles):
                     if room <= 0:
                         break
         if wanted is None:  # kept articles whose feed is gone: their copies get the text
-            cached = {d["id"] for f in self._subscriptions.feeds()
-                      for d in self._articles.docs(f.key)}
+            cached = {i for f in self._subscriptions.feeds() for i in self._articles.ids(f.key)}
             for aid, copy in self._marks.copies().items():
                 if aid in cached or copy["article"].get("summary_only") is False:
                     continue

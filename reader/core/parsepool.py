@@ -23,22 +23,22 @@ PROCESS_POOL_MIN_FEEDS = 8
 
 
 def start_process_pool() -> Executor:
-    """A forkserver process pool with its workers already started.
+    """A process pool of lean spawned workers (reader.core.leanspawn), the first started.
 
     multiprocessing hands `sys.stderr.fileno()` to its resource-tracker process. Under
     Textual `sys.stderr` is a capture object whose fileno() is -1, and starting the pool failed
     with "bad value(s) in fds_to_keep" for every feed; the pool and its workers are started
     here, with /dev/null lent as stderr when the real one has no descriptor."""
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["reader.parse", "feedparser"])
+    from reader.core.leanspawn import LeanSpawnContext
+
+    ctx = LeanSpawnContext()
     with _stderr_with_descriptor():
         executor = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=ctx)
         try:
-            # starts the tracker, the fork server and a first worker; later workers (started
-            # one per submission) find the tracker and the fork server running
+            # starts the resource tracker and a first worker; later workers (started one per
+            # submission) find the tracker running
             executor.submit(int)
         except BaseException:
             _stop_pool(executor)

@@ -19,6 +19,7 @@ from reader.core.marks import Marks
 from reader.core.merge import decide
 from reader.core.parsepool import FeedParser, ParsePool
 from reader.core.runner import StopOthers, run_all
+from reader.core.schedule import heed_server
 from reader.core.session import Session
 from reader.core.subscriptions import Subscriptions
 from reader.errors import StoreError
@@ -94,7 +95,7 @@ class Refresher(OverArticles):
         from reader.fetch import is_local
 
         session, subscriptions = self._session, self._subscriptions
-        feeds = [subscriptions.find(r) for r in refs] if refs else subscriptions.feeds()
+        feeds = subscriptions.find_all(refs) if refs else subscriptions.feeds()
         feeds = [f for f in feeds if not f.account]  # a sync brings a server feed's articles
         total = len(feeds)
         results: list[FeedResult] = []
@@ -124,12 +125,18 @@ class Refresher(OverArticles):
             feeds = [f for f in feeds if f.key not in skip]
             remote = [f for f in remote if f.key not in skip]
         pool = ParsePool(len(feeds), self._parser)
+        # At most this many feeds between the start of their fetch and the end of their
+        # write: without a bound, 1,000 fetched bodies waited for the parse workers and
+        # their parsed results for the writer (210 MB at the peak of a 1,000-feed refresh).
+        in_flight = asyncio.Semaphore(max(session.settings.concurrency, 2))
+        await session.write(session.store.dir_batch.start)
         try:
             async with session.fetcher(session.settings.concurrency) as fetcher:
 
                 async def one(feed: Feed, stop_others: StopOthers) -> None:
                     try:
-                        result = await self._refresh_one(feed, fetcher, pool, answers)
+                        async with in_flight:
+                            result = await self._refresh_one(feed, fetcher, pool, answers)
                     except StoreError as exc:
                         result = FeedResult(feed.key, feed.url, "error", error=str(exc))
                     except Exception as exc:  # noqa: BLE001 - report it, refresh the rest
@@ -147,6 +154,11 @@ class Refresher(OverArticles):
                 await run_all(feeds, one)
         finally:
             pool.shutdown()
+            try:
+                await session.write(session.store.dir_batch.finish)  # one fsync per folder
+            except BaseException:  # cancelled (the app quits): never leave them batched
+                session.store.dir_batch.finish()
+                raise
         finished = {r.feed_key for r in results}
         for feed in feeds:
             if feed.key not in finished:  # cancelled: the network is down
@@ -192,10 +204,13 @@ class Refresher(OverArticles):
             result.network_down = fetched.network_down
             result.retry_after, result.gone = fetched.retry_after, fetched.http_status == 410
             return result
+        settings = self._session.settings
         if fetched.status == "not_modified":
+            heed_server(feed, fetched.freshness, None, settings)  # the schedule: when next
             return _follow_move(feed, fetched, result)
         digest = hashlib.sha1(fetched.body).hexdigest()
         if digest == meta.get("content_hash"):
+            heed_server(feed, fetched.freshness, None, settings)
             return _follow_move(feed, fetched, result)
         parsed = await pool.parse(fetched.body, fetched.final_url or feed.url,
                                   fetched.content_type)
@@ -214,6 +229,7 @@ class Refresher(OverArticles):
         else:
             _follow_move(feed, fetched, result)
         result.warning = parsed.warning
+        heed_server(feed, fetched.freshness, parsed.refresh_hints, settings)
         validators = FeedMeta(etag=fetched.etag, last_modified=fetched.last_modified,
                               content_hash=digest)
         new_ids, updated = await self._session.write(self.store_parsed, feed, parsed, validators)

@@ -45,7 +45,7 @@ class Searching(OverArticles):
         for aid, copy in self._marks.copies().items():
             key = copy["article"].get("feed_key", "")
             if key in subscribed and key not in cached:
-                cached[key] = {d["id"] for d in self._articles.docs(key)}
+                cached[key] = set(self._articles.ids(key))
             if aid in found or aid in cached.get(key, ()):
                 continue  # indexed with its feed
             if has_words(self._copy_search_text(aid, copy), words):
@@ -127,7 +127,7 @@ class Searching(OverArticles):
             return IndexDoc(doc["id"], doc.get("title", ""), doc.get("author", ""),
                             convert.search_text(html, base_url=base, extra_rules=rules))
 
-        for doc in self._articles.docs(feed_key):
+        for doc in self._articles.docs_once(feed_key):
             full = store.load_full(feed_key, doc["id"]) if doc["id"] in full_ids else None
             full = full if full and full.get("html") else None
             sig = "|".join((words_from, doc.get("body_hash", ""), doc.get("title", ""),

@@ -5,12 +5,35 @@ each view of the app lists (bookmarks newest bookmarked first, notes newest edit
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
+
 from reader.core.articles import Articles, article_from_copy
+from reader.core.index import HEAD_SIZE
 from reader.core.marks import Marks
 from reader.core.searching import Searching
 from reader.core.subscriptions import Subscriptions
 from reader.errors import LibraryError
-from reader.models import Article, View
+from reader.models import Article, View, in_folder
+
+
+def _newest_first(article: Article) -> float:
+    return -article.date
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a block that makes 100k objects and frees
+    none: it would scan them again and again (a third of a listing's time at 100k).
+    Reference counting still frees everything; the collector runs again after."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 class Views:
@@ -22,33 +45,112 @@ class Views:
         self._articles = articles
         self._marks = marks
         self._searching = searching
+        self._every: tuple[dict[str, str], list[Article]] | None = None
+        """Every cached article (see `_every_cached`) and the stamps of the files read."""
 
     def articles(self, feed: str | None = None, *, unread: bool = False,
                  bookmarked: bool = False, search: str | None = None,
-                 annotated: bool = False) -> list[Article]:
-        """Articles, newest first, filtered; `annotated`: only articles with notes. Bookmarked
-        and annotated articles the cache no longer holds (their feed was removed, or the cache
-        deleted) come from their kept copies."""
-        subscribed = self._subscriptions.feeds()
-        feeds = [self._subscriptions.find(feed)] if feed else subscribed
+                 annotated: bool = False, limit: int = 0) -> list[Article]:
+        """Articles, newest first, filtered; `annotated`: only articles with notes; `limit`:
+        at most that many (0: all). Bookmarked and annotated articles the cache no longer
+        holds (their feed was removed, or the cache deleted) come from their kept copies.
+        Every article newest first, up to a limit, comes from the article index when it is
+        up to date (one small file instead of every feed's cache)."""
+        plain = not (feed or unread or bookmarked or search or annotated)
+        if plain and 0 < limit <= HEAD_SIZE:
+            newest = self.newest(limit)
+            if newest is not None:
+                return newest
+        with _collector_paused():
+            return self._articles_read(feed, unread=unread, bookmarked=bookmarked,
+                                       search=search, annotated=annotated, limit=limit)
+
+    def _articles_read(self, feed: str | None, *, unread: bool, bookmarked: bool,
+                       search: str | None, annotated: bool, limit: int) -> list[Article]:
+        """`articles` from the feeds' caches (and kept copies)."""
         bookmarks = self._marks.bookmarks()
         counts = self._marks.annotated()
         wanted = self._searching.ids(search) if search else None
-        out: list[Article] = []
-        for f in feeds:
-            read = self._marks.read_ids(f.key)
-            for doc in self._articles.docs(f.key):
-                if wanted is not None and doc["id"] not in wanted:
-                    continue
-                if unread and doc["id"] in read:
-                    continue
-                if bookmarked and doc["id"] not in bookmarks:
-                    continue
-                if annotated and doc["id"] not in counts:
-                    continue
-                out.append(self._articles.to_article(doc, f, read, bookmarks, counts))
-        keys = {f.key for f in subscribed}
+        if feed is None and wanted is None:  # every feed: filtered on the user's marks
+            out = [a for a in self._every_cached()
+                   if not (unread and a.read) and not (bookmarked and not a.bookmarked)
+                   and not (annotated and not a.notes)]
+        else:
+            feeds = [self._subscriptions.find(feed)] if feed else self._subscriptions.feeds()
+            out = []
+            for f in feeds:
+                read = self._marks.read_ids(f.key)
+                docs = self._articles.docs(f.key) if feed else self._articles.docs_once(f.key)
+                for doc in docs:
+                    if wanted is not None and doc["id"] not in wanted:
+                        continue
+                    if unread and doc["id"] in read:
+                        continue
+                    if bookmarked and doc["id"] not in bookmarks:
+                        continue
+                    if annotated and doc["id"] not in counts:
+                        continue
+                    out.append(self._articles.to_article(doc, f, read, bookmarks, counts))
+        out += self._copies(self._subscriptions.find(feed).key if feed else None,
+                            unread=unread, bookmarked=bookmarked, annotated=annotated,
+                            wanted=wanted)
+        out.sort(key=_newest_first)
+        return out[:limit] if limit > 0 else out
+
+    def _every_cached(self) -> list[Article]:
+        """Every cached article of every feed, newest first, with the user's marks as they
+        are now. Kept between calls while no feed's file changed (one stat each), so that
+        opening "All" again reads no file; only the marks and feed titles are set again.
+        The feeds' documents are not kept (they were half of the app's memory at 100k)."""
+        subscribed = self._subscriptions.feeds()
+        keys = [f.key for f in subscribed]
+        index = self._articles.index
+        now = index.stamps(keys)
+        bookmarks, counts = self._marks.bookmarks(), self._marks.annotated()
+        if self._every is not None and self._every[0] == now:
+            titles = {f.key: f.title for f in subscribed}
+            reads = {k: self._marks.read_ids(k) for k in keys}
+            for a in self._every[1]:
+                aid = a.id
+                a.read, a.bookmarked = aid in reads[a.feed_key], aid in bookmarks
+                a.notes, a.feed_title = counts.get(aid, 0), titles[a.feed_key]
+        else:
+            every: list[Article] = []
+            for f in subscribed:
+                read = self._marks.read_ids(f.key)
+                every += [self._articles.to_article(doc, f, read, bookmarks, counts)
+                          for doc in self._articles.docs_once(f.key)]
+            every.sort(key=_newest_first)
+            # the stamps the files had when they were read: a change meanwhile reads again
+            self._every = (index.recorded(keys), every)
+        index.remember(keys, self._every[1][:HEAD_SIZE])  # for start-up and --limit
+        return self._every[1]
+
+    def newest(self, limit: int) -> list[Article] | None:
+        """The newest `limit` (at most HEAD_SIZE) articles from the article index; None when
+        it is not up to date."""
+        subscribed = self._subscriptions.feeds()
+        rows = self._articles.index.newest([f.key for f in subscribed])
+        if rows is None:  # (it holds every cached article when it holds under HEAD_SIZE)
+            return None
+        by_key = {f.key: f for f in subscribed}
+        bookmarks = self._marks.bookmarks()
+        counts = self._marks.annotated()
+        out = [self._articles.to_article(doc, by_key[key], self._marks.read_ids(key),
+                                         bookmarks, counts) for key, doc in rows]
+        out += self._copies(None)
+        out.sort(key=_newest_first)
+        return out[:limit]
+
+    def _copies(self, feed_key: str | None, *, unread: bool = False, bookmarked: bool = False,
+                annotated: bool = False, wanted: set[str] | None = None) -> list[Article]:
+        """Kept copies (bookmarked, annotated) of articles the cache no longer holds, with
+        the same filters as `articles`; `feed_key`: only that feed's."""
+        bookmarks = self._marks.bookmarks()
+        counts = self._marks.annotated()
+        keys = self._subscriptions.keys()
         cached: dict[str, set[str]] = {}  # feed key -> ids in its cache, for feeds with copies
+        out = []
         for aid, copy in self._marks.copies().items():
             if unread and not (bookmarked or annotated):
                 continue
@@ -57,16 +159,15 @@ class Views:
             if (bookmarked and aid not in bookmarks) or (annotated and aid not in counts):
                 continue
             key = copy["article"].get("feed_key", "")
-            if feed and key != feeds[0].key:
+            if feed_key is not None and key != feed_key:
                 continue
             if key in keys:
                 if key not in cached:
-                    cached[key] = {d["id"] for d in self._articles.docs(key)}
+                    cached[key] = set(self._articles.ids(key))
                 if aid in cached[key]:
                     continue
             out.append(article_from_copy(copy, bookmarked=aid in bookmarks,
                                          notes=counts.get(aid, 0)))
-        out.sort(key=lambda a: a.date, reverse=True)
         return out
 
     def article(self, ref: str) -> Article:
@@ -90,9 +191,16 @@ class Views:
             out[feed.key] = (sum(1 for i in ids if i not in read), len(ids))
         return out
 
-    def for_view(self, view: View) -> list[Article]:
+    def for_view(self, view: View, limit: int = 0) -> list[Article]:
         """What a view lists, in its order: a feed's, unread, bookmarked (newest bookmark
-        first), annotated (newest edited note first), a tag's, a search's, or every article."""
+        first), annotated (newest edited note first), a tag's, a search's, or every article;
+        `limit`: only the first that many (every article's come from the article index)."""
+        if view.kind == "all":
+            return self.articles(limit=limit)
+        found = self._for_view(view)
+        return found[:limit] if limit > 0 else found
+
+    def _for_view(self, view: View) -> list[Article]:
         if view.kind == "feed":
             return self.articles(view.value)
         if view.kind == "unread":
@@ -109,7 +217,7 @@ class Views:
             found = self.articles(annotated=True)
             return sorted(found, key=lambda a: latest.get(a.id, 0.0), reverse=True)
         if view.kind == "tag":
-            keys = {f.key for f in self._subscriptions.feeds() if view.value in f.tags}
+            keys = {f.key for f in self._subscriptions.feeds() if in_folder(f.tags, view.value)}
             return [a for a in self.articles() if a.feed_key in keys]
         if view.kind == "search":
             return self.articles(view.scope or None, search=view.value)

@@ -31,12 +31,19 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from reader.errors import LockedError, StoreError
+from reader.storage.dirsync import DirSyncBatch
+
+DirSync = Callable[[Path], bool]
+"""Asked before a folder is fsynced after a replace: False when the caller fsyncs it later,
+once for many files (Store.batched_dir_syncs)."""
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True,
+                       dir_sync: DirSync | None = None) -> None:
     """Write `data` to `path` so that a crash or a full disk leaves the old file intact.
 
-    Temp file in the same folder, fsync, os.replace, then fsync the folder.
+    Temp file in the same folder, fsync, os.replace, then fsync the folder (unless
+    `dir_sync` says that is done later).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -53,7 +60,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
         except OSError:
             pass
         raise
-    if durable:
+    if durable and (dir_sync is None or dir_sync(path.parent)):
         _fsync_dir(path.parent)
 
 
@@ -75,10 +82,11 @@ def file_signature(path: Path | str) -> Signature:
 SeenHandler = Callable[[Path, Signature], None]
 
 
-def write_or_explain(path: Path, data: bytes, *, durable: bool = True) -> None:
+def write_or_explain(path: Path, data: bytes, *, durable: bool = True,
+                     dir_sync: DirSync | None = None) -> None:
     """atomic_write_bytes, turning an OSError (full disk, permissions) into a StoreError."""
     try:
-        atomic_write_bytes(path, data, durable=durable)
+        atomic_write_bytes(path, data, durable=durable, dir_sync=dir_sync)
     except OSError as exc:
         reason = f"cannot save ({exc.strerror or exc}); the previous version is intact"
         raise StoreError(f"{path}: {reason}", path=path, reason=reason) from None
@@ -127,10 +135,11 @@ class AtomicJSONStorage(Storage):
 
     def __init__(
         self, path: str, *, durable: bool = True, on_corrupt: CorruptHandler | None = None,
-        on_seen: SeenHandler | None = None
+        dir_sync: DirSync | None = None, on_seen: SeenHandler | None = None,
     ):
         self.path = Path(path)
         self.durable = durable
+        self.dir_sync = dir_sync
         self.on_corrupt = on_corrupt
         self.on_seen = on_seen
         self._data: dict[str, Any] | None = None
@@ -143,7 +152,7 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: dict[str, Any]) -> None:
         payload = json.dumps(data, separators=(",", ":")).encode("utf-8")
-        write_or_explain(self.path, payload, durable=self.durable)
+        write_or_explain(self.path, payload, durable=self.durable, dir_sync=self.dir_sync)
         self._data = data
         if self.on_seen is not None:
             self.on_seen(self.path, file_signature(self.path))
@@ -153,9 +162,10 @@ class AtomicJSONStorage(Storage):
 
 
 # Keys every document of a table must have: a file whose documents lack them is corrupt.
-_REQUIRED_KEYS = {"feeds": ("key", "url"), "read": ("id",), "bookmarks": ("id", "article", "body"),
-                  "kept": ("id", "article", "body"), "notes": ("id", "article_id"),
-                  "articles": ("id", "guid"), "bodies": ("id",)}
+_REQUIRED_KEYS = {name: frozenset(keys) for name, keys in {
+    "feeds": ("key", "url"), "read": ("id",), "bookmarks": ("id", "article", "body"),
+    "kept": ("id", "article", "body"), "notes": ("id", "article_id"),
+    "articles": ("id", "guid"), "bodies": ("id",)}.items()}
 
 
 def tinydb_shape(data: dict[str, Any]) -> bool:
@@ -163,10 +173,10 @@ def tinydb_shape(data: dict[str, Any]) -> bool:
     for name, table in data.items():
         if not isinstance(table, dict):
             return False
-        required = _REQUIRED_KEYS.get(name, ())
+        required = _REQUIRED_KEYS.get(name, frozenset())
         for doc in table.values():
-            if not isinstance(doc, dict) or any(key not in doc for key in required):
-                return False
+            if not isinstance(doc, dict) or not doc.keys() >= required:  # (a set operation:
+                return False                                       # 100k documents at once)
     return True
 
 
@@ -211,11 +221,11 @@ def load_json_file(path: Path, on_corrupt: CorruptHandler | None = None,
 
 def open_db(
     path: Path, *, durable: bool = True, on_corrupt: CorruptHandler | None = None,
-    on_seen: SeenHandler | None = None
+    dir_sync: DirSync | None = None, on_seen: SeenHandler | None = None,
 ) -> TinyDB:
     """A TinyDB on an AtomicJSONStorage."""
     return TinyDB(str(path), storage=AtomicJSONStorage, durable=durable, on_corrupt=on_corrupt,
-                  on_seen=on_seen)
+                  dir_sync=dir_sync, on_seen=on_seen)
 
 
 def table_docs(db: TinyDB, table: str) -> list[dict[str, Any]]:
@@ -284,7 +294,7 @@ class FileLock:
     def _busy_message(self, who: str, wait: float) -> str:
         if self.doing == "refreshing":
             return (f"another reader{who} is refreshing the feeds now; its new articles show "
-                    "when it is done (nothing was fetched twice)")
+                    "when it is done")
         waited = f" for {wait:.0f} s" if wait >= 1 else ""
         return (f"another reader{who} has been saving{waited} and holds {self.path}; "
                 "nothing was changed, try again")
@@ -364,9 +374,10 @@ class Store:
         """Corrupt files found and set aside, as messages for the user."""
         self._subs: TinyDB | None = None
         self._marks: TinyDB | None = None
-        self._feed_dbs: dict[str, TinyDB] = {}
         self._read_dbs: dict[str, TinyDB] = {}
         self._read_sets: dict[str, set[str]] = {}
+        self.dir_batch = DirSyncBatch(_fsync_dir)
+        """Cache folders fsynced once at the end of a refresh (see reader.storage.dirsync)."""
         self._seen: dict[Path, Signature] = {}
         """The signature of each file whose contents this process holds in memory."""
 
@@ -385,8 +396,11 @@ class Store:
     def _corrupt(self, path: Path, moved: Path) -> None:
         self.problems.append(f"{path} was corrupt; it was moved to {moved} and left untouched")
 
-    def _open(self, path: Path, durable: bool) -> TinyDB:
-        return open_db(path, durable=durable, on_corrupt=self._corrupt, on_seen=self._saw)
+    def _open(self, path: Path, durable: bool, batched: bool = False) -> TinyDB:
+        """`batched`: a disposable cache file whose folder's fsync may be batched."""
+        return open_db(path, durable=durable, on_corrupt=self._corrupt,
+                       dir_sync=self.dir_batch.dir_sync if batched else None,
+                       on_seen=self._saw)
 
     def _saw(self, path: Path, signature: Signature) -> None:
         self._seen[path] = signature
@@ -399,10 +413,11 @@ class Store:
         """Files another process replaced since this one read or wrote them; what is held of
         them in memory is dropped, to be read again when next needed. Call it holding the
         write lock (then nobody else writes) after another reader's write."""
-        changed = {path for path, signature in self._seen.items()
+        seen = dict(self._seen)  # the app's list thread may read (and note) files meanwhile
+        changed = {path for path, signature in seen.items()
                    if file_signature(path) != signature}
         for path in changed:
-            del self._seen[path]
+            self._seen.pop(path, None)
             folder, key = path.parent.name, path.name.removesuffix(".json")
             if path == self.data_dir / "subscriptions.json":
                 self._subs = None
@@ -411,8 +426,6 @@ class Store:
             elif folder == "read" and path.parent.parent == self.data_dir:
                 self._read_dbs.pop(key, None)
                 self._read_sets.pop(key, None)
-            elif folder == "feeds" and path.parent.parent == self.cache_dir:
-                self._feed_dbs.pop(key, None)
         return changed
 
     @property
@@ -572,12 +585,11 @@ class Store:
 
     # -- per-feed cache (disposable) ---------------------------------------------------------
     def _feed_db(self, feed_key: str) -> TinyDB:
-        db = self._feed_dbs.get(feed_key)
-        if db is None:
-            db = self._feed_dbs[feed_key] = self._open(
-                self.cache_dir / "feeds" / f"{feed_key}.json", durable=True
-            )
-        return db
+        """A feed's cache file, read afresh: it is not kept here (the articles service keeps
+        what it lists; a refresh of 1,000 feeds kept them all twice), and another process
+        may have replaced it since."""
+        return self._open(self.cache_dir / "feeds" / f"{feed_key}.json", durable=True,
+                          batched=True)
 
     def load_feed_cache(self, feed_key: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """(meta, article metadata docs) for one feed; empty when not cached yet."""
@@ -592,7 +604,9 @@ class Store:
     def save_feed_cache(
         self, feed_key: str, meta: dict[str, Any], articles: list[dict[str, Any]]
     ) -> None:
-        replace_tables(self._feed_db(feed_key), {"meta": [meta], "articles": articles})
+        db = self._feed_db(feed_key)
+        db.storage._data = {}  # both of its tables are replaced: nothing to read first
+        replace_tables(db, {"meta": [meta], "articles": articles})
 
     def feed_cache_mtime(self, feed_key: str) -> int | None:
         """Modification time (ns) of a feed's cache file, None when there is none."""
@@ -626,12 +640,12 @@ class Store:
         return (self.cache_dir / "bodies" / f"{feed_key}.json").exists()
 
     def save_bodies(self, feed_key: str, bodies: dict[str, dict[str, Any]]) -> None:
-        db = self._open(self.cache_dir / "bodies" / f"{feed_key}.json", durable=True)
+        db = self._open(self.cache_dir / "bodies" / f"{feed_key}.json", durable=True,
+                        batched=True)
         db.storage._data = {}
         replace_tables(db, {"bodies": bodies.values()})
 
     def delete_feed_cache(self, feed_key: str) -> None:
-        self._feed_dbs.pop(feed_key, None)
         for sub in ("feeds", "bodies"):
             path = self.cache_dir / sub / f"{feed_key}.json"
             path.unlink(missing_ok=True)

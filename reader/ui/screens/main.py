@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -25,9 +24,10 @@ from textual.widgets import OptionList
 from reader.errors import ReaderError
 from reader.library import Library
 from reader.models import Article, ArticleText, View
-from reader.textutil import plural
+from reader.textutil import plural, safe_link
 from reader.ui import messages
 from reader.ui.screens.dialogs import SearchScreen
+from reader.ui.screens.main_commands import CommandActions
 from reader.ui.screens.main_feeds import FeedActions
 from reader.ui.screens.main_moving import Moving
 from reader.ui.screens.main_notes import NoteActions
@@ -37,21 +37,12 @@ from reader.ui.widgets.lists import ArticleList, FeedList
 from reader.ui.widgets.panes import KeyHints, NotesPane, StatusLine
 
 NARROW = 100
+
+FIRST_SCREEN = 200
+"""Articles shown at start-up before the whole first view is read (a tall terminal's worth)."""
 """Below this many columns only the focused pane is shown."""
 WATCH_SECONDS = 2.0
 """How often the app looks whether another reader (a cron refresh) wrote."""
-
-
-def safe_link(url: str) -> str | None:
-    """The URL if it may be opened: http(s) only, no leading dash, no whitespace tricks."""
-    url = (url or "").strip()
-    if not url or url.startswith("-") or any(c.isspace() or ord(c) < 32 for c in url):
-        return None
-    try:
-        scheme = urllib.parse.urlsplit(url).scheme.lower()
-    except ValueError:  # "http://[::1" (found by tests/hostile/test_fuzz.py)
-        return None
-    return url if scheme in ("http", "https") else None
 
 
 def _text_hint(text: ArticleText) -> str:
@@ -63,7 +54,7 @@ def _text_hint(text: ArticleText) -> str:
     return "  (f: fetch the full article)"
 
 
-class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
+class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None]):
     """The panes. tab/shift+tab here move between panes (not Textual's focus chain)."""
 
     BINDINGS = [
@@ -110,6 +101,8 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         self.refreshing = False
         """A refresh runs (a second one is refused)."""
         self._shown_problems = 0
+        self.loading_rest = False
+        """The list shows the newest screenful only; the rest of the view is being read."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -164,7 +157,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         self.article_list.border_title = "Articles"
         self.article_view.border_title = "Article"
         self.article_view.show_message("Choose an article (enter) to read it here.")
-        key_problems = self.app.apply_keymap()
+        key_problems = self.app.apply_keymap() + self.bind_commands()
         problems = [p for p in (self.app.theme_problem, *key_problems) if p]
         self.status.set(offline=self.offline,
                         message="; ".join(problems) or "? shows every key")
@@ -173,22 +166,22 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         self.focus_pane(self.feed_list)
         self.load_everything()
         self.set_interval(WATCH_SECONDS, self.watch_elsewhere)
-        interval = self.library.settings.refresh_interval_minutes
-        if interval and not self.library.offline:
-            self.set_interval(interval * 60, self.action_refresh_all)
-            oldest = min((f.last_checked for f in self.library.feeds()), default=0)
-            if time.time() - oldest > interval * 60:
-                self.call_after_refresh(self.action_refresh_all)
+        self.start_schedule()
 
     @work(exclusive=True, group="load", thread=True)
     def load_everything(self) -> None:
-        """Counts and the first view, read in a thread so start-up paints at once."""
-        self.library.warm_up()  # the converter's imports, before the first article opens
+        """Counts and the first view, read in a thread so start-up paints at once: the
+        newest screenful first (from the article index), then the whole view."""
+        view = self.view
         counts = self.library.counts()
         self.library.bookmarks()
         self.library.annotated()  # both read once here, off the event loop
-        articles = self.library.view_articles(self.view)
-        self.app.call_from_thread(self._loaded, counts, articles)
+        first = self.library.newest_articles(FIRST_SCREEN) if view.kind == "all" else None
+        if first:
+            self.app.call_from_thread(self._loaded, counts, view, first, True)
+        self.library.warm_up()  # the converter's imports, before the first article opens
+        articles = self.library.view_articles(view)
+        self.app.call_from_thread(self._loaded, counts, view, articles)
 
     def mark_active_pane(self) -> None:
         """Follow the app's focus (also into a dialog over this screen, whose keys the hints
@@ -221,11 +214,15 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
                 self.notify(problem, title="A file was set aside", severity="warning",
                             timeout=30, markup=False)
 
-    def _loaded(self, counts: dict[str, tuple[int, int]], articles: list[Article]) -> None:
+    def _loaded(self, counts: dict[str, tuple[int, int]], view: View, articles: list[Article],
+                first: bool = False) -> None:
+        """`first`: the newest screenful only; the whole view follows (the cursor stays)."""
         self.report_problems()
         self.counts = counts
         self._redraw_feeds()
-        self._show_articles(articles)
+        if view == self.view:  # else the user opened another view meanwhile
+            self.loading_rest = first
+            self._show_articles(articles)
 
     def _redraw_feeds(self) -> None:
         """Feed rows with the current counts (only changed rows are redrawn)."""
@@ -258,13 +255,17 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
             feed = self.library.find_feed(view.value)
         except ReaderError:  # removed meanwhile
             return
+        schedule = self.library.schedule_text(feed)
         if feed.account:
             self.status.set(message=self.account_line(feed))
         elif feed.last_error or feed.gone or feed.long_failing:
             detail = feed.last_error or "gone for good"
             if feed.failures > 1:
                 detail += f" ({feed.failures} refreshes in a row failed)"
-            self.status.set(message=f"{feed.title}: {detail}")
+            self.status.set(message=f"{feed.title}: {detail}"
+                            + (f"; {schedule}" if schedule else ""))
+        elif schedule:
+            self.status.set(message=f"{feed.title}: {schedule}")
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -294,8 +295,11 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         """The view's name, how many articles it lists and how many are unread (the feed
         list's numbers are unread counts; here both are said in words)."""
         articles = self.article_list.articles
-        unread = sum(not a.read for a in articles)
         # Content(): a feed title is text, never markup (a str border title is parsed).
+        if self.loading_rest:
+            self.article_list.border_title = Content(f"{self._view_title(self.view)} …")
+            return
+        unread = sum(not a.read for a in articles)
         self.article_list.border_title = Content(
             f"{self._view_title(self.view)} ({plural(len(articles), 'article')}, "
             f"{unread} unread)")
@@ -316,6 +320,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
 
     def _view_loaded(self, view: View, articles: list[Article], keep_id: str | None) -> None:
         if view == self.view:  # the user may have moved on meanwhile
+            self.loading_rest = False
             self._show_articles(articles, keep_id=keep_id)
 
     def _reload_counts(self) -> None:
@@ -384,13 +389,25 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
     def _set_read(self, article: Article, read: bool) -> None:
         if article.read == read:
             return
-        article.read = read
-        self.article_list.update_article(article)
-        self._title_article_list()
-        unread, total = self.counts.get(article.feed_key, (0, 0))
-        self.counts[article.feed_key] = (unread + (-1 if read else 1), total)
-        self._redraw_feeds()
+        self._show_read([article], read)
         self.save_in_background(self.library.mark_read, article, read)
+
+    def _show_read(self, articles: list[Article], read: bool) -> None:
+        """Articles just marked read/unread: their rows, the list's title, the counts."""
+        for article in articles:
+            article.read = read
+            self.article_list.update_article(article)
+            unread, total = self.counts.get(article.feed_key, (0, 0))
+            self.counts[article.feed_key] = (unread + (-1 if read else 1), total)
+        self._title_article_list()
+        self._redraw_feeds()
+
+    def on_articles_passed(self, message: messages.ArticlesPassed) -> None:
+        """The cursor moved down past articles: they are read ([ui] mark_read_on_scroll)."""
+        passed = [a for a in message.articles if not a.read]
+        if passed and self.library.settings.mark_read_on_scroll:
+            self._show_read(passed, True)
+            self.save_in_background(self.library.set_read, [a.id for a in passed], True)
 
     @work(group="write")
     async def save_in_background(self, fn: Any, *args: Any) -> None:
@@ -444,6 +461,8 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         else:
             view = self.view
             articles = list(self.article_list.articles)
+            if self.loading_rest:  # only the newest screenful is listed yet
+                articles = await asyncio.to_thread(self.library.view_articles, view)
         ids = [a.id for a in articles if not a.read]
         if not ids:
             self.status.set(message="nothing unread here")
