@@ -210,7 +210,7 @@ class Applier(OverArticles):
         store = self._session.store
         changed = 0
         for feed in feeds:
-            docs = self._articles.docs(feed.key)
+            docs = self._articles.docs_once(feed.key)
             have = store.read_ids(feed.key)
             want = set()
             for doc in docs:
@@ -243,7 +243,7 @@ class Applier(OverArticles):
 
         for feed in feeds:
             read = self._session.store.read_ids(feed.key)
-            for doc in self._articles.docs(feed.key):
+            for doc in self._articles.docs_once(feed.key):
                 seen.add(doc["id"])
                 want = wanted(doc["guid"])
                 if want != (doc["id"] in bookmarks):

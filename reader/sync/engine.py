@@ -357,7 +357,7 @@ class Syncer(OverArticles):
 
     def _known_items(self, name: str) -> set[str]:
         return {d["guid"] for f in self._subscriptions.feeds() if f.account == name
-                for d in self._articles.docs(f.key)}
+                for d in self._articles.docs_once(f.key)}
 
     def _store(self, account: Account, fetched: Fetched) -> Applied:
         """Writer thread: store the answers, then the state saying the sync succeeded."""
