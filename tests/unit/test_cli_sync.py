@@ -123,3 +123,23 @@ def test_sync_fetches_the_full_text_of_new_articles_of_full_text_feeds(
     server.add_items(fid, 1)
     code, out, _ = run(capsys, "sync", "--json", "--no-full-text")
     assert json.loads(out)["full_text"] == [] and json.loads(out)["accounts"][0]["new"] == 1
+
+
+def test_login_again_after_the_server_forgot_the_token(paths: Paths, server: FakeGReader,
+                                                       capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    server.add_items(server.add_feed("Tech"), 2)
+    monkeypatch.setenv("READER_PASSWORD", server.password)
+    assert run(capsys, "account", "add", "greader", server.url, "--user", "alice",
+               "--name", "home")[0] == 0
+    server.password = "changed"  # changed on the server: the saved token is refused
+    monkeypatch.delenv("READER_PASSWORD")
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
+    code, _, err = run(capsys, "sync")
+    assert code == 1 and "reader account login home" in err
+    monkeypatch.setenv("READER_PASSWORD", "changed")
+    code, out, _ = run(capsys, "account", "login", "home")
+    assert code == 0 and "signed in to home" in out
+    monkeypatch.delenv("READER_PASSWORD")
+    code, out, _ = run(capsys, "sync")
+    assert code == 0 and "2 new articles" in out
