@@ -230,11 +230,13 @@ class Syncer(OverArticles):
     def _http(self) -> Any:
         import httpx
 
+        from reader.fetch import USER_AGENT
+
         s = self._session.settings
         timeout = httpx.Timeout(s.read_timeout, connect=s.connect_timeout)
         return httpx.AsyncClient(timeout=timeout, transport=self._session.transport,
                                  follow_redirects=False,
-                                 headers={"User-Agent": "reader (terminal feed reader; sync)"})
+                                 headers={"User-Agent": USER_AGENT})
 
     async def sync(self, names: Iterable[str] | None = None,
                    on_progress: SyncProgress | None = None,
