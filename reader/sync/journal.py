@@ -82,14 +82,16 @@ class Journal:
         return [c for c in found if c is not None]
 
     def append(self, op: str, targets: Iterable[str], value: str = "", old: str = "") -> None:
-        """Record changes durably (append, fsync) before they are made locally."""
-        seq = self._last_seq() + 1
-        now = time.time()
-        new = [Change(seq + n, op, t, value, old, now) for n, t in enumerate(targets)]
-        if not new:
+        """Record changes durably (append, fsync) before they are made locally; StoreError
+        (one line) when they cannot be: then the caller makes no change either."""
+        targets = list(targets)
+        if not targets:
             return
-        data = "".join(c.to_json() + "\n" for c in new).encode("utf-8")
         try:
+            seq = self._last_seq() + 1
+            now = time.time()
+            new = [Change(seq + n, op, t, value, old, now) for n, t in enumerate(targets)]
+            data = "".join(c.to_json() + "\n" for c in new).encode("utf-8")
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             try:
@@ -113,8 +115,6 @@ class Journal:
                 tail = handle.read().decode("utf-8", "replace")
         except FileNotFoundError:
             return 0
-        except OSError as exc:
-            raise StoreError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
         for line in reversed(tail.splitlines()):
             change = _parse(line)
             if change is not None:

@@ -622,3 +622,18 @@ def test_taking_a_feed_out_of_its_folder_says_when_the_server_keeps_it(
     else:  # FreshRSS subscriptionEdit: r= alone moves it to the default category
         assert not result.warnings
         assert library.feeds()[0].tags == ["Uncategorized"]
+
+
+def test_a_change_that_cannot_be_journaled_is_not_made(library: Library,
+                                                       server: FakeGReader) -> None:
+    from reader.errors import StoreError
+
+    ids = server.add_items(server.add_feed("Tech"), 2)
+    name = add(library, server)
+    library.sync_blocking()
+    article = by_guid(library)[item(ids[0])]
+    journal = library.paths.data_dir / "sync" / name / "journal.jsonl"
+    journal.mkdir(parents=True)  # a folder where the journal goes: it cannot be written
+    with pytest.raises(StoreError, match="cannot record the change for the next sync"):
+        library.mark_read(article)
+    assert not by_guid(library)[item(ids[0])].read  # not made here, so not lost there
