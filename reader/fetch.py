@@ -24,6 +24,7 @@ import httpcore
 import httpx
 
 from reader import DISTRIBUTION, __version__
+from reader.inflate import Inflater, TooLarge
 
 USER_AGENT = (f"{DISTRIBUTION}/{__version__} (terminal feed reader; "
               f"+https://pypi.org/project/{DISTRIBUTION}/)")
@@ -124,10 +125,6 @@ class FetchResult:
     Retry-After, capped at MAX_RETRY_AFTER_S); 0 when it did not ask."""
     freshness: dict[str, str] = field(default_factory=dict)
     """The answer's cache-control, expires and date headers (read by core.schedule)."""
-
-
-class TooLarge(Exception):
-    """The body grew past the cap."""
 
 
 class RedirectRefused(ValueError):
@@ -402,59 +399,6 @@ def local_path(url: str) -> Path:
     return Path(url).expanduser()
 
 
-class _Inflater:
-    """Decompresses a Content-Encoding stream, never producing more than `limit` bytes."""
-
-    def __init__(self, encoding: str, limit: int):
-        self.limit = limit
-        self.size = 0
-        self.parts: list[bytes] = []
-        encoding = encoding.strip().lower()
-        if encoding in ("", "identity"):
-            self._z = None
-        elif encoding in ("gzip", "x-gzip"):
-            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif encoding == "deflate":
-            self._z = zlib.decompressobj(zlib.MAX_WBITS)
-            self._deflate_first = True
-        else:
-            raise ValueError(f"unsupported Content-Encoding {encoding!r}")
-        self._encoding = encoding
-
-    def _add(self, data: bytes) -> None:
-        self.size += len(data)
-        if self.size > self.limit:
-            raise TooLarge
-        self.parts.append(data)
-
-    def feed(self, chunk: bytes) -> None:
-        if self._z is None:
-            self._add(chunk)
-            return
-        if self._encoding == "deflate" and getattr(self, "_deflate_first", False):
-            self._deflate_first = False
-            try:  # some servers send raw deflate without the zlib header
-                probe = zlib.decompressobj(zlib.MAX_WBITS)
-                probe.decompress(chunk[:64], 1)
-            except zlib.error:
-                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
-        data = chunk
-        while data:
-            room = self.limit - self.size + 1
-            out = self._z.decompress(data, room)
-            self._add(out)
-            data = self._z.unconsumed_tail
-            if self._z.eof:
-                break
-
-    def finish(self) -> bytes:
-        if self._z is not None and not self._z.eof:
-            self._add(self._z.flush())
-            if not self._z.eof:  # zlib keeps quiet about a stream cut short: a partial feed
-                raise zlib.error("the stream ends early (truncated)")
-        return b"".join(self.parts)
-
-
 def _tls_failure(exc: BaseException) -> BaseException | None:
     """The TLS error (a certificate not valid for the name ...) behind a connect error."""
     import ssl
@@ -694,7 +638,7 @@ class Fetcher:
             encoding = response.headers.get("Content-Encoding", "")
             if length.isdigit() and not encoding and int(length) > self.max_bytes:
                 return self._too_large(url)
-            inflater = _Inflater(encoding, self.max_bytes)
+            inflater = Inflater(encoding, self.max_bytes)
             async for chunk in response.aiter_raw():
                 inflater.feed(chunk)
             body = inflater.finish()
