@@ -83,3 +83,21 @@ async def test_r_brings_the_feeds_of_a_new_account(paths: Paths) -> None:
                 assert "feeds refreshed" not in visible_text(app.status)
         finally:
             library.release()
+
+
+async def test_the_app_says_at_start_when_the_last_sync_failed(paths: Paths) -> None:
+    with FakeGReader("freshrss") as server:
+        server.add_items(server.add_feed("Tech"), 1)
+        library = make_library(paths, Settings(connect_timeout=2, read_timeout=5))
+        try:
+            await asyncio.to_thread(library.add_account_blocking, "greader", server.url,
+                                    "alice", "secret", "home")
+            server.fail("subscription/list", "500")
+            await asyncio.to_thread(library.sync_blocking)  # a cron sync that failed
+            app = ReaderApp(library)
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause()
+                status = visible_text(app.status)
+                assert "home: the last sync failed:" in status and "HTTP 500" in status
+        finally:
+            library.release()

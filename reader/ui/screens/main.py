@@ -160,7 +160,7 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
         key_problems = self.app.apply_keymap() + self.bind_commands()
         problems = [p for p in (self.app.theme_problem, *key_problems) if p]
         self.status.set(offline=self.offline,
-                        message="; ".join(problems) or "? shows every key")
+                        message="; ".join(problems) or self.failed_syncs() or "? shows every key")
         self._shown_problems = 0
         self.report_problems()
         self.focus_pane(self.feed_list)

@@ -281,6 +281,13 @@ class FeedActions:
         self._after_refresh()
         return "; ".join(parts)
 
+    def failed_syncs(self) -> str:
+        """At start: the accounts whose last sync failed, and why ("" when none did)."""
+        return "; ".join(
+            f"{account.name}: the last sync failed: "
+            f"{state.last_error.removeprefix(account.name + ': ')} (R syncs again)"
+            for account, state, _ in self.library.account_status() if state.last_error)
+
     def account_line(self, feed: Feed) -> str:
         """A server feed's account: when it last synced, and why the last sync failed."""
         for account, state, waiting in self.library.account_status():
