@@ -239,4 +239,26 @@ def cmd_sync(args: argparse.Namespace, library: Library) -> int:
     return EXIT_OK
 
 
+def synced_first(refresh: Any) -> Any:
+    """`reader sync-offline`: the accounts are synced first (their new articles are then
+    there to get ready for offline reading), then `refresh` (the CLI's handler) runs. A
+    failed sync is said on stderr and makes the exit code 1 when the refresh's is 0."""
+    def handler(args: argparse.Namespace, library: Library) -> int:
+        library.acquire()
+        failed = []
+        if library.accounts() and not library.offline:
+            show = sys.stderr.isatty() and not args.json
+            results = library.sync_blocking(None, _progress if show else None,
+                                            prompt_password, _items if show else None)
+            if show:
+                sys.stderr.write("\r\x1b[K")
+            failed = [r for r in results if r.status == "error"]
+            for r in results:
+                if r.status != "ok":
+                    _err(f"sync: {r.error}")
+        code = refresh(args, library)
+        return EXIT_FAILED if failed and code == EXIT_OK else code
+    return handler
+
+
 COMMANDS = {"account": cmd_account, "sync": cmd_sync}

@@ -143,3 +143,18 @@ def test_login_again_after_the_server_forgot_the_token(paths: Paths, server: Fak
     monkeypatch.delenv("READER_PASSWORD")
     code, out, _ = run(capsys, "sync")
     assert code == 0 and "2 new articles" in out
+
+
+def test_sync_offline_syncs_the_accounts_first(paths: Paths, server: FakeGReader,
+                                               capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    server.add_items(server.add_feed("Tech"), 2)
+    monkeypatch.setenv("READER_PASSWORD", server.password)
+    assert run(capsys, "account", "add", "greader", server.url, "--user", "alice")[0] == 0
+    code, _, err = run(capsys, "sync-offline", "--json")
+    assert code == 0, err
+    code, out, _ = run(capsys, "articles", "--json")
+    assert len(json.loads(out)) == 2  # the sync brought them before getting ready
+    server.fail("subscription/list", "500")
+    code, _, err = run(capsys, "sync-offline", "--json")
+    assert code == 1 and "sync: " in err and "HTTP 500" in err
