@@ -25,6 +25,14 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def with_account(server: FakeGReader, capsys: pytest.CaptureFixture[str],
+                 monkeypatch: pytest.MonkeyPatch, items: int = 2) -> None:
+    """A feed of `items` items on the server, and an account on it here."""
+    server.add_items(server.add_feed("Tech"), items)
+    monkeypatch.setenv("READER_PASSWORD", server.password)
+    assert run(capsys, "account", "add", "greader", server.url, "--user", "alice")[0] == 0
+
+
 def test_add_sync_list_remove(paths: Paths, server: FakeGReader,
                               capsys: pytest.CaptureFixture[str],
                               monkeypatch: pytest.MonkeyPatch) -> None:
@@ -67,9 +75,7 @@ def test_password_is_never_an_argument(paths: Paths, server: FakeGReader,
 
 def test_sync_exit_codes(paths: Paths, server: FakeGReader, capsys: pytest.CaptureFixture[str],
                          monkeypatch: pytest.MonkeyPatch) -> None:
-    server.add_items(server.add_feed("Tech"), 2)
-    monkeypatch.setenv("READER_PASSWORD", server.password)
-    assert run(capsys, "account", "add", "greader", server.url, "--user", "alice")[0] == 0
+    with_account(server, capsys, monkeypatch)
     server.fail("subscription/list", "500")
     code, _, err = run(capsys, "sync")
     assert code == 1 and "HTTP 500" in err and len(err.strip().splitlines()) == 1
@@ -93,9 +99,7 @@ def test_sync_while_another_reader_refreshes_is_busy(paths: Paths, server: FakeG
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from reader.storage.store import Store
 
-    server.add_items(server.add_feed("Tech"), 2)
-    monkeypatch.setenv("READER_PASSWORD", server.password)
-    assert run(capsys, "account", "add", "greader", server.url, "--user", "alice")[0] == 0
+    with_account(server, capsys, monkeypatch)
     other = Store(paths.data_dir, paths.cache_dir).refresh_lock()
     other.acquire()  # a cron refresh or sync is under way
     try:
@@ -148,9 +152,7 @@ def test_login_again_after_the_server_forgot_the_token(paths: Paths, server: Fak
 def test_sync_offline_syncs_the_accounts_first(paths: Paths, server: FakeGReader,
                                                capsys: pytest.CaptureFixture[str],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    server.add_items(server.add_feed("Tech"), 2)
-    monkeypatch.setenv("READER_PASSWORD", server.password)
-    assert run(capsys, "account", "add", "greader", server.url, "--user", "alice")[0] == 0
+    with_account(server, capsys, monkeypatch)
     code, _, err = run(capsys, "sync-offline", "--json")
     assert code == 0, err
     code, out, _ = run(capsys, "articles", "--json")
