@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from reader import __version__, cli_query
+from reader import __version__, cli_query, cli_sync
 from reader.cli_media import MEDIA_COMMANDS, MEDIA_WRITERS, add_media_parsers, offline_pictures
 from reader.cli_output import print_json, visible
 from reader.cli_run import cmd_run
@@ -155,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?")
     cli_query.add_export_options(p)
     add_media_parsers(sub)
+    cli_sync.add_parsers(sub)  # account, sync
     return parser
 
 
@@ -261,6 +262,7 @@ def feed_json(feed: Feed, counts: tuple[int, int], next_due: float = 0.0) -> dic
         "failures": feed.failures, "failing_since": feed.failing_since or None,
         "retry_after": feed.retry_after or None,
         "fresh_until": feed.fresh_until or None, "next_due": next_due or None,
+        "account": feed.account or None,
     }
 
 
@@ -599,9 +601,10 @@ COMMANDS = {
     "add": cmd_add, "remove": cmd_remove, "feeds": cmd_feeds, "refresh": cmd_refresh,
     "articles": cmd_articles, "show": cmd_show, "read": cmd_read, "unread": cmd_read,
     "bookmark": cmd_bookmark, "unbookmark": cmd_bookmark, "import": cmd_import,
-    "export": cmd_export, "notes": cmd_notes, "note": cmd_note, "sync-offline": cmd_refresh,
+    "export": cmd_export, "notes": cmd_notes, "note": cmd_note,
+    "sync-offline": cli_sync.synced_first(cmd_refresh),
     "fetch-full": cmd_fetch_full, "cache-info": cmd_cache_info, "cleanup": cmd_cleanup,
-    "run": cmd_run, **cli_query.COMMANDS, **MEDIA_COMMANDS,
+    "run": cmd_run, **cli_query.COMMANDS, **MEDIA_COMMANDS, **cli_sync.COMMANDS,
 }
 WRITERS = {"add", "remove", "refresh", "read", "unread", "bookmark", "unbookmark", "import",
            "note", "sync-offline", "fetch-full", "cleanup"} | MEDIA_WRITERS

@@ -64,8 +64,18 @@ from reader.models import (
 from reader.query import Query
 from reader.storage.documents import BodyDoc, FullTextDoc, KeptCopy
 from reader.storage.store import Store
+from reader.sync.accounts import Account, SyncState
+from reader.sync.engine import (
+    ItemProgress,
+    PasswordSource,
+    Syncer,
+    SyncProgress,
+    SyncResult,
+    env_password,
+)
 
-__all__ = ["SEED_FILES", "SEED_TAG", "SORT_ORDERS", "ImportReport", "Library", "LibraryError",
+__all__ = ["SEED_FILES", "SEED_TAG", "SORT_ORDERS", "Account", "ImportReport", "Library",
+           "LibraryError", "SyncResult",
            "ProgressCallback", "article_id", "body_hash", "clean_tags", "new_feed_location",
            "normalise_feed_url", "offline_reason", "seed_dir"]
 
@@ -111,6 +121,7 @@ class Library:
         self._cache = CacheHygiene(session, self._subscriptions, self._articles, self._marks)
         self._media = Media(session, self._subscriptions, self._articles, self._marks)
         self._images = Images(session, self._subscriptions, self._articles, self._marks)
+        self._syncer = Syncer(session, self._subscriptions, self._articles, self._marks)
 
     @property
     def paths(self) -> Paths:
@@ -224,7 +235,14 @@ class Library:
     @_writes
     def edit_feed(self, ref: str, *, title: str | None = None, tags: Iterable[str] | None = None
                   ) -> Feed:
-        """Change a feed's custom title and/or tags."""
+        """Change a feed's custom title and/or tags (a server feed's first tag is its folder
+        on the server: the change is sent at the next sync)."""
+        feed = self._subscriptions.find(ref)
+        if feed.account and tags is not None:
+            new, old = clean_tags(tags)[:1], feed.tags[:1]
+            if new != old:
+                self._session.need_lock()
+                self._syncer.record_feed(feed, "folder", value="".join(new), old="".join(old))
         return self._subscriptions.edit(ref, title=title, tags=tags)
 
     @_writes
@@ -232,6 +250,8 @@ class Library:
         """Unsubscribe. Bookmarked (and annotated) articles stay: they live in their own store."""
         self._session.need_lock()
         feed = self._subscriptions.find(ref)
+        if feed.account:  # the server hears of it at the next sync
+            self._syncer.record_feed(feed, "unsubscribe")
         self._subscriptions.remove(feed)
         had_status = feed.last_checked or feed.key in self._session.summaries
         self._articles.forget_feed(feed.key)
@@ -279,6 +299,52 @@ class Library:
         feed could be reached at all, the refresh says "offline" too and records no errors:
         `network_down` is set until a refresh reaches the network again."""
         return await self._refresher.refresh(refs, on_progress)
+
+    # -- server accounts and sync ----------------------------------------------------------------
+    def accounts(self) -> list[Account]:
+        """The server accounts, in the order they were added."""
+        return self._syncer.accounts.load()
+
+    def account_status(self) -> list[tuple[Account, SyncState, int]]:
+        """(account, its sync state, changes waiting to be sent) of every account."""
+        return self._syncer.status()
+
+    def add_account_blocking(self, kind: str, url: str, user: str, password: str,
+                             name: str = "") -> Account:
+        """Sign in to a server (checking the password) and keep the account and its token."""
+        return asyncio.run(self._syncer.add_account(kind, url, user, password, name))
+
+    def login_account_blocking(self, name: str, password: str) -> None:
+        """Sign in to an account's server again; the new token replaces the old."""
+        asyncio.run(self._syncer.login(name, password))
+
+    @_writes
+    def remove_account(self, name: str) -> tuple[list[Feed], int]:
+        """Forget an account and its feeds; bookmarked and annotated articles stay. Returns
+        (feeds removed, local changes that were still waiting to be sent)."""
+        return self._syncer.remove_account(name)
+
+    @_writes
+    def subscribe_on_server(self, name: str, url: str, folder: str = "") -> None:
+        """Subscribe on an account's server (sent at the next sync, which brings the feed)."""
+        self._syncer.subscribe(name, new_feed_location(url), folder)
+
+    def sync_blocking(self, names: Iterable[str] | None = None,
+                      on_progress: SyncProgress | None = None,
+                      password: PasswordSource = env_password,
+                      on_items: ItemProgress | None = None) -> list[SyncResult]:
+        """`sync` for callers without an event loop (the CLI)."""
+        return asyncio.run(self.sync(names, on_progress, password, on_items))
+
+    async def sync(self, names: Iterable[str] | None = None,
+                   on_progress: SyncProgress | None = None,
+                   password: PasswordSource = env_password,
+                   on_items: ItemProgress | None = None) -> list[SyncResult]:
+        """Sync the given accounts (all by default): local changes are sent, then the
+        server's feeds, articles, read and starred state are stored. A failing account
+        stores nothing and stops none of the others. `on_items` hears how far the reading
+        of articles is (a first sync of 10,000 takes a while)."""
+        return await self._syncer.sync(names, on_progress, password, on_items)
 
     def due_feeds(self, *, scheduled_only: bool = False) -> list[Feed]:
         """Feeds due for a refresh now (reader.core.schedule); `scheduled_only`: only those

@@ -61,6 +61,11 @@ class Feed:
     feed_interval: float = 0.0
     """Seconds between fetches the feed itself asks for (`<ttl>`, `sy:updatePeriod`), as of
     its last parse; 0 when it asks nothing. Kept for answers without a body (304)."""
+    account: str = ""
+    """The server account the feed comes from ("" for a feed this computer fetches itself);
+    such a feed is never fetched by a refresh: a sync brings its articles."""
+    remote_id: str = ""
+    """The feed's stream id on its account's server (`feed/123`)."""
 
     @property
     def long_failing(self) -> bool:

@@ -150,7 +150,8 @@ class FullText(OverArticles):
                 f"its link is not a web page ({link[:60]})"
             return FullTextResult(article.id, "error", error=reason)
         feed = self._subscriptions.feed_of(article.feed_key)
-        trusted = feed is not None and is_trusted_source(feed.origin_url)
+        # a server feed's URL is the server's word, not a subscription made here: never trusted
+        trusted = feed is not None and not feed.account and is_trusted_source(feed.origin_url)
         if is_private_url(link) and not trusted:
             return FullTextResult(article.id, "error", error=(
                 "its link points into this computer or the local network; pages there are "

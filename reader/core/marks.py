@@ -17,6 +17,9 @@ from reader.textutil import strip_control
 
 MakeCopy = Callable[[Article], KeptCopy]
 """Builds an article's kept copy (the articles service knows its bodies)."""
+ChangeHook = Callable[[str, str, list[str]], None]
+"""Told of a user's change before it is made: (op, feed key, article ids); op is "read",
+"unread", "star" or "unstar". The sync journals the changes to server feeds with it."""
 
 
 def note_text(text: str) -> str:
@@ -45,6 +48,8 @@ class Marks:
         self._notes: dict[str, NoteDoc] | None = None
         self._kept: dict[str, KeptCopy] | None = None
         self._by_rules: dict[str, set[str]] | None = None
+        self.on_change: ChangeHook | None = None
+        """Told of every read/unread/star/unstar the user makes (see ChangeHook)."""
         session.on_change.append(self._changed)
 
     def _changed(self, changed: set[Path]) -> None:
@@ -67,6 +72,8 @@ class Marks:
         filter rule's read mark."""
         self._session.need_lock()
         ids = set(ids)
+        if self.on_change is not None:
+            self.on_change("read" if read else "unread", feed_key, sorted(ids))
         wrote = self._session.store.set_read(feed_key, ids, read)
         by_rules = self._rule_read().get(feed_key)
         if not read and by_rules and by_rules & ids:
@@ -135,6 +142,8 @@ class Marks:
         marks = dict(self.bookmarks())
         if on == (article.id in marks):
             return False
+        if self.on_change is not None:
+            self.on_change("star" if on else "unstar", article.feed_key, [article.id])
         if on:
             marks[article.id] = make_copy(article)
         else:
@@ -142,6 +151,20 @@ class Marks:
         self._session.store.save_bookmarks(marks)
         self._bookmarks = marks
         return True
+
+    def set_bookmarks(self, changes: dict[str, KeptCopy | None]) -> None:
+        """Bookmark (with the given copy) or unbookmark (None) many articles in one write of
+        marks.json, telling no one (a sync bringing the server's stars)."""
+        if not changes:
+            return
+        marks = dict(self.bookmarks())
+        for aid, copy in changes.items():
+            if copy is None:
+                marks.pop(aid, None)
+            else:
+                marks[aid] = copy
+        self._session.store.save_bookmarks(marks)
+        self._bookmarks = marks
 
     def patch_copies(self, aids: Iterable[str], patch: Callable[[str, KeptCopy], KeptCopy]
                      ) -> None:

@@ -99,6 +99,7 @@ class Refresher(OverArticles):
 
         session, subscriptions = self._session, self._subscriptions
         feeds = subscriptions.find_all(refs) if refs else subscriptions.feeds()
+        feeds = [f for f in feeds if not f.account]  # a sync brings a server feed's articles
         total = len(feeds)
         results: list[FeedResult] = []
         pending_down: list[tuple[Feed, FeedResult]] = []  # recorded once we know the network
@@ -166,7 +167,7 @@ class Refresher(OverArticles):
                                     error="not fetched: no network")
                 pending_down.append((feed, result))
                 report(result)
-        every_remote = [f for f in subscriptions.feeds() if not is_local(f.url)]
+        every_remote = [f for f in subscriptions.feeds() if not is_local(f.url) and not f.account]
         offline = bool(remote) and not answers[0] and len(pending_down) == len(remote) \
             and (len(remote) > 1 or len(remote) == len(every_remote))
         for feed, result in pending_down:

@@ -27,7 +27,7 @@ STATUS_FIELDS = ("last_checked", "last_success", "last_error", "last_warning", "
                  "failures", "failing_since", "gone", "fresh_until", "feed_interval")
 """What status.json keeps of a feed (the subscription list keeps the rest)."""
 SUBSCRIPTION_FIELDS = ("key", "url", "subscribed_url", "custom_title", "feed_title", "site_url",
-                       "tags", "added_at")
+                       "tags", "added_at", "account", "remote_id")
 _FOUND_BY_REFRESH = ("url", "subscribed_url", "feed_title", "site_url")
 
 
@@ -272,8 +272,11 @@ class Subscriptions:
         """Subscribe. LibraryError if already subscribed or the URL is unusable."""
         self._session.need_lock()
         url = new_feed_location(url)
-        if any(f.url == url for f in self._feeds):
-            raise LibraryError(f"{url}: already subscribed")
+        twin = next((f for f in self._feeds if f.url == url), None)
+        if twin is not None:
+            raise LibraryError(f"{url}: already subscribed" + (
+                f" through the account {twin.account} (a sync brings it)" if twin.account
+                else ""))
         feed = _new_feed(url, title, tags)
         self.save([*self._feeds, feed])
         return feed

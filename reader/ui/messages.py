@@ -126,10 +126,13 @@ class NotesChanged(Message):
 
 @dataclass
 class RefreshProgress(Message):
-    """A refresh has done `done` of `total` feeds; a newer one replaces an unhandled one."""
+    """A refresh has done `done` of `total` feeds (a sync: of accounts); a newer one
+    replaces an unhandled one."""
 
     done: int
     total: int
+    verb: str = "refreshing"
+    """What is done: "refreshing" (feeds) or "syncing" (accounts)."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, RefreshProgress)

@@ -167,7 +167,7 @@ class MainScreen(NoteActions, FeedActions, CommandActions, MediaActions, Picture
         problems = [p for p in (self.app.theme_problem, *key_problems,
                                 *self.settings_problems()) if p]
         self.status.set(offline=self.offline,
-                        message="; ".join(problems) or "? shows every key")
+                        message="; ".join(problems) or self.failed_syncs() or "? shows every key")
         self._shown_problems = 0
         self.report_problems()
         self.focus_pane(self.feed_list)
@@ -266,7 +266,9 @@ class MainScreen(NoteActions, FeedActions, CommandActions, MediaActions, Picture
         except ReaderError:  # removed meanwhile
             return
         schedule = self.library.schedule_text(feed)
-        if feed.last_error or feed.gone or feed.long_failing:
+        if feed.account:
+            self.status.set(message=self.account_line(feed))
+        elif feed.last_error or feed.gone or feed.long_failing:
             detail = feed.last_error or "gone for good"
             if feed.failures > 1:
                 detail += f" ({feed.failures} refreshes in a row failed)"
