@@ -22,7 +22,7 @@ def test_a_query_feed_and_a_query_search(xdg: dict[str, str]) -> None:
     term = Terminal([reader_command(), "--offline"], xdg, width=120, height=40)
     try:
         term.wait_for("⌕ Mosul (1)", timeout=30)
-        for _ in range(4):  # All, Unread, Bookmarked, Notes -> the query feed
+        for _ in range(5):  # All, Unread, Bookmarked, Notes, Podcasts -> the query feed
             term.keys("j")
         term.keys("Enter")
         screen = term.wait_for("Query: Mosul (1 article, 1 unread)")
