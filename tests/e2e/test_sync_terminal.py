@@ -31,7 +31,8 @@ def test_sync_read_star_and_r_in_the_app(xdg: dict[str, str], personality: str) 
         term = Terminal([reader_command()], {**xdg, "READER_PASSWORD": ""})
         try:
             term.wait_for("Server news (3)", timeout=30)
-            for _ in range(6):  # All, Unread, Bookmarked, Notes, Podcasts, the News folder -> the feed
+            # All, Unread, Bookmarked, Notes, Podcasts, the News folder -> the feed
+            for _ in range(6):
                 term.keys("j")
             term.wait_for("from home, last synced")
             term.keys("Enter")
