@@ -311,6 +311,11 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
         print(f"nothing to refresh: no feed is due (the next at {_when(soonest)}; "
               "--all fetches every feed)")
         return EXIT_OK
+    for ref in args.urls:  # a server feed's articles come with `reader sync`, not a fetch
+        feed = library.find_feed(ref)
+        if feed.account:
+            _err(f"note: {feed.title} comes through the account {feed.account}: "
+                 "`reader sync` brings its articles")
     results = library.refresh_blocking(refs, _progress if show_progress else None) \
         if refs is None or refs else []
     if show_progress:

@@ -31,8 +31,7 @@ def test_sync_read_star_and_r_in_the_app(xdg: dict[str, str], personality: str) 
         term = Terminal([reader_command()], {**xdg, "READER_PASSWORD": ""})
         try:
             term.wait_for("Server news (3)", timeout=30)
-            # All, Unread, Bookmarked, Notes, Podcasts, the News folder -> the feed
-            for _ in range(6):
+            for _ in range(6):  # All, Unread, Bookmarked, Notes, Podcasts, News -> the feed
                 term.keys("j")
             term.wait_for("from home, last synced")
             term.keys("Enter")

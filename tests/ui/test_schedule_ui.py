@@ -53,3 +53,30 @@ async def test_r_fetches_a_feed_that_is_not_due(paths: Paths, server: FeedServer
         await wait_until(pilot, lambda: len(server.hits_for("/a")) == 2)
         await app.workers.wait_for_complete()
     library.release()
+
+
+async def test_a_cron_refresh_quiets_the_timer_but_not_r(paths: Paths, server: FeedServer
+                                                        ) -> None:
+    """While another reader refreshes, the app's timer leaves the status line alone at each
+    check (the articles show as they come); `R` says why it fetched nothing."""
+    from reader.storage.store import FileLock
+
+    server.routes["/a"] = Route(rss("Auto", [("1", "first")]))
+    library = make_library(paths, Settings(refresh_interval_minutes=1 / 60))
+    library.add_feed(server.url("/a"))
+    cron = FileLock(paths.data_dir / "refresh.lock", "refreshing")
+    cron.acquire()
+    app = ReaderApp(library)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(2.5)  # two checks of the timer at least
+            await app.workers.wait_for_complete()
+            assert server.hits_for("/a") == []
+            assert "is refreshing" not in visible_text(app.status)
+            await pilot.press("R")
+            await wait_until(pilot, lambda: "is refreshing the feeds now"
+                             in visible_text(app.status))
+            assert server.hits_for("/a") == []
+    finally:
+        cron.release()
+    library.release()

@@ -160,3 +160,14 @@ def test_sync_offline_syncs_the_accounts_first(paths: Paths, server: FakeGReader
     server.fail("subscription/list", "500")
     code, _, err = run(capsys, "sync-offline", "--json")
     assert code == 1 and "sync: " in err and "HTTP 500" in err
+
+
+def test_refresh_of_a_server_feed_points_to_sync(paths: Paths, server: FakeGReader,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    with_account(server, capsys, monkeypatch)
+    assert run(capsys, "sync")[0] == 0
+    hits = len(server.requests)
+    code, out, err = run(capsys, "refresh", "Tech")
+    assert code == 0 and "comes through the account" in err and "`reader sync`" in err
+    assert len(server.requests) == hits  # nothing fetched from the server

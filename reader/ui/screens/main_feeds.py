@@ -197,7 +197,7 @@ class FeedActions:
             return
         due = self.library.due_feeds(scheduled_only=True)
         if due:
-            self._refresh([f.key for f in due])
+            self._refresh([f.key for f in due], scheduled=True)
 
     def start_refresh(self, keys: list[str] | None) -> None:
         """Refresh in the background (ignored offline or while a refresh runs)."""
@@ -211,14 +211,16 @@ class FeedActions:
         self._refresh(keys)
 
     @work(exclusive=True, group="refresh")
-    async def _refresh(self, keys: list[str] | None) -> None:
+    async def _refresh(self, keys: list[str] | None, scheduled: bool = False) -> None:
+        """`scheduled`: the app's own timer; then another reader's refresh under way (cron)
+        is no news: its articles show as they come, and the next check tries again."""
         self.refreshing = True
         total = len(keys) if keys is not None else len(self.library.feeds())
         self.status.set(progress=f"refreshing 0/{total}")
         try:
             results = await self.library.refresh(keys, self._refresh_progress)
         except LockedError as exc:  # a cron `reader refresh`: its articles show as they come
-            self.status.set(progress="", message=str(exc))
+            self.status.set(progress="", **({} if scheduled else {"message": str(exc)}))
             return
         except Exception as exc:  # noqa: BLE001
             self.status.set(progress="", message=f"refresh failed: {exc}")
