@@ -11,9 +11,8 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reader.config import FilterRule
 from reader.core.merge import MergeDecision, article_id, doc_date
 from reader.models import Feed, ParsedFeed
 from reader.query import (
@@ -29,6 +28,9 @@ from reader.query import (
     parse,
 )
 from reader.storage.documents import ArticleDoc, BodyDoc
+
+if TYPE_CHECKING:  # the parse workers import this module: not config.toml's reader too
+    from reader.config import FilterRule
 
 _WORD = re.compile(r"\w+")
 _ESCAPED_ANGLE = re.compile(r"&(?:lt|gt|#0*6[02]|#x0*3[ce]);?", re.IGNORECASE)

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reader.core.articles import OverArticles, make_article
-from reader.core.merge import apply_limits, doc_date
+from reader.core.filters import apply_filters
+from reader.core.merge import MergeDecision, apply_limits, doc_date
 from reader.core.refresh import record_status
 from reader.core.subscriptions import clean_tags
 from reader.models import Feed, FeedResult
@@ -179,12 +180,14 @@ class Applier(OverArticles):
             doc = dict(item.doc)
             if old is not None:
                 doc["fetched_at"] = old.get("fetched_at", now)
+                doc.update({k: old[k] for k in ("tags", "hidden") if k in old})  # rules'
             else:
                 new.append(aid)
             fetched.add(aid)
             if old is None or old.get("body_hash") != doc["body_hash"] or old != doc:
                 known[aid] = doc
                 bodies[aid] = item.body
+        new = self._filter_new(feed, new, known, bodies, now)
         flags_changed = False
         for aid, doc in known.items():
             in_feed = aid in fetched or doc["guid"] in live
@@ -202,6 +205,21 @@ class Applier(OverArticles):
                                                     site_url=feed.site_url, kind="greader"),
                                  ordered, dropped)
         return new
+
+    def _filter_new(self, feed: Feed, new: list[str], known: dict[str, ArticleDoc],
+                    bodies: dict[str, Any], now: float) -> list[str]:
+        """config.toml's [[filters]] on the new items, as a refresh applies them: hidden and
+        tagged in `known`, marked read (one write); returns the new ids not hidden."""
+        rules = self._session.settings.filters
+        if not rules or not new:
+            return new
+        decision = MergeDecision(new_ids=list(new), docs=[known[a] for a in new],
+                                 changed_bodies=bodies)
+        read = apply_filters(feed, decision, rules, now)
+        if read:
+            self._marks.add_rule_read({feed.key: read}, self._subscriptions.keys(),
+                                      {feed.key: set(known)})
+        return decision.new_ids
 
     # -- read and starred --------------------------------------------------------------------
     def _apply_read(self, feeds: list[Feed], unread: set[str], journal: Journal) -> int:

@@ -322,3 +322,30 @@ def test_the_compiled_rule_set_agrees_with_the_query(source: str) -> None:
         item = Item(**(changes or {}))
         expected = [i for i, q in enumerate((query, parse("unread"))) if q.matches(item, int(NOW))]
         assert hits(item) == expected, source
+
+
+def test_filters_apply_to_a_sync_accounts_new_items(paths: Paths) -> None:
+    from tests.fakes.greader import FakeGReader
+
+    with FakeGReader("freshrss") as server:
+        fid = server.add_feed("Tech")
+        first, second, third = server.add_items(fid, 3)
+        rules = [rule(f'title = "item {first}"', "hide"),
+                 rule(f'text ~ "text of item {second}"', "read"),
+                 rule("title ~ item", "tag", "synced")]
+        lib = open_library(paths, filters=rules, read_timeout=5, connect_timeout=2)
+        lib.add_account_blocking("greader", server.url, server.user, server.password)
+        [result] = lib.sync_blocking()
+        assert result.status == "ok", result.error
+        shown = {a.title: a for a in lib.articles()}
+        assert set(shown) == {f"Item {second}", f"Item {third}"}
+        assert shown[f"Item {second}"].read and not shown[f"Item {third}"].read
+        assert shown[f"Item {third}"].tags == ["synced"]
+        assert [a.title for a in lib.articles(hidden=True)] == [f"Item {first}"]
+        server.add_items(fid, 1)
+        [result] = lib.sync_blocking()  # the next sync keeps what the rules decided
+        assert result.status == "ok", result.error
+        assert [a.title for a in lib.articles(hidden=True)] == [f"Item {first}"]
+        assert {a.title: a.tags for a in lib.articles()}[f"Item {third}"] == ["synced"]
+        assert len(lib.articles()) == 3
+        lib.release()
