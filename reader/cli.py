@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from reader import __version__
+from reader.cli_run import cmd_run
 from reader.config import load_settings
 from reader.errors import ConfigError, LockedError, ReaderError, StoreError
 from reader.library import Library, offline_reason
 from reader.locations import Paths
-from reader.models import Article, Enclosure, Feed, FeedResult, FullTextResult
+from reader.models import Article, Feed, FeedResult, FullTextResult
 from reader.textutil import one_line, plural, shorten
 
 EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE, EXIT_OFFLINE, EXIT_BUSY = 0, 1, 2, 3, 4
@@ -77,9 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("feeds", help="list subscriptions with unread counts and status")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("refresh", help="fetch feeds now (all by default), then the full text "
-                                       "of new articles of full-text feeds")
-    p.add_argument("urls", nargs="*", metavar="URL")
+    p = sub.add_parser("refresh", help="fetch the feeds that are due (see [refresh] interval; "
+                                       "all by default), then the full text of new articles "
+                                       "of full-text feeds")
+    p.add_argument("urls", nargs="*", metavar="URL", help="fetch these feeds, due or not")
+    p.add_argument("--all", action="store_true", help="fetch every feed, due or not")
     p.add_argument("--json", action="store_true")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--full-text", action="store_true",
@@ -91,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
                                             "offline: the full text of full-text feeds' and "
                                             "bookmarked articles")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(urls=[], full_text=True, no_full_text=False)  # refresh --full-text
+    p.set_defaults(urls=[], all=True, full_text=True, no_full_text=False)  # refresh --all ...
 
     p = sub.add_parser("fetch-full", help="fetch articles' web pages now and keep their main "
                                           "text (shown instead of the feed's summary)")
@@ -147,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--quote", default=None, help="the new quote (kept when not given)")
     e = actions.add_parser("delete", help="delete a note")
     e.add_argument("note_id", metavar="NOTE_ID", help="note id (or a unique prefix)")
+
+    p = sub.add_parser("run", help="run a command of config.toml's [commands] on an article "
+                                   "(its Markdown on stdin); prints what it printed")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("id", metavar="ID", help="article id (or a unique prefix)")
 
     p = sub.add_parser("import", help="import subscriptions: OPML or a newsboat urls file")
     p.add_argument("file")
@@ -267,7 +275,7 @@ def cmd_remove(args: argparse.Namespace, library: Library) -> int:
     return EXIT_OK
 
 
-def feed_json(feed: Feed, counts: tuple[int, int]) -> dict[str, Any]:
+def feed_json(feed: Feed, counts: tuple[int, int], next_due: float = 0.0) -> dict[str, Any]:
     """The documented `--json` shape of a feed."""
     return {
         "key": feed.key, "url": feed.url, "title": feed.title,
@@ -279,6 +287,7 @@ def feed_json(feed: Feed, counts: tuple[int, int]) -> dict[str, Any]:
         "gone": feed.gone, "long_failing": feed.long_failing, "flag": feed.flag or None,
         "failures": feed.failures, "failing_since": feed.failing_since or None,
         "retry_after": feed.retry_after or None,
+        "fresh_until": feed.fresh_until or None, "next_due": next_due or None,
     }
 
 
@@ -286,7 +295,7 @@ def cmd_feeds(args: argparse.Namespace, library: Library) -> int:
     counts = library.counts()
     feeds = library.feeds()
     if args.json:
-        _print_json([feed_json(f, counts[f.key]) for f in feeds])
+        _print_json([feed_json(f, counts[f.key], library.next_due(f)) for f in feeds])
         return EXIT_OK
     if not feeds:
         print("no subscriptions; add one with: reader add URL")
@@ -296,6 +305,9 @@ def cmd_feeds(args: argparse.Namespace, library: Library) -> int:
         state = f"  ERROR: {feed.last_error}" if feed.last_error else ""
         if not state and not feed.last_checked:
             state = "  (never refreshed)"
+        schedule = library.schedule_text(feed)
+        if schedule:
+            state += f"  {schedule}"
         if feed.gone:
             state += f"\n            GONE: {feed.flag}"
         elif feed.long_failing:
@@ -314,8 +326,15 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
         _err("no subscriptions; add one with: reader add URL")
         return EXIT_OK
     show_progress = sys.stderr.isatty() and not args.json
-    results = library.refresh_blocking(args.urls or None,
-                                       _progress if show_progress else None)
+    refs = args.urls or (None if args.all else [f.key for f in library.due_feeds()])
+    not_due = len(library.feeds()) - len(refs) if refs is not None and not args.urls else 0
+    if refs == [] and not args.json:
+        soonest = min(library.next_due(f) for f in library.feeds())
+        print(f"nothing to refresh: no feed is due (the next at {_when(soonest)}; "
+              "--all fetches every feed)")
+        return EXIT_OK
+    results = library.refresh_blocking(refs, _progress if show_progress else None) \
+        if refs is None or refs else []
     if show_progress:
         sys.stderr.write("\r\x1b[K")
     feeds = {f.key: f for f in library.feeds()}
@@ -333,6 +352,7 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
             "updated": sum(r.updated for r in results),
             "failed": len(failed),
             "offline": len(offline),
+            "not_due": not_due,
             "full_text": [{"id": r.article_id, "status": r.status, "error": r.error or None}
                           for r in _full_after_refresh(args, library, results, offline)],
         })
@@ -357,7 +377,8 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
               f"{sum(r.updated for r in results)} updated, "
               f"{plural(unchanged, 'feed')} unchanged, "
               f"{len(failed)} failed" + (f", {len(offline)} offline" if offline else "")
-              + (f", {len(waiting)} waiting" if waiting else ""),
+              + (f", {len(waiting)} waiting" if waiting else "")
+              + (f", {not_due} not due yet (--all fetches them)" if not_due else ""),
               flush=True)
         _report_full(library, _full_after_refresh(args, library, results, offline))
     if failed:
@@ -471,44 +492,14 @@ def cmd_articles(args: argparse.Namespace, library: Library) -> int:
     return EXIT_OK
 
 
-def render_article(library: Library, article: Article, *, feed_text: bool = False,
-                   defer_save: bool = False) -> str:
-    """An article as a Markdown document: header fields, then the converted text (the
-    fetched full text when there is one, unless `feed_text`)."""
-    text = library.text(article, prefer="feed" if feed_text else "auto", defer_save=defer_save)
-    lines = [f"# {article.title}", ""]
-    for label, value in (("Feed", article.feed_title), ("Author", article.author),
-                         ("Date", _when(article.date) if article.date else ""),
-                         ("Categories", ", ".join(article.categories)),
-                         ("Link", article.link), ("Text", text.describe())):
-        if value:
-            lines.append(f"{label}: {value}  ")
-    lines += ["", text.markdown.rstrip(), ""]
-    files = library.enclosures(article)
-    if files:
-        lines += ["Enclosures:", ""] + [f"- {_enclosure_line(e)}" for e in files] + [""]
-    return "\n".join(lines)
-
-
-def _enclosure_line(enclosure: Enclosure) -> str:
-    """`audio/mpeg, 12.3 MB, 1:02:03: https://...` (the parts the feed gives)."""
-    parts = [enclosure.type]
-    if enclosure.length:
-        parts.append(f"{enclosure.length / 1e6:.1f} MB" if enclosure.length >= 100_000
-                     else f"{enclosure.length / 1e3:.0f} kB")
-    parts.append(enclosure.duration)
-    described = ", ".join(p for p in parts if p)
-    return f"{described}: {enclosure.url}" if described else enclosure.url
-
-
 def cmd_show(args: argparse.Namespace, library: Library) -> int:
     article = library.article(args.id)
     try:  # cache the conversion when no other reader holds the lock
         library.acquire()
     except StoreError:
         pass
-    sys.stdout.write(render_article(library, article, feed_text=args.feed_text,
-                                    defer_save=True))
+    sys.stdout.write(library.article_document(article, feed_text=args.feed_text,
+                                              defer_save=True))
     sys.stdout.flush()
     try:  # keeping the conversion only saves time later: a read-only cache is no error
         library.save_conversions()
@@ -629,6 +620,7 @@ COMMANDS = {
     "bookmark": cmd_bookmark, "unbookmark": cmd_bookmark, "import": cmd_import,
     "export": cmd_export, "notes": cmd_notes, "note": cmd_note, "sync-offline": cmd_refresh,
     "fetch-full": cmd_fetch_full, "cache-info": cmd_cache_info, "cleanup": cmd_cleanup,
+    "run": cmd_run,
 }
 WRITERS = {"add", "remove", "refresh", "read", "unread", "bookmark", "unbookmark", "import",
            "note", "sync-offline", "fetch-full", "cleanup"}

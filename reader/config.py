@@ -2,12 +2,60 @@
 
 from __future__ import annotations
 
+import math
+import re
+import shlex
+import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reader.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Command:
+    """An external command run on an article ([commands] in config.toml)."""
+
+    name: str
+    run: str
+    """The template as the user wrote it: `wallabag add {url}`."""
+    key: str = ""
+    """Keys that run it in the app ("" : the palette only)."""
+    timeout: float = 30.0
+    """Seconds before it is killed."""
+
+
+COMMAND_FIELDS = ("url", "title", "feed", "author", "id", "date")
+"""The placeholders a command's arguments may hold."""
+_COMMAND_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+
+
+def command_template(text: str) -> list[list[tuple[str, str | None]]]:
+    """A command template split into arguments once, shlex-style (the user's quoting), each
+    argument as (literal text, placeholder or None) pieces. ValueError, in words, for unbalanced
+    quotes, an unknown placeholder or a format spec ({title:>9})."""
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:
+        raise ValueError(f"cannot split it into arguments ({exc})") from None
+    if not words:
+        raise ValueError("it is empty")
+    argv = []
+    for word in words:
+        try:
+            pieces = list(string.Formatter().parse(word))
+        except ValueError as exc:
+            raise ValueError(f"{word!r}: {exc} (write {{{{ and }}}} for braces)") from None
+        for _, name, spec, conversion in pieces:
+            if name is not None and (name not in COMMAND_FIELDS or spec or conversion):
+                raise ValueError(f"{word!r}: unknown placeholder {{{name}}} (use "
+                                 + ", ".join(f"{{{f}}}" for f in COMMAND_FIELDS) + ")")
+        argv.append([(literal, name) for literal, name, _, _ in pieces] or [("", None)])
+    if any(name is not None for name in (p[1] for p in argv[0])):
+        raise ValueError("the program itself cannot be a placeholder")
+    return argv
 
 
 @dataclass
@@ -24,8 +72,14 @@ class Settings:
     """Seconds for one whole feed (or page) download, however the server trickles it; 0: none."""
     max_download_mb: float = 20.0
     """Largest feed body accepted, measured after decompression."""
-    refresh_interval_minutes: int = 0
-    """Auto-refresh interval in the app; 0 turns it off."""
+    refresh_interval_minutes: float = 0
+    """How often each feed is refreshed: the app refreshes feeds this long after their last
+    check, and `reader refresh` skips feeds checked more recently (unless --all); 0: the app
+    does not refresh by itself. A feed's own `interval` overrides it."""
+    max_server_wait: float = 86400.0
+    """Seconds: the longest pause a feed may ask for (`<ttl>`, `sy:updatePeriod`,
+    Cache-Control max-age, Expires); a feed asking for more is refreshed after this. 0: such
+    asks are ignored."""
     offline: bool = False
     """Never touch the network (as `--offline`); local feed files are still read."""
     full_text_feeds: str = "summary-only"
@@ -43,12 +97,16 @@ class Settings:
     """Drop cached articles older than this (0: no limit); bookmarked/annotated are kept."""
     theme: str = "textual-dark"
     """Textual theme name."""
+    mark_read_on_scroll: bool = False
+    """Moving the cursor down past an article in the article list marks it read."""
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys, for the app's key map."""
     site_rules: list[dict[str, Any]] = field(default_factory=list)
     """Extra clean-up rules for the converter, same shape as the shipped table."""
     feeds: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per-feed options keyed by feed URL (e.g. max_articles, full_text)."""
+    commands: dict[str, Command] = field(default_factory=dict)
+    """Commands on articles ([commands]), by name, in the order written."""
     source: Path | None = None
     """The file these settings came from, if any."""
 
@@ -58,6 +116,36 @@ class Settings:
 
 
 FULL_TEXT_MODES = ("summary-only", "all", "none")
+_DURATION = (str, int, float)
+"""A key whose value is a duration: "30m", "1h30m", "45s", "2d", "off"; a number is minutes."""
+_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([dhms])", re.IGNORECASE)
+_DURATION_WHOLE = re.compile(r"(\s*\d+(?:\.\d+)?\s*[dhms])+\s*", re.IGNORECASE)
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+_DURATION_KEYS = {"interval": 60, "max_server_wait": 1}
+"""Duration keys of [refresh] -> how many seconds one unit of their attribute is."""
+
+
+def parse_duration(value: str | int | float) -> float:
+    """Seconds in a duration: "30m", "1h30m", "90s", "2d", "0" or "off" (0); a bare number
+    is minutes (as newsboat's reload-time). ValueError, in words, for anything else."""
+    if isinstance(value, bool):
+        raise ValueError("use a duration such as \"30m\"")
+    if isinstance(value, (int, float)):
+        seconds = float(value) * 60
+    else:
+        text = value.strip().lower()
+        if text in ("off", "never", "0", ""):
+            return 0.0
+        if text.replace(".", "", 1).isdigit():
+            return parse_duration(float(text))
+        if not _DURATION_WHOLE.fullmatch(text):
+            raise ValueError(f"{value!r} is not a duration (examples: \"30m\", \"2h\", "
+                             "\"1h30m\", \"45s\", \"1d\", \"off\")")
+        parts = _DURATION_PART.finditer(text)
+        seconds = sum(float(p.group(1)) * _UNIT_SECONDS[p.group(2).lower()] for p in parts)
+    if not math.isfinite(seconds) or seconds < 0 or seconds > 366 * 86400:
+        raise ValueError(f"{value!r} is not a duration between 0 and a year")
+    return seconds
 
 # section -> {key: (attribute, type)}
 _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
@@ -67,7 +155,9 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "read_timeout": ("read_timeout", (int, float)),
         "feed_timeout": ("feed_timeout", (int, float)),
         "max_download_mb": ("max_download_mb", (int, float)),
-        "interval_minutes": ("refresh_interval_minutes", int),
+        "interval_minutes": ("refresh_interval_minutes", (int, float)),
+        "interval": ("refresh_interval_minutes", _DURATION),
+        "max_server_wait": ("max_server_wait", _DURATION),
         "offline": ("offline", bool),
     },
     "full_text": {
@@ -79,7 +169,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "max_articles_per_feed": ("max_articles_per_feed", int),
         "max_age_days": ("max_age_days", int),
     },
-    "ui": {"theme": ("theme", str)},
+    "ui": {"theme": ("theme", str), "mark_read_on_scroll": ("mark_read_on_scroll", bool)},
 }
 
 EXAMPLE = """\
@@ -90,7 +180,8 @@ connect_timeout = 10      # seconds
 read_timeout = 30         # seconds
 feed_timeout = 120        # seconds for a whole download, however slowly it trickles
 max_download_mb = 20      # per feed, after decompression
-interval_minutes = 0      # auto-refresh in the app; 0 = off
+interval = "off"          # refresh each feed this often ("30m", "2h"); "off": only on demand
+max_server_wait = "24h"   # the longest pause a feed may ask for (<ttl>, Cache-Control...)
 offline = false           # true: never touch the network (like --offline)
 
 [full_text]               # the article's web page, fetched and cleaned, for offline reading
@@ -104,12 +195,21 @@ max_age_days = 0               # 0 = no limit
 
 [ui]
 theme = "textual-dark"
+mark_read_on_scroll = false   # true: moving down past an article in the list marks it read
 
 [keys]                    # binding id = "keys", e.g. next_article = "J,ctrl+n"
+
+[commands]                # run on the article: its Markdown on stdin; no shell
+wallabag = "wallabag add {url}"     # placeholders: {url} {title} {feed} {author} {id} {date}
+save = { run = "tee -a saved.md", key = "S", timeout = 10 }
+
+[commands.keys]           # or key = ... in the command's table
+wallabag = "W"
 
 [feeds."https://example.com/feed.xml"]
 max_articles = 200
 full_text = true          # always fetch this feed's article pages (false: never)
+interval = "2h"           # this feed's own refresh interval ("off": only on demand)
 """
 
 
@@ -145,6 +245,8 @@ def _from_dict(data: dict[str, Any], path: Path) -> Settings:
                     raise ConfigError(f"{where}: {key} has the wrong type ({item!r})")
                 if isinstance(item, (int, float)) and item < 0:
                     raise ConfigError(f"{where}: {key} must not be negative")
+                if kind is _DURATION:
+                    item = _duration(item, f"{where}: {key}") / _DURATION_KEYS[key]
                 setattr(settings, attr, item)
         elif section == "keys":
             if not isinstance(value, dict) or not all(
@@ -156,6 +258,8 @@ def _from_dict(data: dict[str, Any], path: Path) -> Settings:
             if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
                 raise ConfigError(f"{where}: use [[site_rules]] tables")
             settings.site_rules = list(value)
+        elif section == "commands":
+            settings.commands = _commands(value, f"{path}: [commands]")
         elif section == "feeds":
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError(f'{where}: use [feeds."URL"] tables')
@@ -172,4 +276,53 @@ def _from_dict(data: dict[str, Any], path: Path) -> Settings:
     for url, options in settings.feeds.items():
         if "full_text" in options and not isinstance(options["full_text"], bool):
             raise ConfigError(f'{path}: [feeds."{url}"] full_text must be true or false')
+        if "interval" in options:  # kept as seconds
+            options["interval"] = _duration(options["interval"], f'{path}: [feeds."{url}"] '
+                                            "interval")
     return settings
+
+
+def _commands(table: Any, where: str) -> dict[str, Command]:
+    """[commands]: NAME = "template" or NAME = {run = "template", key = "W", timeout = 10};
+    `keys` (a table NAME = "keys") and `timeout` (seconds, for all) are no command names."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table")
+    keys, default_timeout = table.get("keys", {}), table.get("timeout", 30)
+    if not isinstance(keys, dict) or not all(isinstance(k, str) for k in keys.values()):
+        raise ConfigError(f"{where}: keys must be a table of NAME = \"keys\"")
+    if isinstance(default_timeout, bool) or not isinstance(default_timeout, (int, float)) \
+            or default_timeout <= 0:
+        raise ConfigError(f"{where}: timeout must be a number of seconds above 0")
+    out: dict[str, Command] = {}
+    for name, spec in table.items():
+        if name in ("keys", "timeout"):
+            continue
+        if not _COMMAND_NAME.fullmatch(name):
+            raise ConfigError(f"{where}: {name!r} is no command name (letters, digits, - and _)")
+        spec = {"run": spec} if isinstance(spec, str) else spec
+        if not isinstance(spec, dict) or not isinstance(spec.get("run"), str) or \
+                set(spec) - {"run", "key", "timeout"}:
+            raise ConfigError(f'{where}: {name} must be "command {{url}}" or a table with '
+                              "run (and key, timeout)")
+        timeout, key = spec.get("timeout", default_timeout), spec.get("key", keys.get(name, ""))
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0 \
+                or not isinstance(key, str):
+            raise ConfigError(f"{where}: {name}: timeout must be seconds above 0, key a string")
+        try:
+            command_template(spec["run"])
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {name}: {exc}") from None
+        out[name] = Command(name, spec["run"], key.strip(), float(timeout))
+    unknown = set(keys) - set(out)
+    if unknown:
+        raise ConfigError(f"{where}: keys names no command {sorted(unknown)[0]!r}")
+    return out
+
+
+def _duration(value: object, where: str) -> float:
+    if not isinstance(value, (str, int, float)):
+        raise ConfigError(f"{where} must be a duration such as \"30m\"")
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None

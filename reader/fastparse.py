@@ -33,6 +33,10 @@ _FEEDBURNER = "{http://rssnamespace.org/feedburner/ext/1.0}"
 _THR = "{http://purl.org/syndication/thread/1.0}"
 _GOOGLEPLAY = "{http://www.google.com/schemas/play-podcasts/1.0}"
 
+_HINTS = (("ttl", "ttl"), ("update_period", _SY + "updatePeriod"),
+          ("update_frequency", _SY + "updateFrequency"))
+"""ParsedFeed.refresh_hints name -> the channel child it is read from."""
+
 # Children feedparser reads into nothing reader uses (or that the fast path reads as it does).
 _RSS_CHANNEL = {
     "title", "link", "description", "language", "copyright", "managingEditor", "webMaster",
@@ -318,7 +322,9 @@ def _rss(root: ET.Element) -> dict[str, Any]:
     if len(root.findall(".//item")) != len(entries):
         raise GiveUp("items outside the channel")
     return {"kind": kind, "title": _plain(channel.find("title")),
-            "site_url": _link(channel.find("link")), "entries": entries}
+            "site_url": _link(channel.find("link")), "entries": entries,
+            "refresh_hints": {name: text for name, tag in _HINTS
+                              if (text := _text(channel.find(tag)).strip()[:40])}}
 
 
 def _atom_text(node: ET.Element | None) -> tuple[str, str]:

@@ -16,7 +16,7 @@ import threading
 import urllib.parse
 import urllib.request
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ TRUSTED_ORIGIN)."""
 TRUSTED_ORIGIN = "reader.trusted_origin"
 """Request extension: host:port (`origin_of`) of the URL the user subscribed to, which may
 resolve anywhere: the user chose it. Every other hop of a PUBLIC_ONLY request is guarded."""
+_freshness = lambda r: {k: v[:200] for k, v in r.headers.items() if k in _FRESH}  # noqa: E731
+_FRESH = ("cache-control", "expires", "date")
 MAX_RETRY_AFTER_S = 24 * 3600
 """A Retry-After further away than this is taken as this (a server cannot mute a feed)."""
 _STATUS_WORDS = {401: "the feed needs a login (authentication)",
@@ -120,6 +122,8 @@ class FetchResult:
     retry_after: float = 0.0
     """Epoch seconds before which the server asked not to be asked again (429/503
     Retry-After, capped at MAX_RETRY_AFTER_S); 0 when it did not ask."""
+    freshness: dict[str, str] = field(default_factory=dict)
+    """The answer's cache-control, expires and date headers (read by core.schedule)."""
 
 
 class TooLarge(Exception):
@@ -674,7 +678,8 @@ class Fetcher:
             if response.status_code == 304:
                 await _drain(response)  # read to its end, the connection goes back to the pool
                 return FetchResult(url, "not_modified", etag=etag, last_modified=last_modified,
-                                   final_url=final_url, moved_permanently=moved)
+                                   final_url=final_url, moved_permanently=moved,
+                                   freshness=_freshness(response))
             if response.status_code >= 400 or response.status_code < 200:
                 import time
                 await _drain(response)
@@ -697,4 +702,4 @@ class Fetcher:
             return FetchResult(url, "ok", body=body, content_type=headers.get("Content-Type", ""),
                                etag=headers.get("ETag", ""), final_url=final_url,
                                last_modified=headers.get("Last-Modified", ""),
-                               moved_permanently=moved)
+                               moved_permanently=moved, freshness=_freshness(response))

@@ -16,8 +16,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from reader.config import Settings, load_settings
+from reader.core import schedule
 from reader.core.articles import Articles
 from reader.core.cache import CacheHygiene
+from reader.core.commands import (
+    CommandResult,
+    PreparedCommand,
+    article_document,
+    article_values,
+    build_argv,
+)
 from reader.core.exporting import export_notes
 from reader.core.fulltext import FullText, FullTextProgress
 from reader.core.marks import Marks
@@ -241,6 +249,23 @@ class Library:
         `network_down` is set until a refresh reaches the network again."""
         return await self._refresher.refresh(refs, on_progress)
 
+    def due_feeds(self, *, scheduled_only: bool = False) -> list[Feed]:
+        """Feeds due for a refresh now (reader.core.schedule); `scheduled_only`: only those
+        with an interval (what the app refreshes by itself)."""
+        return schedule.due_feeds(self.feeds(), self.settings, scheduled_only=scheduled_only)
+
+    def next_due(self, feed: Feed) -> float:
+        """When the feed is next due (epoch seconds; 0 or past: now)."""
+        return schedule.next_due(feed, self.settings)
+
+    def schedule_text(self, feed: Feed) -> str:
+        """The feed's refresh schedule in words ("" when it has none)."""
+        return schedule.describe(feed, self.settings)
+
+    def refresh_tick(self) -> float:
+        """Seconds between the app's looks for due feeds; 0: no feed has an interval."""
+        return schedule.tick_seconds(self.feeds(), self.settings)
+
     # -- cache hygiene ----------------------------------------------------------------------
     def cache_info(self) -> dict[str, Any]:
         """Disk use of the cache per feed, of orphan files, and of the user's data."""
@@ -295,6 +320,32 @@ class Library:
         """What to show for an article: the fetched full text when there is one (`prefer`
         "auto" or "full"), else the feed's own text (`prefer` "feed"), as Markdown."""
         return self._reading.text(article, prefer=prefer, defer_save=defer_save)
+
+    def article_document(self, article: Article, *, feed_text: bool = False,
+                         defer_save: bool = False) -> str:
+        """The article as one Markdown document (title, header fields, text, enclosures): what
+        `reader show` prints and commands read on stdin."""
+        text = self.text(article, prefer="feed" if feed_text else "auto", defer_save=defer_save)
+        return article_document(article, text, self.enclosures(article))
+
+    def prepare_command(self, name: str, article: Article) -> PreparedCommand:
+        """The [commands] entry `name` made ready for an article: argv from the user's
+        template with the article's values, its Markdown for stdin. LibraryError when there
+        is no such command; `error` set when it cannot run on this article."""
+        command = self.settings.commands.get(name)
+        if command is None:
+            known = ", ".join(self.settings.commands) or "none configured"
+            raise LibraryError(f"no command {name!r} in config.toml's [commands] ({known})")
+        try:
+            argv = build_argv(command.run, article_values(article))
+        except ValueError as exc:
+            return PreparedCommand(name, [], b"", command.timeout, error=f"not run: {exc}")
+        document = self.article_document(article, defer_save=True)
+        return PreparedCommand(name, argv, document.encode("utf-8", "replace"), command.timeout)
+
+    def run_command(self, name: str, article: Article) -> CommandResult:
+        """`prepare_command`, then run it (blocking, up to its timeout)."""
+        return self.prepare_command(name, article).run()
 
     def warm_up(self) -> None:
         """Import what reading an article needs (the converter), so the first article

@@ -55,6 +55,12 @@ class Feed:
     """When the current run of failures began (epoch seconds; 0 when the feed works)."""
     gone: bool = False
     """The last answer was HTTP 410 Gone: the server says the feed will not come back."""
+    fresh_until: float = 0.0
+    """Not due before this time (epoch seconds): what the server asked at the last successful
+    fetch (Cache-Control max-age, Expires, the feed's `<ttl>` or `sy:updatePeriod`), capped."""
+    feed_interval: float = 0.0
+    """Seconds between fetches the feed itself asks for (`<ttl>`, `sy:updatePeriod`), as of
+    its last parse; 0 when it asks nothing. Kept for answers without a body (304)."""
 
     @property
     def long_failing(self) -> bool:
@@ -106,6 +112,13 @@ class Feed:
                 raise ValueError(f"feed {values['key']}: {name} has the wrong type "
                                  f"({type(value).__name__})")
         return cls(**values)
+
+
+def in_folder(tags: list[str], folder: str) -> bool:
+    """One of `tags` is the tag folder `folder` or a folder inside it: tags are paths, and
+    `news/middle-east` is inside `news` (regardless of case, as tags are)."""
+    folder = folder.casefold()
+    return any(t.casefold() == folder or t.casefold().startswith(folder + "/") for t in tags)
 
 
 @dataclass(frozen=True)
@@ -178,6 +191,9 @@ class ParsedFeed:
     """Set when the parser had to recover from a problem (feedparser bozo)."""
     kind: str = ""
     """Format name as detected: rss20, atom10, json1 ..."""
+    refresh_hints: dict[str, str] = field(default_factory=dict)
+    """What the feed says about how often to fetch it, as written: "ttl" (minutes),
+    "update_period" and "update_frequency" (the syndication module); read by core.schedule."""
 
 
 @dataclass(slots=True)

@@ -92,7 +92,9 @@ def _not_utf8(data: bytes) -> int | None:
 
 
 def read_opml(data: bytes, name: str = "") -> ImportedList:
-    """OPML 1.0/2.0: nested outline folders and `category` attributes become tags."""
+    """OPML 1.0/2.0: a feed in nested outline folders gets one path tag (`News/World` for a
+    feed in World in News; a `/` in a folder's name becomes `∕`, so it nests nothing), and
+    each `category` (comma-separated, `/News/World` paths as they are) a tag too."""
     if re.match(rb"\s*(<\?xml[^>]*>\s*)?<!doctype\s+html", data[:1024].lstrip(b"\xef\xbb\xbf"),
                 re.IGNORECASE):
         raise SubscriptionListError(f"{name}: an HTML page, not OPML")
@@ -121,7 +123,7 @@ def read_opml(data: bytes, name: str = "") -> ImportedList:
             url = one_line(attrs.get("xmlurl", ""))
             label = one_line(attrs.get("title") or attrs.get("text") or "")
             if url:
-                tags = list(folders)
+                tags = ["/".join(folders)] if folders else []
                 for cat in attrs.get("category", "").split(","):
                     cat = one_line(cat).strip("/")
                     if cat and cat not in tags:
@@ -135,6 +137,7 @@ def read_opml(data: bytes, name: str = "") -> ImportedList:
                     )
                 walk(outline, folders)
             else:
+                label = label.replace("/", "\u2215").strip()
                 walk(outline, folders + [label] if label else folders)
 
     try:
@@ -193,8 +196,9 @@ def read_urls(text: str, name: str = "") -> ImportedList:
 
 def write_opml(subscriptions: list[Subscription], title: str = "reader subscriptions") -> str:
     """OPML 2.0 as Miniflux and FreshRSS read it: each feed's title in `text` and `title`,
-    feeds inside a folder outline named after their first tag (their category there), and
-    every tag in `category` (comma-separated) too, so nothing is lost on re-import."""
+    feeds inside the folder outline of their first tag (a path tag, `news/middle-east`, as
+    nested outlines: middle-east inside news), and every tag in `category` (comma-separated)
+    too, so nothing is lost on re-import. Feeds and folders keep the order they first appear."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<opml version="2.0">',
@@ -204,29 +208,51 @@ def write_opml(subscriptions: list[Subscription], title: str = "reader subscript
         "  </head>",
         "  <body>",
     ]
-    folders: dict[str, list[Subscription]] = {}
+    root = _Folder("")
     for sub in subscriptions:
-        folders.setdefault(sub.tags[0] if sub.tags else "", []).append(sub)
-    for folder, subs in folders.items():
-        indent = "    "
-        if folder:
-            lines.append(f"    <outline text={_attr(folder)} title={_attr(folder)}>")
-            indent = "      "
-        for sub in subs:
-            attrs = [("type", "rss"), ("text", sub.title or sub.url)]
-            if sub.title:
-                attrs.append(("title", sub.title))
-            attrs.append(("xmlUrl", sub.url))
-            if sub.site_url:
-                attrs.append(("htmlUrl", sub.site_url))
-            if sub.tags:
-                attrs.append(("category", ",".join(sub.tags)))
-            rendered = " ".join(f"{k}={_attr(v)}" for k, v in attrs)
-            lines.append(f"{indent}<outline {rendered}/>")
-        if folder:
-            lines.append("    </outline>")
+        folder = root
+        for part in (sub.tags[0].split("/")[:MAX_DEPTH] if sub.tags else []):
+            if part not in folder.folders:
+                folder.folders[part] = _Folder(part)
+                folder.items.append(folder.folders[part])
+            folder = folder.folders[part]
+        folder.items.append(sub)
+    _write_folder(root, lines, "    ")
     lines += ["  </body>", "</opml>", ""]
     return "\n".join(lines)
+
+
+MAX_DEPTH = 32
+"""Folders nest this deep at most in the OPML written (`category` keeps a deeper tag whole)."""
+
+
+@dataclass
+class _Folder:
+    """An outline folder of the OPML being written."""
+
+    name: str
+    items: list[Subscription | _Folder] = field(default_factory=list)
+    """Feeds and folders inside, in the order they first appear."""
+    folders: dict[str, _Folder] = field(default_factory=dict)
+
+
+def _write_folder(folder: _Folder, lines: list[str], indent: str) -> None:
+    for sub in folder.items:
+        if isinstance(sub, _Folder):
+            lines.append(f"{indent}<outline text={_attr(sub.name)} title={_attr(sub.name)}>")
+            _write_folder(sub, lines, indent + "  ")
+            lines.append(f"{indent}</outline>")
+            continue
+        attrs = [("type", "rss"), ("text", sub.title or sub.url)]
+        if sub.title:
+            attrs.append(("title", sub.title))
+        attrs.append(("xmlUrl", sub.url))
+        if sub.site_url:
+            attrs.append(("htmlUrl", sub.site_url))
+        if sub.tags:
+            attrs.append(("category", ",".join(sub.tags)))
+        rendered = " ".join(f"{k}={_attr(v)}" for k, v in attrs)
+        lines.append(f"{indent}<outline {rendered}/>")
 
 
 def _attr(value: str) -> str:

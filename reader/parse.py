@@ -22,6 +22,11 @@ _MAX_TITLE_FROM_TEXT = 80
 _CHARREF_RE = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+)")
 
 
+_HINTS = (("ttl", "ttl"), ("update_period", "sy_updateperiod"),
+          ("update_frequency", "sy_updatefrequency"))
+"""ParsedFeed.refresh_hints name -> feedparser's key for it."""
+
+
 def _no_bad_charrefs(data: bytes) -> bytes:
     """Numeric character references to no character (a surrogate, past U+10FFFF) made
     U+FFFD: feedparser's loose parser calls chr() on them and raises (found by fuzzing)."""
@@ -145,6 +150,8 @@ def parse_with_feedparser(data: bytes, url: str = "", content_type: str = "") ->
         site_url=one_line(feed.get("link", "")),
         warning=warning,
         kind=parsed.get("version", "") or "unknown",
+        refresh_hints={name: text for name, key in _HINTS
+                       if (text := str(feed.get(key) or "").strip()[:40])},
     )
     seen: set[str] = set()
     feed_url = url if url.startswith(("http://", "https://")) else ""
@@ -173,6 +180,7 @@ def _from_fast(doc: dict[str, Any], url: str) -> ParsedFeed:
         title=one_line(doc["title"]),
         site_url=_join(feed_url, site) if feed_url and site else site,
         kind=doc["kind"],
+        refresh_hints=doc.get("refresh_hints", {}),
     )
     seen: set[str] = set()
     for e in doc["entries"]:

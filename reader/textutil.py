@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 
 # C0 controls except tab and newline, DEL, the C1 block, and the bidi embedding, override and
 # isolate controls (U+202A-U+202E, U+2066-U+2069): in a terminal that reorders text they can
@@ -35,3 +36,15 @@ def shorten(text: str, width: int) -> str:
 def plural(count: int, noun: str, nouns: str = "") -> str:
     """`count` and the noun, singular for one: "1 feed", "2 feeds", "1 entry" / "2 entries"."""
     return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
+def safe_link(url: str) -> str | None:
+    """The URL if it may be opened: http(s) only, no leading dash, no whitespace tricks."""
+    url = (url or "").strip()
+    if not url or url.startswith("-") or any(c.isspace() or ord(c) < 32 for c in url):
+        return None
+    try:
+        scheme = urllib.parse.urlsplit(url).scheme.lower()
+    except ValueError:  # "http://[::1" (found by tests/hostile/test_fuzz.py)
+        return None
+    return url if scheme in ("http", "https") else None

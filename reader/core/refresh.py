@@ -19,6 +19,7 @@ from reader.core.marks import Marks
 from reader.core.merge import decide
 from reader.core.parsepool import FeedParser, ParsePool
 from reader.core.runner import StopOthers, run_all
+from reader.core.schedule import heed_server
 from reader.core.session import Session
 from reader.core.subscriptions import Subscriptions
 from reader.errors import StoreError
@@ -94,7 +95,7 @@ class Refresher(OverArticles):
         from reader.fetch import is_local
 
         session, subscriptions = self._session, self._subscriptions
-        feeds = [subscriptions.find(r) for r in refs] if refs else subscriptions.feeds()
+        feeds = subscriptions.find_all(refs) if refs else subscriptions.feeds()
         total = len(feeds)
         results: list[FeedResult] = []
         pending_down: list[tuple[Feed, FeedResult]] = []  # recorded once we know the network
@@ -202,10 +203,13 @@ class Refresher(OverArticles):
             result.network_down = fetched.network_down
             result.retry_after, result.gone = fetched.retry_after, fetched.http_status == 410
             return result
+        settings = self._session.settings
         if fetched.status == "not_modified":
+            heed_server(feed, fetched.freshness, None, settings)  # the schedule: when next
             return _follow_move(feed, fetched, result)
         digest = hashlib.sha1(fetched.body).hexdigest()
         if digest == meta.get("content_hash"):
+            heed_server(feed, fetched.freshness, None, settings)
             return _follow_move(feed, fetched, result)
         parsed = await pool.parse(fetched.body, fetched.final_url or feed.url,
                                   fetched.content_type)
@@ -224,6 +228,7 @@ class Refresher(OverArticles):
         else:
             _follow_move(feed, fetched, result)
         result.warning = parsed.warning
+        heed_server(feed, fetched.freshness, parsed.refresh_hints, settings)
         validators = FeedMeta(etag=fetched.etag, last_modified=fetched.last_modified,
                               content_hash=digest)
         new_ids, updated = await self._session.write(self.store_parsed, feed, parsed, validators)

@@ -24,7 +24,7 @@ from reader.textutil import one_line
 SEED_FILES = ("amn.xml", "atom.xml", "summary.xml", "jsonfeed.json")
 SEED_TAG = "samples"
 STATUS_FIELDS = ("last_checked", "last_success", "last_error", "last_warning", "retry_after",
-                 "failures", "failing_since", "gone")
+                 "failures", "failing_since", "gone", "fresh_until", "feed_interval")
 """What status.json keeps of a feed (the subscription list keeps the rest)."""
 SUBSCRIPTION_FIELDS = ("key", "url", "subscribed_url", "custom_title", "feed_title", "site_url",
                        "tags", "added_at")
@@ -104,11 +104,13 @@ def new_feed_location(url: str) -> str:
 
 def clean_tags(tags: Iterable[str]) -> list[str]:
     """Tags as stored: one line each, no commas (OPML `category` separates with them), unique
-    regardless of case (`Tech` and `tech` are one tag: the first spelling is kept)."""
+    regardless of case (`Tech` and `tech` are one tag: the first spelling is kept). A tag is a
+    path of folders, `news/middle-east`: empty parts and spaces around parts are dropped."""
     out: list[str] = []
     seen: set[str] = set()
     for tag in tags:
-        tag = one_line(tag.replace(",", " ")).strip("/")
+        tag = "/".join(p.strip() for p in one_line(tag.replace(",", " ")).split("/")
+                       if p.strip())
         if tag and tag.casefold() not in seen:
             seen.add(tag.casefold())
             out.append(tag)
@@ -236,6 +238,12 @@ class Subscriptions:
         if len(by_title) > 1:
             raise LibraryError(f"{ref}: several feeds have this title; use the URL")
         raise LibraryError(f"{ref}: no such feed (see `reader feeds`)")
+
+    def find_all(self, refs: Iterable[str]) -> list[Feed]:
+        """`find` for many refs at once: keys and URLs looked up in one index (a refresh of
+        the 30,000 due feeds of 70,000 must not scan the list 30,000 times)."""
+        index = {f.url: f for f in self._feeds} | {f.key: f for f in self._feeds}
+        return [index.get(ref.strip()) or self.find(ref) for ref in refs]
 
     def save(self, feeds: list[Feed] | None = None) -> None:
         """Write the subscription list (`feeds`, else the current one); the list in memory

@@ -15,7 +15,7 @@ from reader.core.marks import Marks
 from reader.core.searching import Searching
 from reader.core.subscriptions import Subscriptions
 from reader.errors import LibraryError
-from reader.models import Article, View
+from reader.models import Article, View, in_folder
 
 
 def _newest_first(article: Article) -> float:
@@ -217,7 +217,7 @@ class Views:
             found = self.articles(annotated=True)
             return sorted(found, key=lambda a: latest.get(a.id, 0.0), reverse=True)
         if view.kind == "tag":
-            keys = {f.key for f in self._subscriptions.feeds() if view.value in f.tags}
+            keys = {f.key for f in self._subscriptions.feeds() if in_folder(f.tags, view.value)}
             return [a for a in self.articles() if a.feed_key in keys]
         if view.kind == "search":
             return self.articles(view.scope or None, search=view.value)

@@ -295,7 +295,7 @@ class FileLock:
     def _busy_message(self, who: str, wait: float) -> str:
         if self.doing == "refreshing":
             return (f"another reader{who} is refreshing the feeds now; its new articles show "
-                    "when it is done (nothing was fetched twice)")
+                    "when it is done")
         waited = f" for {wait:.0f} s" if wait >= 1 else ""
         return (f"another reader{who} has been saving{waited} and holds {self.path}; "
                 "nothing was changed, try again")
@@ -414,10 +414,11 @@ class Store:
         """Files another process replaced since this one read or wrote them; what is held of
         them in memory is dropped, to be read again when next needed. Call it holding the
         write lock (then nobody else writes) after another reader's write."""
-        changed = {path for path, signature in self._seen.items()
+        seen = dict(self._seen)  # the app's list thread may read (and note) files meanwhile
+        changed = {path for path, signature in seen.items()
                    if file_signature(path) != signature}
         for path in changed:
-            del self._seen[path]
+            self._seen.pop(path, None)
             folder, key = path.parent.name, path.name.removesuffix(".json")
             if path == self.data_dir / "subscriptions.json":
                 self._subs = None

@@ -9,6 +9,7 @@ storing happen in the library's executors, writes on the library's writer thread
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -177,6 +178,19 @@ class ReaderApp(App[None]):
                      for key, a, b in sorted(clashes)]
         return problems
 
+    def taken_keys(self) -> dict[str, str]:
+        """key -> the binding id it runs, across the app, the main screen and its panes, as
+        the user's key map has them (what a command's key must not take)."""
+        screen = self.main_screen
+        taken: dict[str, str] = {}
+        for node in (self, screen, screen.feed_list, screen.article_list, screen.article_view,
+                     screen.notes_pane):
+            for binding in self._bindings_of(node):
+                keys = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
+                for key in keys.split(","):
+                    taken.setdefault(key.strip(), binding.id or binding.action)
+        return taken
+
     def key_hints(self, widget: Widget) -> list[tuple[str, str]]:
         """(keys, description) of the shown bindings of `widget`, then the screen's, as the
         user's key map has them."""
@@ -205,6 +219,9 @@ class ReaderApp(App[None]):
                     rows[binding.id] = (",".join(_key_label(k) for k in keys.split(",")),
                                         binding.description)
         rows["open_link"] = ("1-9", "Open link N of the article")
+        for command in self.library.settings.commands.values():
+            rows[f"command {command.name}"] = (command.key or "palette",
+                                              f"Run {command.name}: {command.run}")
         rows["palette"] = ("ctrl+p", "Command palette (every action)")
         return list(rows.values())
 
@@ -286,6 +303,9 @@ class ReaderApp(App[None]):
              lambda: self.open_view(View("bookmarked"))),
             ("Help: every key", "Every key and what it does (?)", self.action_help),
         ]
+        for command in self.library.settings.commands.values():
+            commands.append((f"Run {command.name}", f"On the article: {command.run}",
+                             functools.partial(main.action_run_command, command.name)))
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
 

@@ -50,6 +50,13 @@ class ToggleText(Message):
 
 
 @dataclass
+class ArticlesPassed(Message):
+    """The cursor moved down past these articles of the list (j, down, page down)."""
+
+    articles: list[Article]
+
+
+@dataclass
 class StepArticle(Message):
     """Open the next (`step` 1) or previous (-1) article of the list."""
 

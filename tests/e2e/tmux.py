@@ -68,6 +68,21 @@ class Terminal:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} did not appear within {timeout}s; screen:\n{screen}")
 
+    def wait_until_gone(self, text: str, timeout: float = 10.0) -> None:
+        """Wait until `text` is no longer on screen (AssertionError on time-out)."""
+        deadline = time.monotonic() + timeout
+        while text in self.screen():
+            assert time.monotonic() < deadline, self.screen()
+            time.sleep(0.1)
+
+    def quit(self, key: str = "q", timeout: float = 10.0) -> None:
+        """Press `key` and wait until the command has exited (AssertionError if it stays)."""
+        self.keys(key)
+        deadline = time.monotonic() + timeout
+        while not self.dead() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert self.dead(), self.screen()
+
     def dead(self) -> bool:
         """True once the command has exited."""
         out = subprocess.run(["tmux", "-S", self.socket, "display-message", "-p", "-t",
@@ -83,6 +98,15 @@ class Terminal:
                               capture_output=True).returncode != 0:
                 return
             time.sleep(0.1)
+
+
+def open_amn_sample(term: Terminal) -> None:
+    """From the start of the app on the bundled samples: open the AMN feed's article list."""
+    term.wait_for("AMN Al-Masdar News (5)", timeout=30)
+    for _ in range(5):  # All, Unread, Bookmarked, Notes, samples -> the AMN feed
+        term.keys("j")
+    term.keys("Enter")
+    term.wait_for("─ AMN Al-Masdar News (5 articles, 5 unread) ─")
 
 
 def _quote(arg: str) -> str:

@@ -18,6 +18,18 @@ def make_library(paths: Paths, settings: Settings | None = None) -> Library:
     return library
 
 
+async def wait_until(pilot, condition, seconds: float = 15.0) -> None:  # noqa: ANN001
+    """Let the app run until `condition()` holds (bounded: AssertionError after `seconds`)."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.1)
+        await pilot.pause()
+
+
 @pytest.fixture
 def sample_library(paths: Paths) -> Iterator[Library]:
     """The bundled samples, refreshed (offline: local files)."""

@@ -393,11 +393,12 @@ async def test_hostile_titles_are_shown_literally(hostile_library: Library) -> N
         assert "[link=file:///etc/passwd]link[/link]" in rows
         assert "\x1b" not in rows and "\x9b" not in rows and "\x07" not in rows
         feeds = visible_text(app.feed_list)
-        assert "[red]tag[/red]" in feeds and "  [@c" in feeds  # literal, cut to the pane
+        # literal, cut to the pane; the tag is a path ([red]tag[ / red]): two folders
+        assert "▾ [red]tag[" in feeds and "  ▾ red]" in feeds and "  [@c" in feeds
         prompts = [app.feed_list.get_option_at_index(i).prompt.plain
                    for i in range(app.feed_list.option_count)]
         # literal, and cut to the pane's width (the unread count stays visible)
-        assert "  [@click=app.quit]Fe… (4)" in prompts, prompts
+        assert "    [@click=app.quit]… (4)" in prompts, prompts  # two folders deep
         for y in range(0, 6):  # clicks on the rows and on the border title run nothing
             await pilot.click(app.article_list, offset=(30, y))
             await pilot.pause()

@@ -35,12 +35,12 @@ https://lwn.net/headlines/rss again
 """
 
 
-def test_opml1_nested_outlines_become_tags() -> None:
+def test_opml1_nested_outlines_become_path_tags() -> None:
     listing = read_subscriptions(OPML1, "subs.opml")
     assert listing.kind == "opml"
     lwn, cafe, loose = listing.subscriptions
     assert (lwn.url, lwn.title, lwn.tags, lwn.site_url) == (
-        "https://lwn.net/headlines/rss", "LWN", ["Tech", "Linux"], "https://lwn.net")
+        "https://lwn.net/headlines/rss", "LWN", ["Tech/Linux"], "https://lwn.net")
     assert cafe.title == "Café blog" and cafe.tags == ["Tech"]
     assert loose.title == "Loose feed" and loose.tags == ["News/World", "misc"]
 
@@ -94,3 +94,35 @@ def test_exported_opml_is_20_with_categories() -> None:
 def test_bad_files_are_clear_errors(data: bytes, message: str) -> None:
     with pytest.raises(SubscriptionListError, match=message):
         read_subscriptions(data, "bad.file")
+
+
+def test_path_tags_round_trip_as_nested_outlines() -> None:
+    subs = [
+        Subscription("https://me.example/rss", "Middle East", ["news/middle-east", "daily"]),
+        Subscription("https://loose.example/rss", "Loose", []),
+        Subscription("https://world.example/rss", "World", ["news"]),
+        Subscription("https://deep.example/rss", "Deep", ["news/middle-east/syria"]),
+    ]
+    text = write_opml(subs)
+    news = text.index('<outline text="news"')
+    middle = text.index('<outline text="middle-east"')
+    syria = text.index('<outline text="syria"')
+    assert news < middle < syria < text.index("https://deep.example/rss")
+    assert text.count("</outline>") == 3
+    again = read_subscriptions(text.encode(), "x").subscriptions
+    assert sorted((s.url, s.tags) for s in again) == sorted((s.url, s.tags) for s in subs)
+
+
+def test_folder_names_with_a_slash_do_not_nest() -> None:
+    data = b"""<opml version="2.0"><body><outline text="AC/DC"><outline text=" live ">
+      <outline text="F" xmlUrl="https://f.example/rss"/></outline></outline></body></opml>"""
+    [sub] = read_subscriptions(data, "x").subscriptions
+    assert sub.tags == ["AC\u2215DC/live"]
+
+
+def test_a_very_deep_tag_is_written_and_kept_whole() -> None:
+    tag = "/".join(f"l{n}" for n in range(500))
+    text = write_opml([Subscription("https://d.example/rss", "D", [tag])])
+    assert text.count("</outline>") == 32  # folders stop nesting; the category keeps it all
+    [sub] = read_subscriptions(text.encode(), "x").subscriptions
+    assert tag in sub.tags

@@ -1,4 +1,4 @@
-"""Modal screens: help (every key) and the search prompt."""
+"""Modal screens: help (every key), the search prompt, and a command's output."""
 
 from __future__ import annotations
 
@@ -30,6 +30,23 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help"):
             yield Static(Text("Keys (escape closes)", Style(bold=True)), markup=False)
             yield Static(table)
+
+
+class CommandOutputScreen(ModalScreen[None]):
+    """What a command on an article printed, and how it ended (literal text)."""
+
+    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close", id="close_output")]
+
+    def __init__(self, summary: str, output: str) -> None:
+        super().__init__()
+        self.summary = summary
+        self.output = output
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="command-output"):
+            yield Static(Text(self.summary + "  (escape closes)", Style(bold=True)),
+                         markup=False)
+            yield Static(Text(self.output), markup=False)
 
 
 class SearchScreen(ModalScreen[str | None]):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -25,9 +24,10 @@ from textual.widgets import OptionList
 from reader.errors import ReaderError
 from reader.library import Library
 from reader.models import Article, ArticleText, View
-from reader.textutil import plural
+from reader.textutil import plural, safe_link
 from reader.ui import messages
 from reader.ui.screens.dialogs import SearchScreen
+from reader.ui.screens.main_commands import CommandActions
 from reader.ui.screens.main_feeds import FeedActions
 from reader.ui.screens.main_moving import Moving
 from reader.ui.screens.main_notes import NoteActions
@@ -45,18 +45,6 @@ WATCH_SECONDS = 2.0
 """How often the app looks whether another reader (a cron refresh) wrote."""
 
 
-def safe_link(url: str) -> str | None:
-    """The URL if it may be opened: http(s) only, no leading dash, no whitespace tricks."""
-    url = (url or "").strip()
-    if not url or url.startswith("-") or any(c.isspace() or ord(c) < 32 for c in url):
-        return None
-    try:
-        scheme = urllib.parse.urlsplit(url).scheme.lower()
-    except ValueError:  # "http://[::1" (found by tests/hostile/test_fuzz.py)
-        return None
-    return url if scheme in ("http", "https") else None
-
-
 def _text_hint(text: ArticleText) -> str:
     """What the full-text keys would do for this article."""
     if text.source == "full":
@@ -66,7 +54,7 @@ def _text_hint(text: ArticleText) -> str:
     return "  (f: fetch the full article)"
 
 
-class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
+class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None]):
     """The panes. tab/shift+tab here move between panes (not Textual's focus chain)."""
 
     BINDINGS = [
@@ -169,7 +157,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         self.article_list.border_title = "Articles"
         self.article_view.border_title = "Article"
         self.article_view.show_message("Choose an article (enter) to read it here.")
-        key_problems = self.app.apply_keymap()
+        key_problems = self.app.apply_keymap() + self.bind_commands()
         problems = [p for p in (self.app.theme_problem, *key_problems) if p]
         self.status.set(offline=self.offline,
                         message="; ".join(problems) or "? shows every key")
@@ -178,12 +166,7 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
         self.focus_pane(self.feed_list)
         self.load_everything()
         self.set_interval(WATCH_SECONDS, self.watch_elsewhere)
-        interval = self.library.settings.refresh_interval_minutes
-        if interval and not self.library.offline:
-            self.set_interval(interval * 60, self.action_refresh_all)
-            oldest = min((f.last_checked for f in self.library.feeds()), default=0)
-            if time.time() - oldest > interval * 60:
-                self.call_after_refresh(self.action_refresh_all)
+        self.start_schedule()
 
     @work(exclusive=True, group="load", thread=True)
     def load_everything(self) -> None:
@@ -272,11 +255,15 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
             feed = self.library.find_feed(view.value)
         except ReaderError:  # removed meanwhile
             return
+        schedule = self.library.schedule_text(feed)
         if feed.last_error or feed.gone or feed.long_failing:
             detail = feed.last_error or "gone for good"
             if feed.failures > 1:
                 detail += f" ({feed.failures} refreshes in a row failed)"
-            self.status.set(message=f"{feed.title}: {detail}")
+            self.status.set(message=f"{feed.title}: {detail}"
+                            + (f"; {schedule}" if schedule else ""))
+        elif schedule:
+            self.status.set(message=f"{feed.title}: {schedule}")
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -400,13 +387,25 @@ class MainScreen(NoteActions, FeedActions, Moving, Screen[None]):
     def _set_read(self, article: Article, read: bool) -> None:
         if article.read == read:
             return
-        article.read = read
-        self.article_list.update_article(article)
-        self._title_article_list()
-        unread, total = self.counts.get(article.feed_key, (0, 0))
-        self.counts[article.feed_key] = (unread + (-1 if read else 1), total)
-        self._redraw_feeds()
+        self._show_read([article], read)
         self.save_in_background(self.library.mark_read, article, read)
+
+    def _show_read(self, articles: list[Article], read: bool) -> None:
+        """Articles just marked read/unread: their rows, the list's title, the counts."""
+        for article in articles:
+            article.read = read
+            self.article_list.update_article(article)
+            unread, total = self.counts.get(article.feed_key, (0, 0))
+            self.counts[article.feed_key] = (unread + (-1 if read else 1), total)
+        self._title_article_list()
+        self._redraw_feeds()
+
+    def on_articles_passed(self, message: messages.ArticlesPassed) -> None:
+        """The cursor moved down past articles: they are read ([ui] mark_read_on_scroll)."""
+        passed = [a for a in message.articles if not a.read]
+        if passed and self.library.settings.mark_read_on_scroll:
+            self._show_read(passed, True)
+            self.save_in_background(self.library.set_read, [a.id for a in passed], True)
 
     @work(group="write")
     async def save_in_background(self, fn: Any, *args: Any) -> None:

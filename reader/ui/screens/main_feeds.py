@@ -10,7 +10,7 @@ from textual import work
 
 from reader.errors import LockedError, ReaderError
 from reader.library import offline_reason
-from reader.models import Article, Feed, FeedResult, View
+from reader.models import Article, Feed, FeedResult, View, in_folder
 from reader.textutil import plural, shorten
 from reader.ui import messages
 from reader.ui.screens.notes import AskScreen, ConfirmScreen
@@ -171,7 +171,8 @@ class FeedActions:
         if view is not None and view.kind == "feed":
             self.start_refresh([view.value])
         elif view is not None and view.kind == "tag":
-            self.start_refresh([f.key for f in self.library.feeds() if view.value in f.tags])
+            self.start_refresh([f.key for f in self.library.feeds()
+                                if in_folder(f.tags, view.value)])
         elif self.reading is not None:
             self.start_refresh([self.reading.feed_key])
         else:
@@ -179,6 +180,23 @@ class FeedActions:
 
     def action_refresh_all(self) -> None:
         self.start_refresh(None)
+
+    def start_schedule(self) -> None:
+        """Refresh due feeds by themselves when a feed has an interval ([refresh] interval or
+        a feed's own): a look every minute (or the shortest interval), and one at start."""
+        tick = self.library.refresh_tick()
+        if tick and not self.library.offline:
+            self.set_interval(tick, self.refresh_due)
+            self.call_after_refresh(self.refresh_due)
+
+    def refresh_due(self) -> None:
+        """The scheduled refresh: the feeds with an interval that are due (none while a
+        refresh runs; `r` and `R` fetch at any time)."""
+        if self.refreshing or self.library.offline:
+            return
+        due = self.library.due_feeds(scheduled_only=True)
+        if due:
+            self._refresh([f.key for f in due])
 
     def start_refresh(self, keys: list[str] | None) -> None:
         """Refresh in the background (ignored offline or while a refresh runs)."""

@@ -115,26 +115,29 @@ class FeedList(OptionList):
             if number:
                 row.append(f" ({number})", DIM)
             add(View(kind), row)
-        tags: dict[str, list[Feed]] = {}
-        loose: list[Feed] = []
+        root = _Folder("", "")
         for feed in feeds:
             for tag in feed.tags:
-                tags.setdefault(tag, []).append(feed)
+                root.place(feed, tag.split("/")[:MAX_DEPTH])
+
+        def folder_rows(folder: _Folder, depth: int) -> None:
+            indent = "  " * depth
+            for inner in sorted(folder.folders.values(), key=lambda f: f.name.casefold()):
+                unread = sum(counts.get(key, (0, 0))[0] for key in inner.feed_keys())
+                closed = inner.path in self.collapsed
+                row = Text(indent + ("▸ " if closed else "▾ ") + inner.name, Style(bold=True))
+                if unread:
+                    row.append(f" ({unread})", DIM)
+                add(View("tag", inner.path), row)
+                if not closed:
+                    folder_rows(inner, depth + 1)
+            for feed in folder.feeds:
+                add(View("feed", feed.key), self._feed_row(feed, counts, indent, width))
+
+        folder_rows(root, 0)
+        for feed in feeds:
             if not feed.tags:
-                loose.append(feed)
-        for tag in sorted(tags, key=str.casefold):
-            members = tags[tag]
-            unread = sum(counts.get(f.key, (0, 0))[0] for f in members)
-            closed = tag in self.collapsed
-            row = Text(("▸ " if closed else "▾ ") + tag, Style(bold=True))
-            if unread:
-                row.append(f" ({unread})", DIM)
-            add(View("tag", tag), row)
-            if not closed:
-                for feed in members:
-                    add(View("feed", feed.key), self._feed_row(feed, counts, "  ", width))
-        for feed in loose:
-            add(View("feed", feed.key), self._feed_row(feed, counts, "", width))
+                add(View("feed", feed.key), self._feed_row(feed, counts, "", width))
         return views, options
 
     @staticmethod
@@ -341,6 +344,9 @@ class ArticleList(ArticleKeys, ScrollView, can_focus=True):
         if self.articles:
             start = self._highlighted if self._highlighted is not None else 0
             self.highlighted = start + delta
+            end = self._highlighted or 0
+            if end > start:
+                self.post_message(messages.ArticlesPassed(self.articles[start:end]))
 
     def action_cursor_down(self) -> None:
         self._move(1)
@@ -373,6 +379,43 @@ class ArticleList(ArticleKeys, ScrollView, can_focus=True):
             self.highlighted = index
             if again and event.chain >= 2:
                 self.post_message(messages.OpenHighlighted())
+
+
+MAX_DEPTH = 32
+"""Tag folders nest this deep at most in the feed list (a deeper tag's feeds show in the
+folder this deep, whose view lists them)."""
+
+
+class _Folder:
+    """A tag folder of the feed list: tags are paths, `news/middle-east` sits inside `news`."""
+
+    def __init__(self, name: str, path: str) -> None:
+        self.name = name
+        """The last part of the path, as first spelled."""
+        self.path = path
+        """The whole tag path (what the folder's view lists)."""
+        self.folders: dict[str, _Folder] = {}
+        """Folders inside, by their name regardless of case."""
+        self.feeds: list[Feed] = []
+        """Feeds tagged with exactly this path."""
+
+    def place(self, feed: Feed, parts: list[str]) -> None:
+        """Put `feed` in the folder `parts` below this one (made as needed)."""
+        folder = self
+        for part in parts:
+            key = part.casefold()
+            if key not in folder.folders:
+                path = f"{folder.path}/{part}" if folder.path else part
+                folder.folders[key] = _Folder(part, path)
+            folder = folder.folders[key]
+        folder.feeds.append(feed)
+
+    def feed_keys(self) -> set[str]:
+        """Keys of the feeds in this folder and every folder inside it (each once)."""
+        keys = {f.key for f in self.feeds}
+        for inner in self.folders.values():
+            keys |= inner.feed_keys()
+        return keys
 
 
 def _one_row(text: Text) -> Text:
