@@ -9,7 +9,6 @@ Layout (nothing is one big file):
   cache/feeds/<feed>.json      per feed: HTTP validators + article metadata      (disposable)
   cache/bodies/<feed>.json     per feed: article HTML and converted Markdown     (disposable)
   cache/status.json            last refresh outcome of every feed                (disposable)
-  cache/index.json             the newest 1,000 articles' metadata (core.index)  (disposable)
   cache/full/<feed>/<id>.json  full text fetched from an article's page          (disposable)
 Marking one article read rewrites one small read file; opening the reader reads the metadata
 files only; bodies are read when an article is shown.
