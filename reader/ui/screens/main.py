@@ -311,12 +311,18 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
             self.focus_pane(self.article_list)
 
     @work(exclusive=True, group="view", thread=True)
-    def _load_view(self, view: View, keep_id: str | None) -> None:
-        """Read a view's articles off the event loop (a search reads article bodies)."""
+    def _load_view(self, view: View, keep_id: str | None, counts: bool = False) -> None:
+        """Read a view's articles off the event loop (a search reads article bodies); with
+        `counts`, the feeds' counts too, shown with the list."""
+        found = self.library.counts() if counts else None
         articles = self.library.view_articles(view)
-        self.app.call_from_thread(self._view_loaded, view, articles, keep_id)
+        self.app.call_from_thread(self._view_loaded, view, articles, keep_id, found)
 
-    def _view_loaded(self, view: View, articles: list[Article], keep_id: str | None) -> None:
+    def _view_loaded(self, view: View, articles: list[Article], keep_id: str | None,
+                     counts: dict[str, tuple[int, int]] | None = None) -> None:
+        if counts is not None:
+            self.counts = counts
+            self._redraw_feeds()
         if view == self.view:  # the user may have moved on meanwhile
             self.loading_rest = False
             self._show_articles(articles, keep_id=keep_id)
