@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
-import re
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from reader import __version__
+from reader import __version__, cli_query, cli_sync
+from reader.cli_media import MEDIA_COMMANDS, MEDIA_WRITERS, add_media_parsers, offline_pictures
+from reader.cli_output import print_json, visible
 from reader.cli_run import cmd_run
 from reader.config import load_settings
 from reader.errors import ConfigError, LockedError, ReaderError, StoreError
@@ -32,19 +32,6 @@ EXIT_OK, EXIT_FEEDS_FAILED, EXIT_USAGE, EXIT_OFFLINE, EXIT_BUSY = 0, 1, 2, 3, 4
 
 class CommandError(ReaderError):
     """An expected failure: printed as one line, exit code 2."""
-
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def visible(text: str) -> str:
-    """`text` for an error line: control characters, line breaks, bidi controls and bytes
-    that were not UTF-8 shown as escapes (\\x1b, \\n, \\u202e, \\udcff), never sent raw: an
-    argument cannot colour, retitle or rewrite the user's terminal, nor forge a line."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1] if m.group() != "\t" else " ", text)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -115,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="titles, authors, text and notes containing TEXT")
     p.add_argument("--limit", type=int, default=0, help="at most this many (0: all)")
     p.add_argument("--json", action="store_true")
+    cli_query.add_article_options(p)
+    cli_query.add_commands(sub)
 
     p = sub.add_parser("show", help="print one article as Markdown (its full text when "
                                     "fetched)")
@@ -164,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export subscriptions as OPML 2.0 (stdout by default)")
     p.add_argument("file", nargs="?")
+    cli_query.add_export_options(p)
+    add_media_parsers(sub)
+    cli_sync.add_parsers(sub)  # account, sync
     return parser
 
 
@@ -174,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = Paths.from_env()
     try:
         settings = load_settings(paths.config_file)
+        for problem in settings.problems:
+            _err(f"warning: {problem}")
         library = Library(paths, settings, offline=args.offline)
         try:
             return run(args, library)
@@ -202,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace, library: Library) -> int:
     """Dispatch one parsed command."""
     command = args.command
-    if command in (None, "feeds", "articles"):
+    if command in (None, "feeds", "articles", "query-feeds"):
         _first_run(library)
     if command is None:
         return cmd_app(args, library)
@@ -228,26 +222,6 @@ def _err(message: str) -> None:
 
 def _when(stamp: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else "-"
-
-
-def _print_json(data: Any, *, compact: bool = False) -> None:
-    """`data` as JSON on stdout in one write. `compact`: on one line, by the C encoder
-    (indent=2 forces the pure-Python one: 3 s for 100k articles); the same JSON values."""
-    text = json.dumps(data, ensure_ascii=False, indent=None if compact else 2)
-    try:
-        payload = text.encode("utf-8")
-    except UnicodeEncodeError:
-        # A lone surrogate (a byte that was not UTF-8, kept as typed) cannot be written as
-        # UTF-8; as a JSON escape it reads back as the very same string.
-        payload = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:  # a text-only stream (tests, a redirected stdout)
-        sys.stdout.write(payload.decode("utf-8") + "\n")
-        return
-    sys.stdout.flush()
-    buffer.write(payload)
-    buffer.write(b"\n")
-    buffer.flush()
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -288,14 +262,17 @@ def feed_json(feed: Feed, counts: tuple[int, int], next_due: float = 0.0) -> dic
         "failures": feed.failures, "failing_since": feed.failing_since or None,
         "retry_after": feed.retry_after or None,
         "fresh_until": feed.fresh_until or None, "next_due": next_due or None,
+        "account": feed.account or None,
     }
 
 
 def cmd_feeds(args: argparse.Namespace, library: Library) -> int:
     counts = library.counts()
     feeds = library.feeds()
+    hidden = library.hidden_counts()
     if args.json:
-        _print_json([feed_json(f, counts[f.key], library.next_due(f)) for f in feeds])
+        print_json([feed_json(f, counts[f.key], library.next_due(f)) | {"hidden": hidden[f.key]}
+                    for f in feeds])
         return EXIT_OK
     if not feeds:
         print("no subscriptions; add one with: reader add URL")
@@ -312,6 +289,7 @@ def cmd_feeds(args: argparse.Namespace, library: Library) -> int:
             state += f"\n            GONE: {feed.flag}"
         elif feed.long_failing:
             state += f"\n            FAILING: {feed.flag}"
+        state += f"  ({hidden[feed.key]} hidden)" if hidden[feed.key] else ""
         print(f"{unread:>5}/{total:<5} {feed.title}{tags}{state}\n            {feed.url}")
     return EXIT_OK
 
@@ -343,7 +321,7 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
     offline = [r for r in results if r.status == "offline"]
     waiting = [r for r in results if r.status == "waiting"]
     if args.json:
-        _print_json({
+        print_json({
             "feeds": [{"key": r.feed_key, "url": r.url, "title": feeds[r.feed_key].title,
                        "status": r.status, "new": r.new, "updated": r.updated,
                        "error": r.error or None, "warning": r.warning or None,
@@ -381,6 +359,8 @@ def cmd_refresh(args: argparse.Namespace, library: Library) -> int:
               + (f", {not_due} not due yet (--all fetches them)" if not_due else ""),
               flush=True)
         _report_full(library, _full_after_refresh(args, library, results, offline))
+    if args.full_text and library.settings.images_offline and not library.network_down:
+        offline_pictures(library, quiet=args.json)
     if failed:
         return EXIT_FEEDS_FAILED
     if offline and not library.offline:  # no feed server answered: nothing failed or changed
@@ -457,12 +437,13 @@ def _mb(size: int) -> str:
 def cmd_cache_info(args: argparse.Namespace, library: Library) -> int:
     info = library.cache_info()
     if args.json:
-        _print_json(info)
+        print_json(info)
         return EXIT_OK
     for feed in sorted(info["feeds"], key=lambda f: -f["bytes"]):
         print(f"{_mb(feed['bytes']):>9}  {feed['articles']:>6} articles  "
               f"{feed['full_texts']:>5} full texts  {shorten(feed['title'], 50)}")
     print(f"cache: {_mb(info['cache'])} in {library.store.cache_dir}"
+          + (f", pictures {_mb(info['images'])}" if info["images"] else "")
           + (f" ({_mb(info['orphans'])} removable by `reader cleanup`)" if info["orphans"] else ""))
     print(f"your data (subscriptions, read state, bookmarks, notes): {_mb(info['data'])} "
           f"in {library.store.data_dir}")
@@ -481,9 +462,9 @@ def cmd_articles(args: argparse.Namespace, library: Library) -> int:
     gc.disable()  # a one-off listing frees nothing cyclic: the collector would only rescan
     articles = library.articles(args.feed, unread=args.unread, bookmarked=args.bookmarked,
                                 search=args.search, annotated=args.annotated,
-                                limit=max(args.limit, 0))
+                                limit=max(args.limit, 0), **cli_query.article_options(args))
     if args.json:
-        _print_json([a.to_json() for a in articles], compact=True)
+        print_json([a.to_json() for a in articles], compact=True)
         return EXIT_OK
     for a in articles:
         flags = ("N" if not a.read else " ") + ("B" if a.bookmarked else " ")
@@ -532,7 +513,7 @@ def cmd_notes(args: argparse.Namespace, library: Library) -> int:
         return EXIT_OK
     notes = library.notes()
     if args.json:
-        _print_json([n.to_json() for n in notes])
+        print_json([n.to_json() for n in notes])
         return EXIT_OK
     if not notes:
         print("no notes; write one with: reader note add ID --text TEXT")
@@ -569,12 +550,14 @@ def cmd_import(args: argparse.Namespace, library: Library) -> int:
     for warning in report.warnings:
         _err(f"warning: {warning}")
     print(f"imported {report.kind}: {plural(len(report.added), 'feed')} added, "
-          f"{len(report.updated)} updated")
+          f"{len(report.updated)} updated"
+          + (f", {plural(len(report.queries_added), 'query feed')} added"
+             if report.query_feeds else ""))
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace, library: Library) -> int:
-    text = library.export_opml()
+    text = cli_query.export_urls(library, _err) if args.urls else library.export_opml()
     if not args.file or args.file == "-":
         sys.stdout.write(text)
         return EXIT_OK
@@ -618,9 +601,10 @@ COMMANDS = {
     "add": cmd_add, "remove": cmd_remove, "feeds": cmd_feeds, "refresh": cmd_refresh,
     "articles": cmd_articles, "show": cmd_show, "read": cmd_read, "unread": cmd_read,
     "bookmark": cmd_bookmark, "unbookmark": cmd_bookmark, "import": cmd_import,
-    "export": cmd_export, "notes": cmd_notes, "note": cmd_note, "sync-offline": cmd_refresh,
+    "export": cmd_export, "notes": cmd_notes, "note": cmd_note,
+    "sync-offline": cli_sync.synced_first(cmd_refresh),
     "fetch-full": cmd_fetch_full, "cache-info": cmd_cache_info, "cleanup": cmd_cleanup,
-    "run": cmd_run,
+    "run": cmd_run, **cli_query.COMMANDS, **MEDIA_COMMANDS, **cli_sync.COMMANDS,
 }
 WRITERS = {"add", "remove", "refresh", "read", "unread", "bookmark", "unbookmark", "import",
-           "note", "sync-offline", "fetch-full", "cleanup"}
+           "note", "sync-offline", "fetch-full", "cleanup"} | MEDIA_WRITERS

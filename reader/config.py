@@ -12,6 +12,25 @@ from pathlib import Path
 from typing import Any
 
 from reader.errors import ConfigError
+from reader.query import Query, QueryError, parse
+
+FILTER_ACTIONS = ("hide", "read", "tag")
+"""What a [[filters]] rule does to a new article it matches."""
+
+
+@dataclass(frozen=True)
+class FilterRule:
+    """A [[filters]] rule of config.toml, applied once to each new article at refresh."""
+
+    query: Query
+    action: str
+    """"hide" (listed only among the hidden), "read" (marked read) or "tag"."""
+    tag: str = ""
+    """The tag the "tag" action gives."""
+    feed: str = ""
+    """Only articles of this feed (URL, key or title); "" = every feed."""
+    name: str = ""
+    """How messages name the rule: `[[filters]] 3 (title ~ "x")`."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +118,21 @@ class Settings:
     """Textual theme name."""
     mark_read_on_scroll: bool = False
     """Moving the cursor down past an article in the article list marks it read."""
+    media_player: str = "mpv --no-video {url}"
+    """The command that plays an enclosure, a template as [commands] ones: `{url}` is the
+    downloaded file when there is one, else the enclosure's URL (added at the end when the
+    template does not name it); no shell."""
+    media_folder: str = ""
+    """Where enclosures are downloaded ("" = the Downloads folder's `reader` folder)."""
+    images_mode: str = "auto"
+    """Pictures in the article: "auto" (Kitty/Sixel full-screen where the terminal has them,
+    half-blocks inline), "halfblock" (half-blocks everywhere) or "off" (numbered links)."""
+    images_offline: bool = False
+    """`reader sync-offline` also fetches the pictures of the articles it keeps offline."""
+    images_max_per_article: int = 40
+    """At most this many pictures of one article are fetched (the rest stay alt text)."""
+    images_max_mb: float = 10.0
+    """Largest picture accepted, after decompression."""
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys, for the app's key map."""
     site_rules: list[dict[str, Any]] = field(default_factory=list)
@@ -107,6 +141,13 @@ class Settings:
     """Per-feed options keyed by feed URL (e.g. max_articles, full_text)."""
     commands: dict[str, Command] = field(default_factory=dict)
     """Commands on articles ([commands]), by name, in the order written."""
+    query_feeds: list[dict[str, str]] = field(default_factory=list)
+    """[[query_feeds]]: {title, query} of each saved query shown as a virtual feed."""
+    filters: list[FilterRule] = field(default_factory=list)
+    """[[filters]]: rules that hide, mark read or tag new articles at refresh."""
+    problems: list[str] = field(default_factory=list)
+    """What is wrong in the file without stopping the reader: a bad filter rule or query
+    feed is skipped and said here (the CLI and the app show these)."""
     source: Path | None = None
     """The file these settings came from, if any."""
 
@@ -118,8 +159,9 @@ class Settings:
 FULL_TEXT_MODES = ("summary-only", "all", "none")
 _DURATION = (str, int, float)
 """A key whose value is a duration: "30m", "1h30m", "45s", "2d", "off"; a number is minutes."""
-_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([dhms])", re.IGNORECASE)
-_DURATION_WHOLE = re.compile(r"(\s*\d+(?:\.\d+)?\s*[dhms])+\s*", re.IGNORECASE)
+_DURATION_PART = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([dhms])", re.IGNORECASE)
+_DURATION_WHOLE = re.compile(r"(\s*[0-9]+(?:\.[0-9]+)?\s*[dhms])+\s*", re.IGNORECASE)
+_MINUTES = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 _DURATION_KEYS = {"interval": 60, "max_server_wait": 1}
 """Duration keys of [refresh] -> how many seconds one unit of their attribute is."""
@@ -136,7 +178,7 @@ def parse_duration(value: str | int | float) -> float:
         text = value.strip().lower()
         if text in ("off", "never", "0", ""):
             return 0.0
-        if text.replace(".", "", 1).isdigit():
+        if _MINUTES.fullmatch(text):
             return parse_duration(float(text))
         if not _DURATION_WHOLE.fullmatch(text):
             raise ValueError(f"{value!r} is not a duration (examples: \"30m\", \"2h\", "
@@ -170,7 +212,19 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "max_age_days": ("max_age_days", int),
     },
     "ui": {"theme": ("theme", str), "mark_read_on_scroll": ("mark_read_on_scroll", bool)},
+    "media": {
+        "player": ("media_player", str),
+        "folder": ("media_folder", str),
+    },
+    "images": {
+        "mode": ("images_mode", str),
+        "offline": ("images_offline", bool),
+        "max_per_article": ("images_max_per_article", int),
+        "max_mb": ("images_max_mb", (int, float)),
+    },
 }
+
+IMAGE_MODES = ("auto", "halfblock", "off")
 
 EXAMPLE = """\
 # reader configuration (all keys optional)
@@ -197,6 +251,16 @@ max_age_days = 0               # 0 = no limit
 theme = "textual-dark"
 mark_read_on_scroll = false   # true: moving down past an article in the list marks it read
 
+[media]                   # podcasts and other enclosures
+player = "mpv --no-video {url}"   # {url}: the file once downloaded; as [commands]; no shell
+folder = ""               # where downloads go; "" = ~/Downloads/reader
+
+[images]                  # pictures in the article
+mode = "auto"             # "auto" (Kitty/Sixel where the terminal can), "halfblock", "off"
+offline = false           # true: sync-offline fetches the pictures too
+max_per_article = 40
+max_mb = 10               # per picture, after decompression
+
 [keys]                    # binding id = "keys", e.g. next_article = "J,ctrl+n"
 
 [commands]                # run on the article: its Markdown on stdin; no shell
@@ -205,6 +269,15 @@ save = { run = "tee -a saved.md", key = "S", timeout = 10 }
 
 [commands.keys]           # or key = ... in the command's table
 wallabag = "W"
+[[query_feeds]]           # a saved query, shown as a virtual feed (see README: queries)
+title = "Ukraine this week"
+query = 'title ~ "ukraine" and age < 7d'
+
+[[filters]]               # applied once to each new article at refresh
+query = 'title ~ "sponsored"'
+action = "hide"           # "hide" (see `reader articles --hidden`), "read" or "tag"
+# tag = "ads"             # with action = "tag"
+# feed = "https://example.com/feed.xml"   # only this feed (URL, key or title)
 
 [feeds."https://example.com/feed.xml"]
 max_articles = 200
@@ -258,6 +331,11 @@ def _from_dict(data: dict[str, Any], path: Path) -> Settings:
             if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
                 raise ConfigError(f"{where}: use [[site_rules]] tables")
             settings.site_rules = list(value)
+        elif section == "filters":
+            settings.filters = _filter_rules(value, f"{path}: [[filters]]", settings.problems)
+        elif section == "query_feeds":
+            settings.query_feeds = _query_feeds(value, f"{path}: [[query_feeds]]",
+                                                settings.problems)
         elif section == "commands":
             settings.commands = _commands(value, f"{path}: [commands]")
         elif section == "feeds":
@@ -273,6 +351,13 @@ def _from_dict(data: dict[str, Any], path: Path) -> Settings:
     if settings.full_text_feeds not in FULL_TEXT_MODES:
         raise ConfigError(f"{path}: [full_text] feeds must be one of "
                           + ", ".join(f'"{m}"' for m in FULL_TEXT_MODES))
+    if settings.images_mode not in IMAGE_MODES:
+        raise ConfigError(f"{path}: [images] mode must be one of "
+                          + ", ".join(f'"{m}"' for m in IMAGE_MODES))
+    try:
+        command_template(settings.media_player)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: [media] player: {exc}") from None
     for url, options in settings.feeds.items():
         if "full_text" in options and not isinstance(options["full_text"], bool):
             raise ConfigError(f'{path}: [feeds."{url}"] full_text must be true or false')
@@ -280,6 +365,60 @@ def _from_dict(data: dict[str, Any], path: Path) -> Settings:
             options["interval"] = _duration(options["interval"], f'{path}: [feeds."{url}"] '
                                             "interval")
     return settings
+
+
+def _filter_rules(value: Any, where: str, problems: list[str]) -> list[FilterRule]:
+    """The usable [[filters]] rules; each unusable one is skipped with one line in
+    `problems` naming it (the other rules still work)."""
+    if not isinstance(value, list):
+        problems.append(f"{where}: use [[filters]] tables (an array); no filter applied")
+        return []
+    rules = []
+    for number, rule in enumerate(value, 1):
+        if not isinstance(rule, dict):
+            problems.append(f"{where} {number}: not a table; rule skipped")
+            continue
+        source = rule.get("query")
+        name = f"{where} {number}" + (f" ({source})" if isinstance(source, str) else "")
+        unknown = sorted(set(rule) - {"query", "action", "tag", "feed"})
+        action, tag, feed = rule.get("action"), rule.get("tag", ""), rule.get("feed", "")
+        if unknown:
+            problem = f"unknown key {unknown[0]!r} (keys: query, action, tag, feed)"
+        elif not isinstance(source, str):
+            problem = 'needs query = "..." (e.g. query = \'title ~ "sponsored"\')'
+        elif action not in FILTER_ACTIONS:
+            problem = "action must be " + ", ".join(f'"{a}"' for a in FILTER_ACTIONS)
+        elif not isinstance(tag, str) or not isinstance(feed, str):
+            problem = "tag and feed must be text"
+        elif (action == "tag") != bool(tag.strip()):
+            problem = ('action "tag" needs tag = "..."' if action == "tag"
+                       else f'tag = "..." goes with action "tag", not "{action}"')
+        else:
+            try:
+                rules.append(FilterRule(parse(source), action, tag.strip(), feed.strip(), name))
+                continue
+            except QueryError as exc:
+                problem = str(exc)
+        problems.append(f"{name}: {problem}; rule skipped")
+    return rules
+
+
+def _query_feeds(value: Any, where: str, problems: list[str]) -> list[dict[str, str]]:
+    """The [[query_feeds]] tables with a title and a query (their queries are checked where
+    they are listed, so a bad one shows its error in place)."""
+    if not isinstance(value, list):
+        problems.append(f"{where}: use [[query_feeds]] tables (an array)")
+        return []
+    out = []
+    for number, table in enumerate(value, 1):
+        if (isinstance(table, dict) and set(table) == {"title", "query"}
+                and all(isinstance(v, str) for v in table.values())
+                and table["title"].strip()):
+            out.append({"title": " ".join(table["title"].split()), "query": table["query"]})
+        else:
+            problems.append(f'{where} {number}: needs exactly title = "..." and query = "..."; '
+                            "skipped")
+    return out
 
 
 def _commands(table: Any, where: str) -> dict[str, Command]:

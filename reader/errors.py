@@ -60,3 +60,18 @@ class ExtractError(ReaderError):
     """The page has no usable article; str(exc) is the reason, in words for the user, saying
     what was seen, e.g. "not an HTML page (application/pdf)", "no article text found on the
     page (it asks you to sign in: a login wall)"."""
+
+
+class SyncError(ReaderError):
+    """A sync with a server account failed; nothing stored changed for what failed. The
+    message is one line naming the account and the reason."""
+
+    def __init__(self, message: str, *, offline: bool = False, retry_after: float = 0.0,
+                 auth: bool = False) -> None:
+        super().__init__(message)
+        self.offline = offline
+        """Nothing answered (refused, DNS, timeout): the reader is offline."""
+        self.retry_after = retry_after
+        """The server asked not to be asked again before this time (epoch seconds)."""
+        self.auth = auth
+        """The server refused the login or the saved token."""

@@ -13,7 +13,6 @@ import os
 import re
 import stat
 import threading
-import time
 import urllib.parse
 import urllib.request
 import zlib
@@ -25,6 +24,9 @@ import httpcore
 import httpx
 
 from reader import DISTRIBUTION, __version__
+from reader.httptime import parse_retry_after
+from reader.inflate import Inflater, TooLarge
+from reader.textutil import when_text
 
 USER_AGENT = (f"{DISTRIBUTION}/{__version__} (terminal feed reader; "
               f"+https://pypi.org/project/{DISTRIBUTION}/)")
@@ -42,40 +44,10 @@ TRUSTED_ORIGIN = "reader.trusted_origin"
 resolve anywhere: the user chose it. Every other hop of a PUBLIC_ONLY request is guarded."""
 _freshness = lambda r: {k: v[:200] for k, v in r.headers.items() if k in _FRESH}  # noqa: E731
 _FRESH = ("cache-control", "expires", "date")
-MAX_RETRY_AFTER_S = 24 * 3600
-"""A Retry-After further away than this is taken as this (a server cannot mute a feed)."""
 _STATUS_WORDS = {401: "the feed needs a login (authentication)",
                  403: "the server refuses to give this feed",
                  410: "the server says this feed is gone for good",
                  503: "the server is unavailable for now"}
-
-
-def parse_retry_after(value: str, now: float) -> float:
-    """Retry-After (seconds or an HTTP date) as epoch seconds, capped; 0 when absent/bad."""
-    value = value.strip()
-    if not value:
-        return 0.0
-    if value.isdigit():
-        delay = float(value[:12])
-    else:
-        import email.utils
-
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return 0.0
-        if when is None or when.tzinfo is None:
-            return 0.0
-        delay = when.timestamp() - now
-    if delay <= 0:
-        return 0.0
-    return now + min(delay, MAX_RETRY_AFTER_S)
-
-
-def when_text(stamp: float) -> str:
-    """A time for a message: HH:MM today, else the date too (local time)."""
-    same_day = time.strftime("%Y-%m-%d", time.localtime(stamp)) == time.strftime("%Y-%m-%d")
-    return time.strftime("%H:%M:%S" if same_day else "%Y-%m-%d %H:%M", time.localtime(stamp))
 
 
 def http_error(status: int, retry_after: float) -> str:
@@ -120,13 +92,9 @@ class FetchResult:
     """The final HTTP status, when the server answered."""
     retry_after: float = 0.0
     """Epoch seconds before which the server asked not to be asked again (429/503
-    Retry-After, capped at MAX_RETRY_AFTER_S); 0 when it did not ask."""
+    Retry-After, capped at httptime.MAX_RETRY_AFTER_S); 0 when it did not ask."""
     freshness: dict[str, str] = field(default_factory=dict)
     """The answer's cache-control, expires and date headers (read by core.schedule)."""
-
-
-class TooLarge(Exception):
-    """The body grew past the cap."""
 
 
 class RedirectRefused(ValueError):
@@ -401,59 +369,6 @@ def local_path(url: str) -> Path:
     return Path(url).expanduser()
 
 
-class _Inflater:
-    """Decompresses a Content-Encoding stream, never producing more than `limit` bytes."""
-
-    def __init__(self, encoding: str, limit: int):
-        self.limit = limit
-        self.size = 0
-        self.parts: list[bytes] = []
-        encoding = encoding.strip().lower()
-        if encoding in ("", "identity"):
-            self._z = None
-        elif encoding in ("gzip", "x-gzip"):
-            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif encoding == "deflate":
-            self._z = zlib.decompressobj(zlib.MAX_WBITS)
-            self._deflate_first = True
-        else:
-            raise ValueError(f"unsupported Content-Encoding {encoding!r}")
-        self._encoding = encoding
-
-    def _add(self, data: bytes) -> None:
-        self.size += len(data)
-        if self.size > self.limit:
-            raise TooLarge
-        self.parts.append(data)
-
-    def feed(self, chunk: bytes) -> None:
-        if self._z is None:
-            self._add(chunk)
-            return
-        if self._encoding == "deflate" and getattr(self, "_deflate_first", False):
-            self._deflate_first = False
-            try:  # some servers send raw deflate without the zlib header
-                probe = zlib.decompressobj(zlib.MAX_WBITS)
-                probe.decompress(chunk[:64], 1)
-            except zlib.error:
-                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
-        data = chunk
-        while data:
-            room = self.limit - self.size + 1
-            out = self._z.decompress(data, room)
-            self._add(out)
-            data = self._z.unconsumed_tail
-            if self._z.eof:
-                break
-
-    def finish(self) -> bytes:
-        if self._z is not None and not self._z.eof:
-            self._add(self._z.flush())
-            if not self._z.eof:  # zlib keeps quiet about a stream cut short: a partial feed
-                raise zlib.error("the stream ends early (truncated)")
-        return b"".join(self.parts)
-
-
 def _tls_failure(exc: BaseException) -> BaseException | None:
     """The TLS error (a certificate not valid for the name ...) behind a connect error."""
     import ssl
@@ -506,11 +421,14 @@ def describe_http_error(exc: Exception) -> str:
 
 
 async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> None:
-    """Read an unused answer (a 304, an error page) up to `limit`: unread, its connection closes."""
+    """Read what is left of an answer we do not use (304, an error page), up to `limit`, so
+    its connection carries the next request (an unread one is closed: a warm refresh of 200
+    feeds opened 200 connections where the cold one used 16)."""
     seen = 0
     try:
         async for chunk in response.aiter_raw():
-            if (seen := seen + len(chunk)) > limit:
+            seen += len(chunk)
+            if seen > limit:
                 return
     except (httpx.HTTPError, OSError):
         pass  # the answer (304, the error) stands; only its connection is dropped
@@ -677,6 +595,7 @@ class Fetcher:
                                    final_url=final_url, moved_permanently=moved,
                                    freshness=_freshness(response))
             if response.status_code >= 400 or response.status_code < 200:
+                import time
                 await _drain(response)
                 retry = 0.0
                 if response.status_code in (429, 503):
@@ -689,7 +608,7 @@ class Fetcher:
             encoding = response.headers.get("Content-Encoding", "")
             if length.isdigit() and not encoding and int(length) > self.max_bytes:
                 return self._too_large(url)
-            inflater = _Inflater(encoding, self.max_bytes)
+            inflater = Inflater(encoding, self.max_bytes)
             async for chunk in response.aiter_raw():
                 inflater.feed(chunk)
             body = inflater.finish()

@@ -28,9 +28,12 @@ from reader.core.commands import (
 )
 from reader.core.exporting import export_notes
 from reader.core.fulltext import FullText, FullTextProgress
+from reader.core.images import ImageRef, Images, open_picture
 from reader.core.marks import Marks
+from reader.core.media import Media
 from reader.core.merge import article_id, body_hash
 from reader.core.parsepool import FeedParser
+from reader.core.querying import SORT_ORDERS, QueryFeed, QueryFeeds
 from reader.core.reading import Reading
 from reader.core.refresh import ProgressCallback, Refresher, offline_reason
 from reader.core.searching import Searching
@@ -58,15 +61,31 @@ from reader.models import (
     Note,
     View,
 )
+from reader.query import Query
 from reader.storage.documents import BodyDoc, FullTextDoc, KeptCopy
 from reader.storage.store import Store
+from reader.sync.accounts import Account, SyncState
+from reader.sync.engine import (
+    ItemProgress,
+    PasswordSource,
+    Syncer,
+    SyncProgress,
+    SyncResult,
+    env_password,
+)
 
-__all__ = ["SEED_FILES", "SEED_TAG", "ImportReport", "Library", "LibraryError",
+__all__ = ["SEED_FILES", "SEED_TAG", "SORT_ORDERS", "Account", "ImportReport", "Library",
+           "LibraryError", "SyncResult",
            "ProgressCallback", "article_id", "body_hash", "clean_tags", "new_feed_location",
            "normalise_feed_url", "offline_reason", "seed_dir"]
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Callable[..., Any])
+
+
+def _ui_shape(state: dict[str, Any]) -> bool:
+    """data/ui.json as the app writes it: names to strings."""
+    return all(isinstance(v, str) for v in state.values())
 
 
 def _writes(method: M) -> M:
@@ -92,12 +111,17 @@ class Library:
         self._marks = Marks(session)
         self._articles = Articles(session, self._subscriptions, self._marks)
         self._searching = Searching(session, self._subscriptions, self._articles, self._marks)
-        self._views = Views(self._subscriptions, self._articles, self._marks, self._searching)
+        self._queries = QueryFeeds(session)
+        self._views = Views(self._subscriptions, self._articles, self._marks, self._searching,
+                            self._queries)
         self._reading = Reading(session, self._articles)
         self._refresher = Refresher(session, self._subscriptions, self._articles, self._marks,
                                     parser)
         self._full_text = FullText(session, self._subscriptions, self._articles, self._marks)
         self._cache = CacheHygiene(session, self._subscriptions, self._articles, self._marks)
+        self._media = Media(session, self._subscriptions, self._articles, self._marks)
+        self._images = Images(session, self._subscriptions, self._articles, self._marks)
+        self._syncer = Syncer(session, self._subscriptions, self._articles, self._marks)
 
     @property
     def paths(self) -> Paths:
@@ -175,12 +199,19 @@ class Library:
 
     def ui_state(self) -> dict[str, str]:
         """The app's remembered choices (the palette's theme), from data/ui.json."""
-        return self._session.store.load_ui_state()
+        return self._session.store.load_small("ui.json", _ui_shape)
 
     @_writes
     def save_ui_state(self, state: dict[str, str]) -> None:
         """Remember the app's choices for the next run."""
-        self._session.store.save_ui_state(state)
+        self._session.store.save_small("ui.json", state)
+
+    @_writes
+    def update_ui_state(self, changes: dict[str, str]) -> None:
+        """Change some of the app's remembered choices (a "" value forgets one), keeping
+        the others (run it on the writer thread: read, change, write in one turn)."""
+        state = {**self._session.store.load_small("ui.json", _ui_shape), **changes}
+        self._session.store.save_small("ui.json", {k: v for k, v in state.items() if v != ""})
 
     @property
     def problems(self) -> list[str]:
@@ -204,7 +235,14 @@ class Library:
     @_writes
     def edit_feed(self, ref: str, *, title: str | None = None, tags: Iterable[str] | None = None
                   ) -> Feed:
-        """Change a feed's custom title and/or tags."""
+        """Change a feed's custom title and/or tags (a server feed's first tag is its folder
+        on the server: the change is sent at the next sync)."""
+        feed = self._subscriptions.find(ref)
+        if feed.account and tags is not None:
+            new, old = clean_tags(tags)[:1], feed.tags[:1]
+            if new != old:
+                self._session.need_lock()
+                self._syncer.record_feed(feed, "folder", value="".join(new), old="".join(old))
         return self._subscriptions.edit(ref, title=title, tags=tags)
 
     @_writes
@@ -212,12 +250,19 @@ class Library:
         """Unsubscribe. Bookmarked (and annotated) articles stay: they live in their own store."""
         self._session.need_lock()
         feed = self._subscriptions.find(ref)
+        if feed.account:  # the server hears of it at the next sync
+            self._syncer.record_feed(feed, "unsubscribe")
         self._subscriptions.remove(feed)
         had_status = feed.last_checked or feed.key in self._session.summaries
         self._articles.forget_feed(feed.key)
         if had_status:
             self._subscriptions.save_status()
         return feed
+
+    def export_urls(self) -> tuple[str, list[str]]:
+        """Subscriptions and query feeds as a newsboat urls file, and what was left out."""
+        query_feeds, left_out = self._queries.as_newsboat()
+        return self._subscriptions.export_urls(query_feeds), left_out
 
     def export_opml(self) -> str:
         """All subscriptions as OPML 2.0 (tags as `category`)."""
@@ -228,7 +273,13 @@ class Library:
                              allow_local_files: bool = False) -> ImportReport:
         """Import OPML or a newsboat urls file; existing feeds gain the imported tags/title.
         Local files in the list are skipped with a warning each unless `allow_local_files`."""
-        return self._subscriptions.import_list(data, name, allow_local_files=allow_local_files)
+        report = self._subscriptions.import_list(data, name,
+                                                 allow_local_files=allow_local_files)
+        report.queries_added = self._queries.add_many(report.query_feeds)
+        report.warnings += [f"query feed {title!r}: one of this title exists already; kept"
+                            for title, _ in report.query_feeds
+                            if title not in report.queries_added]
+        return report
 
     @_writes
     def seed_if_new(self) -> bool:
@@ -248,6 +299,52 @@ class Library:
         feed could be reached at all, the refresh says "offline" too and records no errors:
         `network_down` is set until a refresh reaches the network again."""
         return await self._refresher.refresh(refs, on_progress)
+
+    # -- server accounts and sync ----------------------------------------------------------------
+    def accounts(self) -> list[Account]:
+        """The server accounts, in the order they were added."""
+        return self._syncer.accounts.load()
+
+    def account_status(self) -> list[tuple[Account, SyncState, int]]:
+        """(account, its sync state, changes waiting to be sent) of every account."""
+        return self._syncer.status()
+
+    def add_account_blocking(self, kind: str, url: str, user: str, password: str,
+                             name: str = "") -> Account:
+        """Sign in to a server (checking the password) and keep the account and its token."""
+        return asyncio.run(self._syncer.add_account(kind, url, user, password, name))
+
+    def login_account_blocking(self, name: str, password: str) -> None:
+        """Sign in to an account's server again; the new token replaces the old."""
+        asyncio.run(self._syncer.login(name, password))
+
+    @_writes
+    def remove_account(self, name: str) -> tuple[list[Feed], int]:
+        """Forget an account and its feeds; bookmarked and annotated articles stay. Returns
+        (feeds removed, local changes that were still waiting to be sent)."""
+        return self._syncer.remove_account(name)
+
+    @_writes
+    def subscribe_on_server(self, name: str, url: str, folder: str = "") -> None:
+        """Subscribe on an account's server (sent at the next sync, which brings the feed)."""
+        self._syncer.subscribe(name, new_feed_location(url), folder)
+
+    def sync_blocking(self, names: Iterable[str] | None = None,
+                      on_progress: SyncProgress | None = None,
+                      password: PasswordSource = env_password,
+                      on_items: ItemProgress | None = None) -> list[SyncResult]:
+        """`sync` for callers without an event loop (the CLI)."""
+        return asyncio.run(self.sync(names, on_progress, password, on_items))
+
+    async def sync(self, names: Iterable[str] | None = None,
+                   on_progress: SyncProgress | None = None,
+                   password: PasswordSource = env_password,
+                   on_items: ItemProgress | None = None) -> list[SyncResult]:
+        """Sync the given accounts (all by default): local changes are sent, then the
+        server's feeds, articles, read and starred state are stored. A failing account
+        stores nothing and stops none of the others. `on_items` hears how far the reading
+        of articles is (a first sync of 10,000 takes a while)."""
+        return await self._syncer.sync(names, on_progress, password, on_items)
 
     def due_feeds(self, *, scheduled_only: bool = False) -> list[Feed]:
         """Feeds due for a refresh now (reader.core.schedule); `scheduled_only`: only those
@@ -280,23 +377,58 @@ class Library:
     # -- articles -------------------------------------------------------------------------
     def articles(self, feed: str | None = None, *, unread: bool = False,
                  bookmarked: bool = False, search: str | None = None,
-                 annotated: bool = False, limit: int = 0) -> list[Article]:
-        """Articles, newest first, filtered; `annotated`: only articles with notes; `limit`:
-        at most that many (0: all). Kept articles the cache no longer holds come from their
-        kept copies."""
+                 annotated: bool = False, limit: int = 0, query: Query | None = None,
+                 hidden: bool = False, sort: str = "newest") -> list[Article]:
+        """Articles, filtered, in `sort` order (SORT_ORDERS; newest first by default);
+        `annotated`: only articles with notes; `query`: only those it chooses
+        (reader.query); `hidden`: only those a filter rule hid; `limit`: at most that many
+        (0: all). Kept articles the cache no longer holds come from their kept copies."""
         return self._views.articles(feed, unread=unread, bookmarked=bookmarked, search=search,
-                                    annotated=annotated, limit=limit)
+                                    annotated=annotated, limit=limit, query=query,
+                                    hidden=hidden, sort=sort)
 
-    def view_articles(self, view: View, limit: int = 0) -> list[Article]:
-        """What a view of the app lists, in its order (see reader.core.views); `limit`: the
-        first that many only (the newest screen of "all" is read from the article index)."""
-        return self._views.for_view(view, limit)
+    def view_articles(self, view: View, limit: int = 0, sort: str = "") -> list[Article]:
+        """What a view of the app lists, in `sort` order or "" its own (see
+        reader.core.views); `limit`: the first that many only (the newest screen of "all"
+        is read from the article index)."""
+        return self._views.for_view(view, limit, sort)
 
     def newest_articles(self, limit: int) -> list[Article] | None:
         """The newest `limit` articles (at most reader.core.index.HEAD_SIZE) from the article
         index, in one small file's read; None when it is not up to date (then `articles`
         reads the feeds and writes it again)."""
         return self._views.newest(limit)
+
+    # -- query feeds ------------------------------------------------------------------------
+    def query_feeds(self) -> list[QueryFeed]:
+        """Saved queries shown as virtual feeds: config.toml's, then data/queries.json's."""
+        return self._queries.all()
+
+    def query_counts(self) -> dict[str, tuple[int, int]]:
+        """query feed title -> (unread, total)."""
+        return self._views.query_counts()
+
+    @_writes
+    def add_query_feed(self, title: str, query: str) -> QueryFeed:
+        """Save a query feed; QueryError when the query does not parse."""
+        return self._queries.add(title, query)
+
+    @_writes
+    def remove_query_feed(self, title: str) -> QueryFeed:
+        """Delete a saved query feed (those of config.toml are removed there)."""
+        return self._queries.remove(title)
+
+    @_writes
+    def unhide(self, ids: Iterable[str]) -> int:
+        """Show articles a filter rule hid again; returns how many were hidden."""
+        wanted = set(ids)
+        return sum(self._articles.unhide(f.key, wanted) for f in self._subscriptions.feeds()
+                   if wanted.intersection(self._articles.ids(f.key, hidden=True)))
+
+    def hidden_counts(self) -> dict[str, int]:
+        """feed key -> how many of its articles a filter rule hid."""
+        return {f.key: len(self._articles.ids(f.key, hidden=True))
+                for f in self._subscriptions.feeds()}
 
     def article(self, ref: str) -> Article:
         """One article by id or unique id prefix (at least 4 characters)."""
@@ -306,10 +438,72 @@ class Library:
         """{content_html, summary_html, base_url, ...} from the cache or the kept copy."""
         return self._articles.body(article)
 
+    # -- pictures ---------------------------------------------------------------------------------
+    def image_refs(self, links: Iterable[Any]) -> list[ImageRef]:
+        """The pictures of an article's text (its numbered image links), capped."""
+        return self._images.refs(links)
+
+    def cached_images(self, article: Article, refs: Iterable[ImageRef]) -> dict[int, Path]:
+        """number -> stored picture, of those already fetched."""
+        return self._images.cached(article, refs)
+
+    def missing_images(self, article: Article, refs: Iterable[ImageRef], *,
+                       retry: bool = False) -> list[ImageRef]:
+        """The pictures not fetched yet (nor failed before, unless `retry`)."""
+        return self._images.missing(article, refs, retry=retry)
+
+    async def fetch_images(self, article: Article, refs: list[ImageRef],
+                           on_each: Callable[[ImageRef, Path | None, str], None] | None = None
+                           ) -> dict[int, Path | str]:
+        """Fetch, check and store pictures; number -> file, or why not (see core.images).
+        They go to the cache only: no write lock is held."""
+        self._session.need_writable()
+        return await self._images.fetch(article, refs, on_each)
+
+    @staticmethod
+    def open_picture(path: Path, max_side: int = 1600) -> Any:
+        """A stored picture as a PIL image (at most `max_side` pixels a side), None when it
+        cannot be shown."""
+        return open_picture(path, max_side)
+
+    # -- enclosures (podcasts) ------------------------------------------------------------------
     def enclosures(self, article: Article) -> list[Enclosure]:
         """The files the feed attached to the article (podcast audio, video, images)."""
-        found = self._articles.body(article).get("enclosures") or []
-        return [Enclosure.from_dict(e) for e in found if isinstance(e, dict) and e.get("url")]
+        return self._media.enclosures(article)
+
+    def media_marks(self, article: Article) -> tuple[bool, dict[int, Path]]:
+        """(played, {enclosure number: downloaded file still on disk}) of an article."""
+        state = self._media.state
+        return state.played(article.id), state.downloaded(article.id)
+
+    def media_folder(self) -> Path:
+        """Where enclosures are downloaded ([media] folder)."""
+        return self._media.folder()
+
+    def download_blocking(self, article: Article, number: int | None = None,
+                          folder: Path | None = None,
+                          on_progress: Callable[[Any], None] | None = None) -> Path:
+        """`download` for callers without an event loop (the CLI)."""
+        return asyncio.run(self.download(article, number, folder, on_progress))
+
+    async def download(self, article: Article, number: int | None = None,
+                       folder: Path | None = None,
+                       on_progress: Callable[[Any], None] | None = None) -> Path:
+        """Download enclosure `number` (default: the first audio or video one) into `folder`
+        (default: the media folder), resuming an interrupted download; returns the file.
+        reader.download.DownloadError (one line) when it does not finish. The write lock is
+        held only to record the download, never while it runs."""
+        self._session.need_writable()
+        return await self._media.download(article, number, folder, on_progress)
+
+    def player_argv(self, article: Article, number: int | None = None) -> list[str]:
+        """The [media] player command (argv, for no shell) that plays an enclosure."""
+        return self._media.player_argv(article, number)
+
+    @_writes
+    def mark_played(self, article: Article) -> None:
+        """Remember the article's episode was played."""
+        self._media.state.set_played(article.id)
 
     def converted(self, article: Article, *, defer_save: bool = False) -> Any:
         """The feed's text as clean Markdown (reader.content.convert.Converted), cached."""

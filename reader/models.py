@@ -61,6 +61,11 @@ class Feed:
     feed_interval: float = 0.0
     """Seconds between fetches the feed itself asks for (`<ttl>`, `sy:updatePeriod`), as of
     its last parse; 0 when it asks nothing. Kept for answers without a body (304)."""
+    account: str = ""
+    """The server account the feed comes from ("" for a feed this computer fetches itself);
+    such a feed is never fetched by a refresh: a sync brings its articles."""
+    remote_id: str = ""
+    """The feed's stream id on its account's server (`feed/123`)."""
 
     @property
     def long_failing(self) -> bool:
@@ -126,11 +131,15 @@ class View:
     """What an article listing shows: a virtual feed, a feed, a tag folder, or search results."""
 
     kind: str
-    """"all", "unread", "bookmarked", "notes", "feed", "tag" or "search"."""
+    """"all", "unread", "bookmarked", "notes", "podcasts", "feed", "tag" or "search"."""
     value: str = ""
     """Feed key, tag name or search text."""
     scope: str = ""
     """For searches: the feed key searched ("" = everything)."""
+
+
+AUDIO_SUFFIXES = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wav")
+"""Names of audio files (an enclosure without a MIME type)."""
 
 
 @dataclass
@@ -145,15 +154,42 @@ class Enclosure:
     duration: str = ""
     """iTunes duration as the feed gives it ("1:02:03", "3723"); empty when none."""
 
+    @property
+    def is_audio(self) -> bool:
+        """An audio file (a podcast episode), by its MIME type, else by its name."""
+        kind = self.type.lower()
+        if kind:
+            return kind.startswith("audio/")
+        return self.url.lower().split("?")[0].endswith(AUDIO_SUFFIXES)
+
+    @property
+    def summary(self) -> str:
+        """`audio/mpeg, 12.3 MB, 1:02:03` (the parts the feed gives; "" when none)."""
+        parts = [self.type]
+        if self.length:
+            parts.append(f"{self.length / 1e6:.1f} MB" if self.length >= 100_000
+                         else f"{self.length / 1e3:.0f} kB")
+        parts.append(self.duration)
+        return ", ".join(p for p in parts if p)
+
+    @property
+    def is_playable(self) -> bool:
+        """Audio or video (what a media player plays)."""
+        return self.is_audio or self.type.lower().startswith("video/")
+
     def to_dict(self) -> dict[str, Any]:
         """Serialise for storage."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Enclosure:
-        """Load from storage, ignoring unknown keys."""
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """Load from storage, ignoring unknown keys and values of the wrong type."""
+        length = data.get("length")
+        return cls(url=str(data.get("url") or ""),
+                   type=data["type"] if isinstance(data.get("type"), str) else "",
+                   length=length if isinstance(length, int) and not isinstance(length, bool)
+                   and length > 0 else 0,
+                   duration=data["duration"] if isinstance(data.get("duration"), str) else "")
 
 
 @dataclass
@@ -178,6 +214,9 @@ class ParsedEntry:
     """Categories the feed gives the entry."""
     enclosures: list[Enclosure] = field(default_factory=list)
     """Attached files (http(s) only), in feed order."""
+    rule_hits: list[int] | None = None
+    """Which of the feed's filter rules match the entry, when they were tested where it
+    was parsed (reader.core.filters.FeedScreen); None when they were not."""
 
 
 @dataclass
@@ -220,6 +259,11 @@ class Article:
     """How many notes the user wrote on it."""
     categories: list[str] = field(default_factory=list)
     """The feed's categories of the entry."""
+    tags: list[str] = field(default_factory=list)
+    """Tags the user's filter rules gave it when it arrived ([[filters]] action "tag")."""
+    hidden: bool = False
+    """A filter rule hid it when it arrived: listed only by `reader articles --hidden` and
+    the Hidden view, never deleted."""
     # reader.core.articles.make_article passes the fields above by position (100k per
     # listing): a new field goes below this line, with a default.
 
@@ -244,6 +288,8 @@ class Article:
             "bookmarked": self.bookmarked,
             "summary_only": not self.has_content,
             "categories": list(self.categories),
+            "tags": list(self.tags),
+            "hidden": self.hidden,
         }
 
 

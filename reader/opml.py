@@ -6,11 +6,13 @@ import json
 import re
 import shlex
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from xml.sax.saxutils import quoteattr
 
 from reader.errors import SubscriptionListError
+from reader.query import QueryError, from_newsboat
 from reader.textutil import one_line
 
 
@@ -32,6 +34,8 @@ class ImportedList:
     """"opml" or "urls"."""
     subscriptions: list[Subscription] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    query_feeds: list[tuple[str, str]] = field(default_factory=list)
+    """(title, query in reader.query's language) of newsboat `query:` feeds."""
 
 
 def read_subscriptions(data: bytes, name: str = "") -> ImportedList:
@@ -165,7 +169,10 @@ def read_urls(text: str, name: str = "") -> ImportedList:
         url, rest = one_line(parts[0]), parts[1:]  # an ESC in a URL is not part of it
         if not url:
             continue
-        if url.startswith(("query:", "exec:", "filter:")):
+        if url.startswith("query:"):
+            _read_query_line(url, number, name, result)
+            continue
+        if url.startswith(("exec:", "filter:")):
             kind = url.split(":", 1)[0]
             result.warnings.append(
                 f"{name}: line {number}: {kind}: feeds are not supported; skipped")
@@ -187,11 +194,28 @@ def read_urls(text: str, name: str = "") -> ImportedList:
             continue
         seen.add(url)
         result.subscriptions.append(Subscription(url, title, tags))
-    if not result.subscriptions:
+    if not result.subscriptions and not result.query_feeds:
         skipped = f"{len(result.warnings)} lines skipped; " if result.warnings else ""
         raise SubscriptionListError(
             f"{name}: no feeds found ({skipped}not OPML or a newsboat urls file)")
     return result
+
+
+def _read_query_line(line: str, number: int, name: str, result: ImportedList) -> None:
+    """A newsboat `query:Title:filter expression` line, translated (reader.query), or a
+    warning naming the line and what did not carry over."""
+    _, _, rest = line.partition(":")
+    title, colon, expression = rest.partition(":")
+    title = one_line(title).strip()
+    if not colon or not title or not expression.strip():
+        result.warnings.append(f"{name}: line {number}: a query: feed needs "
+                               "query:Title:expression; skipped")
+        return
+    try:
+        result.query_feeds.append((title, from_newsboat(expression)))
+    except QueryError as exc:
+        result.warnings.append(f"{name}: line {number}: query feed {title!r} not imported: "
+                               f"{exc.detail} in {one_line(expression)!r}")
 
 
 def write_opml(subscriptions: list[Subscription], title: str = "reader subscriptions") -> str:
@@ -266,12 +290,22 @@ def _esc(text: str) -> str:
     return quoteattr(text)[1:-1]
 
 
-def write_urls(subscriptions: list[Subscription]) -> str:
-    """A newsboat urls file (for users going back and forth)."""
+def write_urls(subscriptions: list[Subscription],
+               query_feeds: Sequence[tuple[str, str]] = ()) -> str:
+    """A newsboat urls file (for users going back and forth): tags and `"~Title"` in double
+    quotes, as newsboat reads them; `query_feeds`: (title, expression in newsboat's filter
+    language) as `"query:Title:expression"` lines."""
     out = []
     for sub in subscriptions:
-        parts = [sub.url] + [shlex.quote(t) if " " in t else t for t in sub.tags]
+        parts = [sub.url] + [_urls_quote(t) if any(c in t for c in ' "#\\') else t
+                             for t in sub.tags]
         if sub.title:
-            parts.append(shlex.quote("~" + sub.title))
+            parts.append(_urls_quote("~" + sub.title))
         out.append(" ".join(parts))
+    out += [_urls_quote(f"query:{title}:{expression}") for title, expression in query_feeds]
     return "\n".join(out) + "\n"
+
+
+def _urls_quote(text: str) -> str:
+    """`text` in double quotes, `\\` and `"` escaped (newsboat's and shlex's reading)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -48,3 +48,11 @@ def safe_link(url: str) -> str | None:
     except ValueError:  # "http://[::1" (found by tests/hostile/test_fuzz.py)
         return None
     return url if scheme in ("http", "https") else None
+
+
+def when_text(stamp: float) -> str:
+    """A time for a message: HH:MM:SS today, else the date too (local time)."""
+    import time
+
+    same_day = time.strftime("%Y-%m-%d", time.localtime(stamp)) == time.strftime("%Y-%m-%d")
+    return time.strftime("%H:%M:%S" if same_day else "%Y-%m-%d %H:%M", time.localtime(stamp))

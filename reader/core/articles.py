@@ -31,12 +31,14 @@ def make_article(meta: dict[str, Any], *, aid: str, feed_key: str, feed_title: s
                  has_content: bool, read: bool, bookmarked: bool, notes: int) -> Article:
     """The one Article builder: from a cached document or from a kept copy's metadata."""
     get = meta.get
-    categories = get("categories")
+    categories, tags = get("categories"), get("tags")
     # positional, in Article's field order: 100k articles are built for a listing
     return Article(aid, feed_key, get("guid", ""), get("title", ""), get("link", ""),
                    get("author", ""), get("published"), get("updated"), get("fetched_at", 0.0),
                    has_content, feed_title, read, bookmarked, notes,
-                   [c for c in categories if isinstance(c, str)] if categories else [])
+                   [c for c in categories if isinstance(c, str)] if categories else [],
+                   [t for t in tags if isinstance(t, str)] if tags else [],
+                   bool(get("hidden", False)))
 
 
 def article_from_copy(copy: KeptCopy, *, bookmarked: bool = True, notes: int = 0) -> Article:
@@ -134,12 +136,19 @@ class Articles:
             return summary
         return None
 
-    def ids(self, feed_key: str) -> list[str]:
-        """Ids of a feed's cached articles (from the summary when the file is not read)."""
+    def ids(self, feed_key: str, *, hidden: bool | None = None) -> list[str]:
+        """Ids of a feed's cached articles (from the summary when the file is not read): all,
+        or with `hidden` False those no filter rule hid, with True only the hidden ones."""
         summary = None if feed_key in self._docs else self.summary(feed_key)
-        if summary is not None:
+        if summary is not None and hidden is None:
             return list(summary["ids"])
-        return [d["id"] for d in self.docs_once(feed_key)]
+        if summary is not None:
+            hid = set(summary.get("hidden") or ())
+            if hidden:
+                return [i for i in summary["ids"] if i in hid]
+            return [i for i in summary["ids"] if i not in hid] if hid else list(summary["ids"])
+        return [d["id"] for d in self.docs_once(feed_key)
+                if hidden is None or bool(d.get("hidden")) == hidden]
 
     def to_article(self, doc: ArticleDoc, feed: Feed, read: set[str],
                    bookmarks: dict[str, KeptCopy], annotated: dict[str, int]) -> Article:
@@ -231,23 +240,48 @@ class Articles:
 
     def save_docs(self, feed_key: str, meta: FeedMeta, ordered: list[ArticleDoc],
                   dropped: set[str]) -> None:
-        """Write a feed's article metadata, newest first; the read marks and full texts of
-        the `dropped` articles go with them."""
+        """Write a feed's article metadata, newest first; the read marks, full texts and
+        pictures of the `dropped` articles go with them."""
         store = self._session.store
         store.save_feed_cache(feed_key, meta, ordered)
         if feed_key in self._docs:  # listed before: kept up to date (a refresh of feeds
             self._docs[feed_key] = ordered  # never listed keeps none of them in memory)
             self.index.saved(feed_key)
+        hidden = [d["id"] for d in ordered if d.get("hidden")]
         self._session.summaries[feed_key] = {
             "mtime": store.feed_cache_mtime(feed_key), "ids": [d["id"] for d in ordered],
+            **({"hidden": hidden} if hidden else {}),
             **{k: meta.get(k, "") for k in ("etag", "last_modified", "content_hash")}}
         if dropped:
             store.forget_read(feed_key, {d["id"] for d in ordered})
             store.delete_full(feed_key, dropped)
+            self.delete_pictures(dropped)
+
+    def delete_pictures(self, article_ids: set[str]) -> None:
+        """Remove the pictures of these articles (cache/images/<id>/; see core.images)."""
+        import shutil
+
+        root = self._session.store.cache_dir / "images"
+        if root.is_dir():
+            for aid in article_ids:
+                shutil.rmtree(root / aid, ignore_errors=True)
+
+    def unhide(self, feed_key: str, ids: set[str]) -> int:
+        """Show articles a filter rule hid again (they count and list as any other); returns
+        how many were hidden."""
+        meta, docs = self._session.store.load_feed_cache(feed_key)
+        found = [d for d in docs if d["id"] in ids and d.get("hidden")]
+        for doc in found:
+            del doc["hidden"]
+        if found:
+            self.save_docs(feed_key, FeedMeta(**meta), docs, set())
+        return len(found)
 
     def forget_feed(self, feed_key: str) -> None:
-        """Delete an unsubscribed feed's cache and read marks (kept copies stay)."""
+        """Delete an unsubscribed feed's cache, read marks and the pictures of its articles
+        (kept copies, and the pictures of kept articles, stay)."""
         store = self._session.store
+        self.delete_pictures(set(self.ids(feed_key)) - self._marks.kept_ids())
         store.delete_feed_cache(feed_key)
         self._bodies.pop(feed_key, None)
         self.unsaved.discard(feed_key)

@@ -32,26 +32,32 @@ class CacheHygiene(OverArticles):
 
     def info(self) -> dict[str, Any]:
         """Disk use of the disposable cache per feed, of files left by removed feeds, and of
-        the user's own data: {"feeds": [{key, title, url, articles, full_texts, bytes}],
-        "orphans": bytes, "cache": bytes, "data": bytes}."""
+        the user's own data: {"feeds": [{key, title, url, articles, full_texts, image_bytes,
+        bytes}], "orphans": bytes, "cache": bytes, "images": bytes, "data": bytes}."""
         store = self._session.store
         cache = store.cache_dir
         feeds = []
+        pictures = cache / "images"
+        with_pictures = {p.name for p in pictures.iterdir()} if pictures.is_dir() else set()
         for feed in self._subscriptions.feeds():
+            ids = self._articles.ids(feed.key)
+            image_bytes = sum(tree_size(pictures / i) for i in ids if i in with_pictures)
             sizes = [_size(cache / "feeds" / f"{feed.key}.json"),
                      _size(cache / "bodies" / f"{feed.key}.json"),
-                     tree_size(cache / "full" / feed.key)]
+                     tree_size(cache / "full" / feed.key), image_bytes]
             feeds.append({"key": feed.key, "title": feed.title, "url": feed.url,
-                          "articles": len(self._articles.ids(feed.key)),
+                          "articles": len(ids),
                           "full_texts": len(store.full_ids(feed.key)),
+                          "image_bytes": image_bytes,
                           "bytes": sum(sizes)})
         orphans = sum(_size(path) for path in self._orphan_files())
         return {"feeds": feeds, "orphans": orphans, "cache": tree_size(cache),
-                "data": tree_size(store.data_dir)}
+                "images": tree_size(pictures), "data": tree_size(store.data_dir)}
 
     def _orphan_files(self) -> list[Path]:
         """Cache files no subscription owns: feeds removed while a file was held elsewhere,
-        full texts of articles that left the cache, temp files of an interrupted write."""
+        full texts and pictures of articles that left the cache (pictures of bookmarked and
+        annotated articles stay), temp files of an interrupted write."""
         cache = self._session.store.cache_dir
         keys = self._subscriptions.keys()
         out: list[Path] = []
@@ -72,6 +78,12 @@ class CacheHygiene(OverArticles):
                 out += [p for p in folder.iterdir() if p.is_file() and (
                     p.name.endswith(".tmp") or p.stem not in ids)]
         out += [p for p in cache.glob(".*.tmp") if p.is_file()]
+        pictures = cache / "images"
+        if pictures.is_dir():  # an article's pictures go with it, unless it is kept
+            held = self._marks.kept_ids() | {i for k in keys for i in self._articles.ids(k)}
+            for folder in pictures.iterdir():
+                if folder.is_dir() and folder.name not in held:
+                    out += [p for p in folder.iterdir() if p.is_file()]
         return out
 
     def cleanup(self) -> dict[str, int]:
@@ -104,11 +116,11 @@ class CacheHygiene(OverArticles):
         orphans = self._orphan_files()
         for path in orphans:
             path.unlink(missing_ok=True)
-        full = store.cache_dir / "full"
-        if full.is_dir():
-            for folder in full.iterdir():
-                if folder.is_dir() and not any(folder.iterdir()):
-                    folder.rmdir()
+        for top in (store.cache_dir / "full", store.cache_dir / "images"):
+            if top.is_dir():
+                for folder in top.iterdir():
+                    if folder.is_dir() and not any(folder.iterdir()):
+                        folder.rmdir()
         self._subscriptions.save_status()
         return {"articles": removed, "files": len(orphans), "before": before,
                 "after": tree_size(store.cache_dir)}

@@ -128,12 +128,7 @@ def article_document(article: Article, text: ArticleText, enclosures: list[Enclo
 
 def enclosure_line(enclosure: Enclosure) -> str:
     """`audio/mpeg, 12.3 MB, 1:02:03: https://...` (the parts the feed gives)."""
-    parts = [enclosure.type]
-    if enclosure.length:
-        parts.append(f"{enclosure.length / 1e6:.1f} MB" if enclosure.length >= 100_000
-                     else f"{enclosure.length / 1e3:.0f} kB")
-    parts.append(enclosure.duration)
-    described = ", ".join(p for p in parts if p)
+    described = enclosure.summary
     return f"{described}: {enclosure.url}" if described else enclosure.url
 
 

@@ -62,7 +62,7 @@ class FullText(OverArticles):
             if not chosen:
                 continue
             have = store.full_ids(feed.key)
-            read = store.read_ids(feed.key)
+            read = self._marks.read_ids(feed.key)
             room = self._session.settings.full_text_max_per_feed or len(chosen)
             for doc in sorted(chosen, key=doc_date, reverse=True):
                 article = self._articles.to_article(doc, feed, read, bookmarks, counts)
@@ -150,7 +150,8 @@ class FullText(OverArticles):
                 f"its link is not a web page ({link[:60]})"
             return FullTextResult(article.id, "error", error=reason)
         feed = self._subscriptions.feed_of(article.feed_key)
-        trusted = feed is not None and is_trusted_source(feed.origin_url)
+        # a server feed's URL is the server's word, not a subscription made here: never trusted
+        trusted = feed is not None and not feed.account and is_trusted_source(feed.origin_url)
         if is_private_url(link) and not trusted:
             return FullTextResult(article.id, "error", error=(
                 "its link points into this computer or the local network; pages there are "

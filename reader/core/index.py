@@ -21,16 +21,17 @@ from reader.models import Article
 from reader.storage.documents import ArticleDoc
 from reader.storage.store import atomic_write_bytes, file_signature
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 HEAD_SIZE = 1000
 """Newest articles kept: a few screens more than the first one, and any `--limit` up to it."""
 
 _FIELDS = ("id", "feed_key", "guid", "title", "link", "author", "published", "updated",
-           "fetched_at", "has_content", "categories")
+           "fetched_at", "has_content", "categories", "tags")
 """A row of the index: these values, in this order (lists are half the size of objects)."""
 
 _STR, _DATE = (str,), (int, float, type(None))
-_TYPES = (_STR, _STR, _STR, _STR, _STR, _STR, _DATE, _DATE, (int, float), (bool,), (list,))
+_TYPES = (_STR, _STR, _STR, _STR, _STR, _STR, _DATE, _DATE, (int, float), (bool,), (list,),
+          (list,))
 
 
 def _row(article: Article) -> list[Any]:

@@ -17,6 +17,9 @@ from reader.textutil import strip_control
 
 MakeCopy = Callable[[Article], KeptCopy]
 """Builds an article's kept copy (the articles service knows its bodies)."""
+ChangeHook = Callable[[str, str, list[str]], None]
+"""Told of a user's change before it is made: (op, feed key, article ids); op is "read",
+"unread", "star" or "unstar". The sync journals the changes to server feeds with it."""
 
 
 def note_text(text: str) -> str:
@@ -32,6 +35,10 @@ def _new_note_id(existing: dict[str, Any]) -> str:
             return nid
 
 
+_BY_RULES = "read/by-rules.json"
+"""Read marks filter rules gave (feed key -> ids), apart from the user's own."""
+
+
 class Marks:
     """Read state, bookmarks, notes and kept copies; each change is one write."""
 
@@ -40,22 +47,65 @@ class Marks:
         self._bookmarks: dict[str, KeptCopy] | None = None
         self._notes: dict[str, NoteDoc] | None = None
         self._kept: dict[str, KeptCopy] | None = None
+        self._by_rules: dict[str, set[str]] | None = None
+        self.on_change: ChangeHook | None = None
+        """Told of every read/unread/star/unstar the user makes (see ChangeHook)."""
         session.on_change.append(self._changed)
 
     def _changed(self, changed: set[Path]) -> None:
-        """Another reader changed marks.json: read it again when next needed."""
+        """Another reader changed marks.json (or the rules' read marks): read it again when
+        next needed."""
         if self._session.store.data_dir / "marks.json" in changed:
             self._bookmarks = self._notes = self._kept = None
+        if self._session.store.data_dir / _BY_RULES in changed:
+            self._by_rules = None
 
     # -- read state ---------------------------------------------------------------------------
     def read_ids(self, feed_key: str) -> set[str]:
-        """Ids of the feed's articles the user has read."""
-        return self._session.store.read_ids(feed_key)
+        """Ids of the feed's articles the user has read, or a filter rule marked read."""
+        ids = self._session.store.read_ids(feed_key)
+        by_rules = self._rule_read().get(feed_key)
+        return ids | by_rules if by_rules else ids
 
     def set_read(self, feed_key: str, ids: Iterable[str], read: bool = True) -> bool:
-        """Mark ids of one feed read or unread; True when it wrote."""
+        """Mark ids of one feed read or unread; True when it wrote. Unread wins over a
+        filter rule's read mark."""
         self._session.need_lock()
-        return self._session.store.set_read(feed_key, ids, read)
+        ids = set(ids)
+        if self.on_change is not None:
+            self.on_change("read" if read else "unread", feed_key, sorted(ids))
+        wrote = self._session.store.set_read(feed_key, ids, read)
+        by_rules = self._rule_read().get(feed_key)
+        if not read and by_rules and by_rules & ids:
+            by_rules -= ids
+            self._save_rule_read()
+            wrote = True
+        return wrote
+
+    def _rule_read(self) -> dict[str, set[str]]:
+        if self._by_rules is None:
+            data = self._session.store.load_small(
+                _BY_RULES, lambda d: all(isinstance(v, list) for v in d.values()))
+            self._by_rules = {k: {i for i in v if isinstance(i, str)} for k, v in data.items()}
+        return self._by_rules
+
+    def _save_rule_read(self) -> None:
+        self._session.store.save_small(
+            _BY_RULES, {k: sorted(v) for k, v in sorted(self._rule_read().items()) if v})
+
+    def add_rule_read(self, marked: dict[str, set[str]], subscribed: set[str],
+                      cached: dict[str, set[str]]) -> None:
+        """Record the read marks filter rules gave at a refresh: one durable write for
+        every feed (a write per feed costs a disk flush each, behind the refresh's cache
+        writes). Older marks of the `marked` feeds are pruned to the ids their caches hold
+        now (`cached`); those of feeds no longer `subscribed` are dropped."""
+        self._session.need_lock()
+        kept = {k: (v & cached[k] if k in cached else v) for k, v in self._rule_read().items()
+                if k in subscribed}
+        for key, ids in marked.items():
+            kept[key] = kept.get(key, set()) | ids
+        self._by_rules = {k: v for k, v in kept.items() if v}
+        self._save_rule_read()
 
     # -- bookmarks and kept copies -----------------------------------------------------------
     def bookmarks(self) -> dict[str, KeptCopy]:
@@ -92,6 +142,8 @@ class Marks:
         marks = dict(self.bookmarks())
         if on == (article.id in marks):
             return False
+        if self.on_change is not None:
+            self.on_change("star" if on else "unstar", article.feed_key, [article.id])
         if on:
             marks[article.id] = make_copy(article)
         else:
@@ -99,6 +151,20 @@ class Marks:
         self._session.store.save_bookmarks(marks)
         self._bookmarks = marks
         return True
+
+    def set_bookmarks(self, changes: dict[str, KeptCopy | None]) -> None:
+        """Bookmark (with the given copy) or unbookmark (None) many articles in one write of
+        marks.json, telling no one (a sync bringing the server's stars)."""
+        if not changes:
+            return
+        marks = dict(self.bookmarks())
+        for aid, copy in changes.items():
+            if copy is None:
+                marks.pop(aid, None)
+            else:
+                marks[aid] = copy
+        self._session.store.save_bookmarks(marks)
+        self._bookmarks = marks
 
     def patch_copies(self, aids: Iterable[str], patch: Callable[[str, KeptCopy], KeptCopy]
                      ) -> None:

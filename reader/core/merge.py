@@ -58,6 +58,8 @@ class MergeDecision:
     texts go with them."""
     rewrite_bodies: bool = False
     """The bodies file must be rewritten (something changed, or it was never written)."""
+    rule_hits: dict[str, list[int]] = field(default_factory=dict)
+    """New articles -> the filter rules that matched them where the feed was parsed."""
 
 
 def decide(feed_key: str, parsed: ParsedFeed, existing: list[ArticleDoc], *, had_meta: bool,
@@ -87,8 +89,15 @@ def decide(feed_key: str, parsed: ParsedFeed, existing: list[ArticleDoc], *, had
         }
         if entry.tags:
             doc["categories"] = list(entry.tags)
+        for kept_field in ("tags", "hidden"):  # what filter rules decided when it arrived
+            if old is not None and kept_field in old:
+                doc[kept_field] = old[kept_field]  # type: ignore[literal-required]
+        if any(e.is_audio for e in entry.enclosures):
+            doc["audio"] = True
         if old is None:
             decision.new_ids.append(aid)
+            if entry.rule_hits is not None:
+                decision.rule_hits[aid] = entry.rule_hits
         elif any(old.get(k) != doc[k] for k in ("title", "link", "author", "body_hash")):
             decision.updated += 1
         merged[aid] = doc

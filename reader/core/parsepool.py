@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
+from typing import Any
 
 from reader.errors import ParseError
 from reader.models import ParsedFeed
@@ -86,12 +87,17 @@ def _stderr_with_descriptor() -> Iterator[None]:
 
 
 def parse_or_reason(data: bytes, url: str, content_type: str,
-                    parser: FeedParser | None = None) -> ParsedFeed | str:
-    """Runs in an executor: parse, or return the error text (exceptions may not pickle)."""
+                    parser: FeedParser | None = None, screen: Any = None) -> ParsedFeed | str:
+    """Runs in an executor: parse, or return the error text (exceptions may not pickle).
+    `screen` (reader.core.filters.FeedScreen): test the feed's filter rules on each entry
+    here, in parallel, rather than on the writer thread."""
     if parser is None:
         from reader.parse import parse_feed as parser
     try:
-        return parser(data, url, content_type)
+        parsed = parser(data, url, content_type)
+        if screen is not None:
+            screen.mark(parsed)
+        return parsed
     except ParseError as exc:
         return str(exc)
     except Exception as exc:  # noqa: BLE001 - a hostile feed must not take the refresh down
@@ -139,12 +145,13 @@ class ParsePool:
             self._threads = ThreadPoolExecutor(max_workers=2)
         return self._threads
 
-    async def parse(self, data: bytes, url: str, content_type: str) -> ParsedFeed | str:
-        """The parsed feed, or why it could not be parsed."""
+    async def parse(self, data: bytes, url: str, content_type: str, screen: Any = None
+                    ) -> ParsedFeed | str:
+        """The parsed feed, or why it could not be parsed; `screen`: see parse_or_reason."""
         from concurrent.futures.process import BrokenProcessPool
 
         loop = asyncio.get_running_loop()
-        args = (data, url, content_type) + ((self._parser,) if self._parser else ())
+        args = (data, url, content_type, self._parser, screen)
         self._to_parse -= 1
         processes = self._process_pool()
         if processes is not None:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from reader.core.articles import Articles, OverArticles
+from reader.core.filters import FeedScreen, apply_filters
 from reader.core.marks import Marks
 from reader.core.merge import decide
 from reader.core.parsepool import FeedParser, ParsePool
@@ -25,7 +26,7 @@ from reader.core.subscriptions import Subscriptions
 from reader.errors import StoreError
 from reader.models import Feed, FeedResult, ParsedFeed
 from reader.storage.documents import CacheSummary, FeedMeta
-from reader.textutil import one_line
+from reader.textutil import one_line, when_text
 
 ProgressCallback = Callable[[int, int, FeedResult], None]
 
@@ -74,6 +75,8 @@ class Refresher(OverArticles):
                  marks: Marks, parser: FeedParser | None = None) -> None:
         super().__init__(session, subscriptions, articles, marks)
         self._parser = parser
+        self._rule_read: dict[str, set[str]] = {}
+        """feed key -> ids filter rules marked read, not yet written (store_rule_read)."""
         self.network_down = False
         """The last refresh reached no network feed at all (the reader is offline)."""
 
@@ -96,6 +99,7 @@ class Refresher(OverArticles):
 
         session, subscriptions = self._session, self._subscriptions
         feeds = subscriptions.find_all(refs) if refs else subscriptions.feeds()
+        feeds = [f for f in feeds if not f.account]  # a sync brings a server feed's articles
         total = len(feeds)
         results: list[FeedResult] = []
         pending_down: list[tuple[Feed, FeedResult]] = []  # recorded once we know the network
@@ -114,8 +118,6 @@ class Refresher(OverArticles):
             feeds, remote = [f for f in feeds if is_local(f.url)], []
         waiting = [f for f in remote if f.retry_after > time.time()]
         if waiting:  # the server said when to come back (Retry-After): not before
-            from reader.fetch import when_text
-
             for feed in waiting:
                 report(FeedResult(feed.key, feed.url, "waiting", error=(
                     "not refreshed: the server asked to wait until "
@@ -165,7 +167,7 @@ class Refresher(OverArticles):
                                     error="not fetched: no network")
                 pending_down.append((feed, result))
                 report(result)
-        every_remote = [f for f in subscriptions.feeds() if not is_local(f.url)]
+        every_remote = [f for f in subscriptions.feeds() if not is_local(f.url) and not f.account]
         offline = bool(remote) and not answers[0] and len(pending_down) == len(remote) \
             and (len(remote) > 1 or len(remote) == len(every_remote))
         for feed, result in pending_down:
@@ -178,6 +180,7 @@ class Refresher(OverArticles):
             self.network_down = offline
         if subscriptions.dirty or any(r.new_url for r in results):
             await session.write(subscriptions.save)
+        await session.write(self.store_rule_read)
         await session.write(subscriptions.save_status)
         order = {f.key: i for i, f in enumerate(subscriptions.feeds())}
         results.sort(key=lambda r: order.get(r.feed_key, 0))
@@ -212,7 +215,7 @@ class Refresher(OverArticles):
             heed_server(feed, fetched.freshness, None, settings)
             return _follow_move(feed, fetched, result)
         parsed = await pool.parse(fetched.body, fetched.final_url or feed.url,
-                                  fetched.content_type)
+                                  fetched.content_type, self._screen(feed))
         if isinstance(parsed, str):
             found = await self._discover(feed, fetched, meta, fetcher, pool)
             if found is None:
@@ -252,7 +255,8 @@ class Refresher(OverArticles):
             found = await fetcher.fetch(link, subscribed=feed.origin_url)
             if found.status != "ok":
                 continue
-            parsed = await pool.parse(found.body, found.final_url or link, found.content_type)
+            parsed = await pool.parse(found.body, found.final_url or link, found.content_type,
+                                      self._screen(feed))
             if not isinstance(parsed, str):
                 feed.subscribed_url, feed.url = feed.origin_url, link
                 self._subscriptions.dirty = True
@@ -272,5 +276,26 @@ class Refresher(OverArticles):
         if feed.feed_title != parsed.title or feed.site_url != parsed.site_url:
             feed.feed_title, feed.site_url = parsed.title, parsed.site_url
             self._subscriptions.dirty = True  # saved once at the end of the refresh
+        mark_read = apply_filters(feed, decision, self._session.settings.filters, time.time())
         self._articles.apply_merge(feed, parsed, decision, validators)
+        if mark_read:  # written once for the whole refresh (store_rule_read)
+            self._rule_read[feed.key] = mark_read
         return decision.new_ids, decision.updated
+
+    def _screen(self, feed: Feed) -> FeedScreen | None:
+        """Every filter rule, to be tested where the feed is parsed (None: there are none).
+        Every one: the feed's title, which a rule may name, may change with this parse."""
+        rules = self._session.settings.filters
+        if not rules:
+            return None
+        summary = self._session.summaries.get(feed.key)  # ids known: no rule tested on them
+        return FeedScreen(tuple(r.query.source for r in rules), feed.custom_title, feed.url,
+                          tuple(feed.tags), time.time(), feed.key,
+                          frozenset(summary["ids"]) if summary else frozenset())
+
+    def store_rule_read(self) -> None:
+        """Write the read marks filter rules gave during the refresh (writer thread)."""
+        marked, self._rule_read = self._rule_read, {}
+        if marked:
+            self._marks.add_rule_read(marked, self._subscriptions.keys(), {
+                key: set(self._articles.ids(key)) for key in marked})

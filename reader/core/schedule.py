@@ -17,14 +17,15 @@ mean "no ask", and a computed time is always now or later and at most the cap aw
 
 from __future__ import annotations
 
-import email.utils
 import math
 import re
 import time
 from collections.abc import Iterable, Mapping
 
 from reader.config import Settings
+from reader.httptime import http_date
 from reader.models import Feed
+from reader.textutil import when_text
 
 PERIODS = {"hourly": 3600.0, "daily": 86400.0, "weekly": 7 * 86400.0,
            "monthly": 30 * 86400.0, "yearly": 365 * 86400.0}
@@ -70,27 +71,19 @@ def http_asks(headers: Mapping[str, str], now: float) -> float:
         match = _MAX_AGE_RE.match(directive)
         if match:
             return min(float(match.group(1)), LONGEST_ASK)
-    expires = _http_date(headers.get("expires", ""))
+    expires = http_date(headers.get("expires", ""))
     if expires is None:
         return 0.0
-    server_now = _http_date(headers.get("date", ""))
+    server_now = http_date(headers.get("date", ""))
     delay = expires - (server_now if server_now is not None else now)
     return min(delay, LONGEST_ASK) if math.isfinite(delay) and delay > 0 else 0.0
 
 
-def _http_date(value: str) -> float | None:
-    try:
-        when = email.utils.parsedate_to_datetime(value.strip())
-        stamp = when.timestamp() if when is not None and when.tzinfo is not None else None
-    except (TypeError, ValueError, IndexError, OverflowError, OSError):
-        return None
-    return stamp if stamp is not None and math.isfinite(stamp) else None
-
-
 def fresh_until(asked: float, now: float, cap: float) -> float:
     """When a server's ask of `asked` seconds ends, capped at `cap` seconds from now; 0 when
-    there is no ask or the cap is 0 (asks ignored)."""
-    if not (math.isfinite(asked) and asked > 0 and math.isfinite(cap) and cap > 0):
+    there is no ask (under a second: sy:updateFrequency 10^12 asks for nothing) or the cap
+    is 0 (asks ignored)."""
+    if not (math.isfinite(asked) and asked >= 1 and math.isfinite(cap) and cap > 0):
         return 0.0
     return now + min(asked, cap)
 
@@ -168,8 +161,6 @@ def tick_seconds(feeds: Iterable[Feed], settings: Settings) -> float:
 def describe(feed: Feed, settings: Settings, now: float | None = None) -> str:
     """The feed's schedule in words, for the status line and `reader feeds`: "" when it has
     none (no interval, no ask: refreshed when the user asks)."""
-    from reader.fetch import when_text
-
     now = time.time() if now is None else now
     interval = user_interval(feed, settings)
     due = next_due(feed, settings, now)

@@ -18,7 +18,7 @@ from typing import Any
 from reader.core.session import Session
 from reader.errors import LibraryError
 from reader.models import Feed, fits_field
-from reader.opml import ImportedList, Subscription, read_subscriptions, write_opml
+from reader.opml import ImportedList, Subscription, read_subscriptions, write_opml, write_urls
 from reader.textutil import one_line
 
 SEED_FILES = ("amn.xml", "atom.xml", "summary.xml", "jsonfeed.json")
@@ -27,7 +27,7 @@ STATUS_FIELDS = ("last_checked", "last_success", "last_error", "last_warning", "
                  "failures", "failing_since", "gone", "fresh_until", "feed_interval")
 """What status.json keeps of a feed (the subscription list keeps the rest)."""
 SUBSCRIPTION_FIELDS = ("key", "url", "subscribed_url", "custom_title", "feed_title", "site_url",
-                       "tags", "added_at")
+                       "tags", "added_at", "account", "remote_id")
 _FOUND_BY_REFRESH = ("url", "subscribed_url", "feed_title", "site_url")
 
 
@@ -39,6 +39,10 @@ class ImportReport:
     added: list[Feed] = field(default_factory=list)
     updated: list[Feed] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    query_feeds: list[tuple[str, str]] = field(default_factory=list)
+    """(title, query) of the list's query feeds (newsboat `query:` lines, translated)."""
+    queries_added: list[str] = field(default_factory=list)
+    """Titles of the query feeds saved (those whose title was new)."""
 
 
 def normalise_feed_url(url: str) -> str:
@@ -268,8 +272,11 @@ class Subscriptions:
         """Subscribe. LibraryError if already subscribed or the URL is unusable."""
         self._session.need_lock()
         url = new_feed_location(url)
-        if any(f.url == url for f in self._feeds):
-            raise LibraryError(f"{url}: already subscribed")
+        twin = next((f for f in self._feeds if f.url == url), None)
+        if twin is not None:
+            raise LibraryError(f"{url}: already subscribed" + (
+                f" through the account {twin.account} (a sync brings it)" if twin.account
+                else ""))
         feed = _new_feed(url, title, tags)
         self.save([*self._feeds, feed])
         return feed
@@ -292,8 +299,16 @@ class Subscriptions:
 
     def export_opml(self) -> str:
         """All subscriptions as OPML 2.0 (tags as `category`)."""
-        return write_opml([Subscription(f.url, f.custom_title or f.feed_title, list(f.tags),
-                                        f.site_url) for f in self._feeds])
+        return write_opml(self._as_listed())
+
+    def export_urls(self, query_feeds: list[tuple[str, str]]) -> str:
+        """All subscriptions, and `query_feeds` (title, newsboat expression), as a newsboat
+        urls file."""
+        return write_urls(self._as_listed(), query_feeds)
+
+    def _as_listed(self) -> list[Subscription]:
+        return [Subscription(f.url, f.custom_title or f.feed_title, list(f.tags), f.site_url)
+                for f in self._feeds]
 
     def import_list(self, data: bytes, name: str = "", *, allow_local_files: bool = False
                     ) -> ImportReport:
@@ -304,7 +319,8 @@ class Subscriptions:
 
         self._session.need_lock()
         listing: ImportedList = read_subscriptions(data, name)  # raises SubscriptionListError
-        report = ImportReport(listing.kind, warnings=list(listing.warnings))
+        report = ImportReport(listing.kind, warnings=list(listing.warnings),
+                              query_feeds=list(listing.query_feeds))
         by_url = {f.url: f for f in self._feeds}
         spelled = {t.casefold(): t for f in self._feeds for t in f.tags}  # Tech = tech
         added: list[Feed] = []

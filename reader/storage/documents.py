@@ -24,6 +24,12 @@ class ArticleDoc(TypedDict):
     in_feed: bool
     categories: NotRequired[list[str]]
     """The feed's categories of the entry (absent when it gives none)."""
+    tags: NotRequired[list[str]]
+    """Tags a filter rule gave it when it arrived (absent when none did)."""
+    hidden: NotRequired[bool]
+    """A filter rule hid it when it arrived (absent when none did)."""
+    audio: NotRequired[bool]
+    """The entry has an audio enclosure (a podcast episode; absent when not)."""
 
 
 class BodyDoc(TypedDict, total=False):
@@ -56,6 +62,8 @@ class CacheSummary(TypedDict):
 
     mtime: int | None
     ids: list[str]
+    hidden: NotRequired[list[str]]
+    """Of `ids`, the articles a filter rule hid (they count nowhere)."""
     etag: str
     last_modified: str
     content_hash: str

@@ -381,16 +381,15 @@ class Store:
         self._seen: dict[Path, Signature] = {}
         """The signature of each file whose contents this process holds in memory."""
 
-    # -- the app's remembered choices (data/ui.json: {"theme": ..., ...}) -----------------
-    def load_ui_state(self) -> dict[str, Any]:
-        """What the app remembers between runs (e.g. the theme chosen in the palette)."""
-        data = load_json_file(self.data_dir / "ui.json", self._corrupt,
-                              lambda d: all(isinstance(v, str) for v in d.values()))
-        return data or {}
+    # -- small files: ui.json (the app's choices), queries.json, read/by-rules.json --------
+    def load_small(self, name: str, shape: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """A small JSON object of user data (data/NAME); {} when missing, or set aside when
+        not of the `shape`."""
+        return load_json_file(self.data_dir / name, self._corrupt, shape, self._saw) or {}
 
-    def save_ui_state(self, state: dict[str, str]) -> None:
-        write_or_explain(self.data_dir / "ui.json",
-                         json.dumps(state, sort_keys=True).encode("utf-8"))
+    def save_small(self, name: str, data: dict[str, Any]) -> None:
+        self._write(self.data_dir / name,
+                    json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
 
     # -- helpers ---------------------------------------------------------------------------
     def _corrupt(self, path: Path, moved: Path) -> None:

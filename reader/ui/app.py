@@ -91,7 +91,7 @@ class ReaderApp(App[None]):
         if not self.is_running or theme == self._start_theme():
             return
         self.main_screen.save_in_background(
-            self.library.save_ui_state,
+            self.library.update_ui_state,  # the other choices (sort orders) stay
             {"theme": theme, "config_theme": self.library.settings.theme})
 
     def on_descendant_focus(self) -> None:
@@ -289,6 +289,15 @@ class ReaderApp(App[None]):
             ("Toggle bookmark", "Bookmark the article or remove it",
              post(messages.ToggleBookmark)),
             ("Open in browser", "Open the article's link", post(messages.OpenInBrowser)),
+            ("Play the episode", "Play the article's enclosure with [media] player",
+             post(messages.PlayEnclosure)),
+            ("Download the episode", "Download the article's enclosure in the background",
+             post(messages.DownloadEnclosure)),
+            ("Show the picture", "The picture on screen, full-screen (i)",
+             lambda: main.post_message(messages.ViewPicture(
+                 main.article_view.current_picture() or 0))),
+            ("Show podcasts", "Articles with an audio enclosure",
+             lambda: self.open_view(View("podcasts"))),
             ("Search", "Search titles, text and notes", main.action_search),
             ("Write a note", "Annotate the article", post(messages.Annotate)),
             ("Export notes", "Notes and bookmarks as Markdown files", main.export_notes),
@@ -301,6 +310,9 @@ class ReaderApp(App[None]):
             ("Show unread articles", "The Unread view", lambda: self.open_view(View("unread"))),
             ("Show bookmarks", "The Bookmarked view",
              lambda: self.open_view(View("bookmarked"))),
+            ("Show hidden articles", "What filter rules hid",
+             lambda: self.open_view(View("hidden"))),
+            ("Sort order", "The next sort order of the list (s)", main.action_cycle_sort),
             ("Help: every key", "Every key and what it does (?)", self.action_help),
         ]
         for command in self.library.settings.commands.values():
@@ -312,6 +324,11 @@ class ReaderApp(App[None]):
 
 def run_app(library: Library, *, offline: bool) -> None:
     """Start the app (blocking until it quits)."""
+    if library.settings.images_mode == "auto" and sys.stdout.isatty():
+        try:  # asks the terminal for Kitty graphics and Sixel: only before the app starts
+            import textual_image.widget  # noqa: F401
+        except Exception:  # noqa: BLE001 - no full-screen Kitty/Sixel: half-blocks
+            pass
     app = ReaderApp(library, offline=offline)
     app.run()
     for problem in app.key_problems:  # said again where it stays readable

@@ -50,8 +50,26 @@ class ToggleText(Message):
 
 
 @dataclass
+class PlayEnclosure(Message):
+    """Play the article's episode (or other enclosure) with the [media] player."""
+
+
+@dataclass
+class DownloadEnclosure(Message):
+    """Download the article's episode into the [media] folder, in the background."""
+
+
+@dataclass
+class ViewPicture(Message):
+    """Show picture `number` of the article full-screen (0: the article view has none on
+    screen)."""
+
+    number: int
+
+
+@dataclass
 class ArticlesPassed(Message):
-    """The cursor moved down past these articles of the list (j, down, page down)."""
+    """The cursor moved down past these articles of the list (j, down, page down, J)."""
 
     articles: list[Article]
 
@@ -108,10 +126,13 @@ class NotesChanged(Message):
 
 @dataclass
 class RefreshProgress(Message):
-    """A refresh has done `done` of `total` feeds; a newer one replaces an unhandled one."""
+    """A refresh has done `done` of `total` feeds (a sync: of accounts); a newer one
+    replaces an unhandled one."""
 
     done: int
     total: int
+    verb: str = "refreshing"
+    """What is done: "refreshing" (feeds) or "syncing" (accounts)."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, RefreshProgress)

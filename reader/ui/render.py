@@ -8,6 +8,7 @@ Text from the article is never interpreted as markup: styles are applied as span
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -95,6 +96,8 @@ class Block:
     wrap: bool = True
     paragraph: int = -1
     """Index of the source paragraph (for jumping to a quoted passage), -1 for none."""
+    picture: int = 0
+    """The link number of a picture drawn here (reader.ui.pictures), 0 for none."""
 
 
 def blocks(markdown: str) -> list[Block]:
@@ -224,11 +227,17 @@ def _blank() -> Block:
     return Block(Text(), Text(), Text(), wrap=False)
 
 
-def layout(parts: list[Block], width: int) -> list[Text]:
-    """Wrap blocks to `width` cells; returns one Text per screen line."""
+def layout(parts: list[Block], width: int,
+           draw: Callable[[int, int], list[Text]] | None = None) -> list[Text]:
+    """Wrap blocks to `width` cells; returns one Text per screen line. `draw(number, width)`
+    gives the lines of a picture block (none while it is not there)."""
     width = max(width, 10)
     lines: list[Text] = []
     for block in parts:
+        if block.picture:
+            if draw is not None:
+                lines.extend(draw(block.picture, width))
+            continue
         if not block.wrap:
             line = block.first_prefix + block.text
             line.truncate(width, overflow="ellipsis")

@@ -20,7 +20,7 @@ def test_read_an_article_and_quit(xdg: dict[str, str]) -> None:
     try:
         screen = term.wait_for("AMN Al-Masdar News (5)", timeout=30)
         assert "Unread (24)" in screen and "offline" in screen
-        for _ in range(5):  # All, Unread, Bookmarked, Notes, samples -> the AMN feed
+        for _ in range(6):  # All, Unread, Bookmarked, Notes, Podcasts, samples -> AMN
             term.keys("j")
         term.keys("Enter")
         # the article list shows the feed
@@ -47,7 +47,7 @@ def test_read_an_article_and_quit(xdg: dict[str, str]) -> None:
 def test_a_note_survives_quitting_and_restarting(xdg: dict[str, str]) -> None:
     def open_mattis(term: Terminal) -> None:
         term.wait_for("AMN Al-Masdar News (", timeout=30)
-        for _ in range(5):  # All, Unread, Bookmarked, Notes, samples -> the AMN feed
+        for _ in range(6):  # All, Unread, Bookmarked, Notes, Podcasts, samples -> AMN
             term.keys("j")
         term.keys("Enter")
         term.wait_for("─ AMN Al-Masdar News (5 articles, ")  # read on the second run

@@ -23,7 +23,7 @@ def test_reading_at_80x24(xdg: dict[str, str]) -> None:
     term = Terminal([reader_command(), "--offline"], xdg, width=80, height=24)
     try:
         term.wait_for("Unread (24)", timeout=30)
-        for _ in range(5):  # All, Unread, Bookmarked, Notes, samples -> the AMN feed
+        for _ in range(6):  # All, Unread, Bookmarked, Notes, Podcasts, samples -> AMN
             term.keys("j")
         term.keys("Enter")
         term.wait_for("AMN Al-Masdar News (5 articles, 5 unread)")
@@ -71,7 +71,7 @@ def test_a_terminal_browser_gets_the_terminal_and_gives_it_back(
                      "--offline"], env, width=100, height=30)
     try:
         term.wait_for("Unread (24)", timeout=30)
-        for _ in range(5):
+        for _ in range(6):  # past the five virtual feeds and the samples folder
             term.keys("j")
         term.keys("Enter")
         term.wait_for("AMN Al-Masdar News (5 articles")

@@ -42,7 +42,7 @@ def test_read_full_articles_on_a_plane(xdg: dict[str, str], server: FeedServer) 
     try:
         screen = term.wait_for("Summaries (1)", timeout=30)
         assert "offline" in screen
-        for _ in range(4):  # All, Unread, Bookmarked, Notes -> the feed
+        for _ in range(5):  # All, Unread, Bookmarked, Notes, Podcasts -> the feed
             term.keys("j")
         term.keys("Enter")
         term.wait_for("─ Summaries (1 article, 1 unread) ─")

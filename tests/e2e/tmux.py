@@ -103,7 +103,7 @@ class Terminal:
 def open_amn_sample(term: Terminal) -> None:
     """From the start of the app on the bundled samples: open the AMN feed's article list."""
     term.wait_for("AMN Al-Masdar News (5)", timeout=30)
-    for _ in range(5):  # All, Unread, Bookmarked, Notes, samples -> the AMN feed
+    for _ in range(6):  # All, Unread, Bookmarked, Notes, Podcasts, samples -> AMN
         term.keys("j")
     term.keys("Enter")
     term.wait_for("─ AMN Al-Masdar News (5 articles, 5 unread) ─")

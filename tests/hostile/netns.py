@@ -320,10 +320,47 @@ def local_feeds_still_work(public: Site, private: dict[str, Site]) -> list[dict[
             reader("refresh", "--full-text"), {"feeds": feeds_json()}]
 
 
+def pictures_and_episodes(public: Site, private: dict[str, Site]) -> list[dict[str, Any]]:
+    """Pictures and enclosures of an internet feed aimed at the local network, directly, by a
+    redirect and by DNS rebinding; one public picture and one public episode as controls."""
+    import io as _io
+
+    from PIL import Image
+
+    out = _io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 200, 30)).save(out, "PNG")
+    public.routes["/ok.png"] = (200, {"Content-Type": "image/png"}, out.getvalue())
+    public.routes["/ep.mp3"] = (200, {"Content-Type": "audio/mpeg"}, b"ID3" + b"x" * 5000)
+    public.redirect("/to-local.png", 302, "http://10.0.0.1/secret.png")
+    public.redirect("/to-meta.mp3", 302, "http://169.254.169.254/latest/ep.mp3")
+    pictures = [f"http://{h}/secret.png" for h in ("127.0.0.1", "[::1]", "10.0.0.1",
+                                                    "169.254.169.254", "rebind.test")]
+    pictures += [f"http://{PUBLIC}/to-local.png", f"http://{PUBLIC}/ok.png"]
+    images = "".join(f'<p><img src="{u}" alt="p{n}"></p>' for n, u in enumerate(pictures))
+    items = [("pics", images, "http://127.0.0.1/ep.mp3"),
+             ("meta", "<p>x</p>", f"http://{PUBLIC}/to-meta.mp3"),
+             ("ok", "<p>y</p>", f"http://{PUBLIC}/ep.mp3")]
+    body = "".join(
+        f"<item><title>{guid}</title><guid>{guid}</guid><link>http://{PUBLIC}/{guid}</link>"
+        f'<description><![CDATA[{html}]]></description><enclosure url="{url}" '
+        f'type="audio/mpeg" length="5003"/></item>' for guid, html, url in items)
+    public.feed("/feed", (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Pod'
+                          f"</title>{body}</channel></rss>").encode())
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "reader" / "config.toml"
+    config.write_text(config.read_text() + "[images]\noffline = true\n")
+    steps = [reader("add", f"http://{PUBLIC}/feed"), reader("sync-offline")]
+    ids = {a["title"]: a["id"] for a in json.loads(reader("articles", "--json")["out"])}
+    folder = tempfile.mkdtemp()
+    steps += [reader("download", ids[t], "--to", folder) for t in ("pics", "meta", "ok")]
+    steps.append({"files": sorted(os.listdir(folder))})
+    return steps
+
+
 SCENARIOS: dict[str, Callable[[Site, dict[str, Site]], list[dict[str, Any]]]] = {
     f.__name__: f for f in (redirect_then_full_text, redirect_error_keeps_url,
                             redirect_to_metadata, direct_links, mapped_public, discovery,
-                            rebinding, local_feeds_still_work, tls_by_name)}
+                            rebinding, local_feeds_still_work, tls_by_name,
+                            pictures_and_episodes)}
 
 if __name__ == "__main__":
     result = run(sys.argv[1])

@@ -196,11 +196,12 @@ def test_urls_file_with_junk_and_newsboat_specials(world: World, tmp_path: Path,
         b'unbalanced "quote\n')
     code, out, err = cli(capsys, "import", str(path))
     assert code == 0, err
-    assert "1 feed added" in out
+    assert "1 feed added" in out and "1 query feed added" in out  # query: is imported (#17)
     warnings = err.splitlines()
-    assert len(warnings) == 6 and all(w.startswith(f"warning: {path}: line ") for w in warnings)
-    for number, what in ((2, "query:"), (3, "exec:"), (4, "filter:")):
+    assert len(warnings) == 5 and all(w.startswith(f"warning: {path}: line ") for w in warnings)
+    for number, what in ((3, "exec:"), (4, "filter:")):
         assert f"line {number}: {what} feeds are not supported; skipped" in err
+    assert [q.source for q in Library(world.paths, Settings()).query_feeds()] == ["unread"]
     assert "\x1b" not in err  # the junk is shown escaped, never raw
     assert not marker.exists()  # exec:/filter: are never run
     urls = [f.url for f in Library(world.paths, Settings()).feeds()]

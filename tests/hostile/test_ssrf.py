@@ -215,3 +215,19 @@ def test_only_the_subscribed_host_is_exempt_from_the_guard(hop: str, guarded: bo
     assert _guarded_hop(request) is guarded
     assert _guarded_hop(httpx.Request("GET", hop, extensions={PUBLIC_ONLY: True}))
     assert not _guarded_hop(httpx.Request("GET", hop))
+
+
+def test_pictures_and_episodes_of_an_internet_feed_never_reach_the_local_network() -> None:
+    """Pictures at 127.0.0.1, ::1, 10.0.0.1, the metadata address, behind a public redirect
+    and behind DNS rebinding; an episode at 127.0.0.1 and one redirecting to the metadata
+    service. None reaches a private server; the public picture and episode still come."""
+    run = scenario("pictures_and_episodes")
+    add, sync, local_episode, meta_episode, ok_episode, files = run["steps"]
+    assert private_hits(run) == {}
+    assert "pictures: 1 fetched, 6 failed" in sync["out"], sync
+    assert local_episode["code"] == 2 and "local network" in local_episode["err"]
+    assert meta_episode["code"] == 2 and "local network" in meta_episode["err"]
+    assert ok_episode["code"] == 0, ok_episode
+    assert files["files"] == ["ep.mp3"]
+    assert {"/ok.png", "/to-local.png", "/to-meta.mp3", "/ep.mp3"} <= set(run["public_hits"])
+    assert "SECRET" not in json.dumps(run["steps"])

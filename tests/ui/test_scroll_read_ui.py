@@ -42,6 +42,11 @@ async def test_moving_down_past_articles_marks_them_read(paths: Paths) -> None:
         assert passed > 3 and all(a.read for a in listed[:passed])
         assert not listed[passed].read  # the one under the cursor is not passed yet
         assert unread_row(app) == f"Unread ({24 - passed})"
+        await pilot.press("J")  # next article, in the list: moves past this one too
+        await pilot.pause()
+        assert listed[passed].read and app.article_list.highlighted == passed + 1
+        passed += 1
+        assert unread_row(app) == f"Unread ({24 - passed})"
         await app.workers.wait_for_complete()
     library.release()
     again = Library(paths, Settings())  # saved

@@ -84,3 +84,27 @@ def test_article_with_a_note(frozen_library: Library, snap_compare) -> None:  # 
         await pilot.pause()
 
     assert snap_compare(make_app(frozen_library), terminal_size=(120, 40), run_before=annotate)
+
+
+def test_article_with_a_picture(paths: Paths, server, tmp_path,  # noqa: ANN001
+                                monkeypatch: pytest.MonkeyPatch, snap_compare) -> None:  # noqa: ANN001
+    """The AMN sample's lead photo (served from 127.0.0.1) drawn inline in half-blocks."""
+    from tests.ui.test_pictures_ui import amn_with_lead_photo, open_mattis
+
+    monkeypatch.setattr(refresh_module.time, "time", lambda: FIXED_NOW)
+    monkeypatch.setenv("TZ", "UTC")
+    import time
+
+    time.tzset()
+    library = make_library(paths, Settings(images_mode="halfblock"))
+    library.add_feed(str(amn_with_lead_photo(server, tmp_path)))
+    library.refresh_blocking()
+
+    async def open_it(pilot) -> None:  # noqa: ANN001
+        await pilot.pause()
+        await open_mattis(pilot.app, pilot)
+
+    try:
+        assert snap_compare(ReaderApp(library), terminal_size=(120, 40), run_before=open_it)
+    finally:
+        library.release()

@@ -46,10 +46,10 @@ async def test_the_newest_screen_shows_before_the_whole_view(
     go_on = threading.Event()
     whole = library.view_articles
 
-    def held(view, limit=0):  # noqa: ANN001, ANN202 - the whole view waits for the test
+    def held(view, limit=0, sort=""):  # noqa: ANN001, ANN202 - the whole view waits
         if not limit:
             go_on.wait(10)
-        return whole(view, limit)
+        return whole(view, limit, sort)
 
     monkeypatch.setattr(library, "view_articles", held)
     app = ReaderApp(library, offline=True)

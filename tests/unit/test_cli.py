@@ -46,7 +46,7 @@ def test_add_refresh_articles_show(paths: Paths, server: FeedServer,
     assert sorted(a["title"] for a in articles) == ["one", "two"]
     assert set(articles[0]) == {"id", "feed_key", "feed_title", "guid", "title", "link", "author",
                                 "published", "updated", "read", "bookmarked", "summary_only",
-                                "categories"}
+                                "categories", "tags", "hidden"}
     first = articles[0]["id"]
     code, out, _ = run(capsys, "show", first[:8])
     assert code == 0 and out.startswith(f"# {articles[0]['title']}")
@@ -92,7 +92,7 @@ def test_import_export(paths: Paths, tmp_path: Path, capsys: pytest.CaptureFixtu
     urls = tmp_path / "urls"
     urls.write_text('https://a.example/rss tech "~A"\nquery:x:y\n')
     code, out, err = run(capsys, "import", str(urls))
-    assert code == 0 and "1 feed added" in out and "not supported" in err
+    assert code == 0 and "1 feed added" in out and "query feed 'x' not imported" in err
     code, out, _ = run(capsys, "export")
     assert 'xmlUrl="https://a.example/rss"' in out and 'category="tech"' in out
     target = tmp_path / "out.opml"

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import reader
 
-CORE = ["reader.cli", "reader.config", "reader.content.extract", "reader.fetch", "reader.library",
+CORE = ["reader.cli", "reader.cli_sync", "reader.config",
+        "reader.content.extract", "reader.fetch", "reader.library",
         "reader.locations", "reader.models", "reader.opml", "reader.parse", "reader.storage.store",
         "reader.textutil"]
 # every module of the rooms below the UI, found on disk (a new one is checked without listing)
 CORE += sorted({".".join(p.relative_to(Path(reader.__file__).parent.parent).with_suffix("").parts)
-                for room in ("core", "content", "storage")
+                for room in ("core", "content", "storage", "sync")
                 for p in (Path(reader.__file__).parent / room).glob("*.py")
                 if p.name != "__init__.py"} | {"reader.errors", "reader.export", "reader.search"})
 

@@ -56,7 +56,8 @@ def test_newsboat_urls_file() -> None:
     assert subs["http://example.com/a.xml"].tags == []
     assert subs["https://hidden.example/rss"].tags == ["tech"]
     text = "\n".join(listing.warnings)
-    assert "query: feeds are not supported" in text and "exec:" in text
+    assert listing.query_feeds == [("Unread", "unread")]  # imported, no longer skipped
+    assert "query:" not in text and "exec: feeds are not supported" in text
     assert "'not-a-url' is not a URL" in text and "listed twice" in text
 
 

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reader import httptime
 from reader.cli import main
 from reader.config import ConfigError, Settings, load_settings, parse_duration
 from reader.core.schedule import (
@@ -285,3 +286,24 @@ def test_a_retry_after_keeps_the_app_away_and_reader_refresh_reports_it() -> Non
     assert next_due(feed, config, NOW) == NOW + 300
     assert due_feeds([feed], config, NOW, scheduled_only=True) == []  # the app waits
     assert due_feeds([feed], config, NOW) == [feed]  # the refresh says "waiting"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(st.text(max_size=30), st.integers(), st.floats()))
+def test_any_duration_text_is_seconds_within_a_year_or_a_clear_error(
+        text: str | int | float) -> None:
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        assert "duration" in str(exc)
+    else:
+        assert math.isfinite(seconds) and 0 <= seconds <= 366 * DAY
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.one_of(HOSTILE_TEXT, st.sampled_from(["²", "٣", "12", "1" * 40])))
+def test_a_hostile_retry_after_or_http_date_never_crashes(value: str) -> None:
+    until = httptime.parse_retry_after(value, NOW)
+    assert until == 0 or NOW < until <= NOW + httptime.MAX_RETRY_AFTER_S
+    stamp = httptime.http_date(value)
+    assert stamp is None or math.isfinite(stamp)

@@ -26,11 +26,13 @@ from reader.library import Library
 from reader.models import Article, ArticleText, View
 from reader.textutil import plural, safe_link
 from reader.ui import messages
-from reader.ui.screens.dialogs import SearchScreen
 from reader.ui.screens.main_commands import CommandActions
 from reader.ui.screens.main_feeds import FeedActions
+from reader.ui.screens.main_media import MediaActions
 from reader.ui.screens.main_moving import Moving
 from reader.ui.screens.main_notes import NoteActions
+from reader.ui.screens.main_pictures import PictureActions
+from reader.ui.screens.main_queries import QueryActions
 from reader.ui.screens.notes import ConfirmScreen
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.lists import ArticleList, FeedList
@@ -54,7 +56,8 @@ def _text_hint(text: ArticleText) -> str:
     return "  (f: fetch the full article)"
 
 
-class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None]):
+class MainScreen(NoteActions, FeedActions, CommandActions, MediaActions, PictureActions,
+                 Moving, QueryActions, Screen[None]):
     """The panes. tab/shift+tab here move between panes (not Textual's focus chain)."""
 
     BINDINGS = [
@@ -73,6 +76,7 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
         Binding("R", "refresh_all", "Refresh all", id="refresh_all"),
         Binding("z", "zoom", "Zoom", show=False, id="zoom"),
         Binding("slash", "search", "Search", id="search"),
+        Binding("s", "cycle_sort", "Sort order (cycle)", show=False, id="cycle_sort"),
         Binding("question_mark", "app.help", "Help", id="help"),
         Binding("q", "app.quit", "Quit", id="quit"),
     ] + [  # 1-9 open link N; every binding has an id so config.toml can remap it
@@ -100,6 +104,8 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
         """feed key -> (unread, total), as the feed list shows them."""
         self.refreshing = False
         """A refresh runs (a second one is refused)."""
+        self.downloading: set[str] = set()
+        """Ids of the articles whose enclosure is being downloaded."""
         self._shown_problems = 0
         self.loading_rest = False
         """The list shows the newest screenful only; the rest of the view is being read."""
@@ -158,9 +164,10 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
         self.article_view.border_title = "Article"
         self.article_view.show_message("Choose an article (enter) to read it here.")
         key_problems = self.app.apply_keymap() + self.bind_commands()
-        problems = [p for p in (self.app.theme_problem, *key_problems) if p]
+        problems = [p for p in (self.app.theme_problem, *key_problems,
+                                *self.settings_problems()) if p]
         self.status.set(offline=self.offline,
-                        message="; ".join(problems) or "? shows every key")
+                        message="; ".join(problems) or self.failed_syncs() or "? shows every key")
         self._shown_problems = 0
         self.report_problems()
         self.focus_pane(self.feed_list)
@@ -176,11 +183,13 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
         counts = self.library.counts()
         self.library.bookmarks()
         self.library.annotated()  # both read once here, off the event loop
-        first = self.library.newest_articles(FIRST_SCREEN) if view.kind == "all" else None
+        sort = self.sort_for(view)  # the index's screenful is the newest: not when sorted
+        first = self.library.newest_articles(FIRST_SCREEN) if view.kind == "all" and not sort \
+            else None
         if first:
             self.app.call_from_thread(self._loaded, counts, view, first, True)
         self.library.warm_up()  # the converter's imports, before the first article opens
-        articles = self.library.view_articles(view)
+        articles = self.library.view_articles(view, sort=sort)
         self.app.call_from_thread(self._loaded, counts, view, articles)
 
     def mark_active_pane(self) -> None:
@@ -223,6 +232,7 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
         if view == self.view:  # else the user opened another view meanwhile
             self.loading_rest = first
             self._show_articles(articles)
+        self.load_query_counts()
 
     def _redraw_feeds(self) -> None:
         """Feed rows with the current counts (only changed rows are redrawn)."""
@@ -256,7 +266,9 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
         except ReaderError:  # removed meanwhile
             return
         schedule = self.library.schedule_text(feed)
-        if feed.last_error or feed.gone or feed.long_failing:
+        if feed.account:
+            self.status.set(message=self.account_line(feed))
+        elif feed.last_error or feed.gone or feed.long_failing:
             detail = feed.last_error or "gone for good"
             if feed.failures > 1:
                 detail += f" ({feed.failures} refreshes in a row failed)"
@@ -280,13 +292,16 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
             return f"Tag: {view.value}"
         if view.kind == "search":
             return f"Search: {view.value}"
+        if view.kind in ("query", "hidden"):
+            return self.query_view_title(view)
         return {"all": "All articles", "unread": "Unread", "bookmarked": "Bookmarked",
-                "notes": "Notes"}[view.kind]
+                "notes": "Notes", "podcasts": "Podcasts"}[view.kind]
 
     def _show_articles(self, articles: list[Article], keep_id: str | None = None) -> None:
         lst = self.article_list
+        lst.marks = self.media_row_marks(articles) if self.view.kind == "podcasts" else {}
         lst.populate(articles, show_feed=self.view.kind != "feed", keep_id=keep_id,
-                     search=self.view.value if self.view.kind == "search" else "")
+                     search=self.highlight_words(self.view))
         self._title_article_list()
 
     def _title_article_list(self) -> None:
@@ -300,7 +315,7 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
         unread = sum(not a.read for a in articles)
         self.article_list.border_title = Content(
             f"{self._view_title(self.view)} ({plural(len(articles), 'article')}, "
-            f"{unread} unread)")
+            f"{unread} unread{self.sort_suffix(self.view)})")
 
     def open_view(self, view: View, focus: bool = True) -> None:
         """Show a view in the article list (its articles are read in a thread)."""
@@ -310,16 +325,10 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
         if focus:
             self.focus_pane(self.article_list)
 
-    @work(exclusive=True, group="view", thread=True)
-    def _load_view(self, view: View, keep_id: str | None, counts: bool = False) -> None:
-        """Read a view's articles off the event loop (a search reads article bodies); with
-        `counts`, the feeds' counts too, shown with the list."""
-        found = self.library.counts() if counts else None
-        articles = self.library.view_articles(view)
-        self.app.call_from_thread(self._view_loaded, view, articles, keep_id, found)
-
     def _view_loaded(self, view: View, articles: list[Article], keep_id: str | None,
                      counts: dict[str, tuple[int, int]] | None = None) -> None:
+        """A view's articles, read in a thread (MainQueries._load_view); `counts`: the
+        feeds' counts read with them, shown in the same turn."""
         if counts is not None:
             self.counts = counts
             self._redraw_feeds()
@@ -330,6 +339,7 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
     def _reload_counts(self) -> None:
         self.counts = self.library.counts()
         self._redraw_feeds()
+        self.load_query_counts()
 
     def _toggle_folder(self, tag: str) -> None:
         if tag in self.feed_list.collapsed:
@@ -342,7 +352,7 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
         """Show an article (then mark it read). Nothing else is redrawn before it shows."""
         self.reading = article
         self.article_view.border_title = Content(article.feed_title or "Article")
-        self.article_view.set_search(self.view.value if self.view.kind == "search" else "")
+        self.article_view.set_search(self.highlight_words(self.view))
         self._convert(article)
         self.set_timer(0.15, lambda: self._still_loading(article.id))
         if focus:
@@ -364,6 +374,7 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
         text = await self.library.read(functools.partial(
             self.library.text, prefer=self.prefer.get(article.id, "auto"), defer_save=True),
             article)
+        footer = await self.library.read(self.enclosure_footer, article)
         if self.reading is None or self.reading.id != article.id:
             return
         self.links = list(text.links)
@@ -377,11 +388,14 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
         ]
         notes = self.library.notes(article.id)
         place = self.article_view.scroll_y if keep_place else 0
+        refs, numbers = self.picture_numbers(text.links)
         self.article_view.show(article.id, header, article.title, text.markdown,
-                               quotes=[n.quote for n in notes])
+                               quotes=[n.quote for n in notes], footer=footer,
+                               pictures=numbers)
         if place:
             self.article_view.scroll_to(0, place, animate=False)
         self.notes_pane.show_notes(notes)
+        self.load_pictures(article, refs)
         if not article.read:
             self._set_read(article, True)
 
@@ -394,7 +408,7 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
         if article.read == read:
             return
         self._show_read([article], read)
-        self.save_in_background(self.library.mark_read, article, read)
+        self.save_read(article, read)
 
     def _show_read(self, articles: list[Article], read: bool) -> None:
         """Articles just marked read/unread: their rows, the list's title, the counts."""
@@ -524,15 +538,3 @@ class MainScreen(NoteActions, FeedActions, CommandActions, Moving, Screen[None])
             self.status.set(message=f"this article has no link {number}")
             return
         self.open_url(link.url)
-
-    def action_search(self) -> None:
-        if self.focused is self.feed_list or self.view.kind not in ("feed",):
-            scope, label = "", "everything"
-        else:
-            scope, label = self.view.value, f"in {self._view_title(self.view)}"
-
-        def done(text: str | None) -> None:
-            if text:
-                self.open_view(View("search", text, scope))
-
-        self.app.push_screen(SearchScreen(label), done)

@@ -4,6 +4,7 @@ fetching full texts. Mixed into MainScreen (reader.ui.screens.main), whose panes
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from textual import work
@@ -238,12 +239,68 @@ class FeedActions:
         waiting = sum(r.status == "waiting" for r in results)
         if waiting:
             message += f", {waiting} waiting (the server asked for a pause)"
+        synced = {f.key for f in self.library.feeds() if f.account}
+        if self.library.accounts() and (keys is None or synced.intersection(keys)):
+            said = await self._sync_accounts()
+            message = f"{message}; {said}" if results else said  # no feed fetched here
         self.status.set(progress="", message=message, offline=self.offline)
         self.report_problems()
         self._after_refresh()
         new_ids = [i for r in results for i in r.new_ids]
         if new_ids and not self.offline:
             self._fetch_new_full_texts(new_ids)
+
+    async def _sync_accounts(self) -> str:
+        """Sync every server account after the local refresh (R); what it did, one line."""
+        self.refreshing = True
+        total = len(self.library.accounts())
+        self.status.set(progress=f"syncing 0/{total}")
+
+        def progress(done: int, total: int, result: Any) -> None:
+            self.post_message(messages.RefreshProgress(done, total, "syncing"))
+
+        def items(account: str, done: int, total: int) -> None:
+            self.post_message(messages.RefreshProgress(done, total,
+                                                       f"syncing {account}: articles"))
+
+        try:
+            results = await self.library.sync(None, progress, on_items=items)
+        except Exception as exc:  # noqa: BLE001 - said in the status line
+            return f"sync failed: {exc}"
+        finally:
+            self.refreshing = False
+        new_ids = [i for r in results for i in r.new_ids]
+        if new_ids and not self.offline:
+            self._fetch_new_full_texts(new_ids)
+        parts = []
+        for r in results:
+            if r.status == "ok":
+                parts.append(f"{r.account} synced ({plural(r.new, 'new article')})")
+            else:
+                parts.append(f"{r.account}: {r.error.removeprefix(r.account + ': ')}")
+        self._after_refresh()
+        return "; ".join(parts)
+
+    def failed_syncs(self) -> str:
+        """At start: the accounts whose last sync failed, and why ("" when none did)."""
+        return "; ".join(
+            f"{account.name}: the last sync failed: "
+            f"{state.last_error.removeprefix(account.name + ': ')} (R syncs again)"
+            for account, state, _ in self.library.account_status() if state.last_error)
+
+    def account_line(self, feed: Feed) -> str:
+        """A server feed's account: when it last synced, and why the last sync failed."""
+        for account, state, waiting in self.library.account_status():
+            if account.name == feed.account:
+                line = f"{feed.title}: from {account.name}, last synced " + (
+                    time.strftime("%Y-%m-%d %H:%M", time.localtime(state.last_sync))
+                    if state.last_sync else "never")
+                if state.last_error:
+                    line += f"; the last sync failed: {state.last_error}"
+                if waiting:
+                    line += f"; {plural(waiting, 'change')} waiting to be sent"
+                return line
+        return f"{feed.title}: from {feed.account}"
 
     @work(exclusive=True, group="catch-up")
     async def watch_elsewhere(self) -> None:
@@ -269,7 +326,7 @@ class FeedActions:
 
     def on_refresh_progress(self, message: messages.RefreshProgress) -> None:
         if self.refreshing:
-            self.status.set(progress=f"refreshing {message.done}/{message.total}")
+            self.status.set(progress=f"{message.verb} {message.done}/{message.total}")
 
     def _after_refresh(self) -> None:
         """The counts and the list read again, in a thread, and shown together (the counts

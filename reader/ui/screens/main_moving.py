@@ -117,6 +117,8 @@ class Moving:
         while 0 <= index < len(lst.articles):
             if not unread_only or not lst.articles[index].read:
                 lst.highlighted = index
+                if step > 0 and 0 <= current < index and self.focused is lst:  # J: passed
+                    self.post_message(messages.ArticlesPassed(lst.articles[current:index]))
                 if self.focused is self.article_view or unread_only:
                     self.open_article(lst.articles[index], focus=self.focused is not lst)
                 return

@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -21,6 +22,7 @@ from textual.strip import Strip
 
 from reader.search import highlight_spans
 from reader.ui import messages
+from reader.ui.pictures import PictureLine, picture_lines, with_pictures
 from reader.ui.render import QUOTE_MARK, Block, blocks, layout, passage_text
 
 HEAD_BYTES = 6000
@@ -68,6 +70,8 @@ ARTICLE_ACTIONS = (
     Binding("o", "open_in_browser", "Browser", id="open_in_browser"),
     Binding("f", "fetch_full", "Full text", id="fetch_full"),
     Binding("t", "toggle_text", "Full/feed text", show=False, id="toggle_text"),
+    Binding("P", "play_enclosure", "Play", show=False, id="play_enclosure"),
+    Binding("e", "download_enclosure", "Download", show=False, id="download_enclosure"),
 )
 """Keys that act on an article, the same in the article list and the article view."""
 
@@ -95,6 +99,12 @@ class ArticleKeys:
     def action_toggle_text(self) -> None:
         self.post_message(messages.ToggleText())
 
+    def action_play_enclosure(self) -> None:
+        self.post_message(messages.PlayEnclosure())
+
+    def action_download_enclosure(self) -> None:
+        self.post_message(messages.DownloadEnclosure())
+
 
 class ArticleView(ArticleKeys, ScrollView, can_focus=True):
     """Shows one article; scrolls with j/k, space, page keys, g/G."""
@@ -104,6 +114,7 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         *ARTICLE_ACTIONS,
         Binding("J", "step(1)", "Next", id="next_article"),
         Binding("K", "step(-1)", "Previous", id="previous_article"),
+        Binding("i", "view_picture", "Picture", show=False, id="view_picture"),
     ]
     DEFAULT_CSS = """
     ArticleView { overflow-y: auto; overflow-x: hidden; scrollbar-gutter: stable; }
@@ -126,9 +137,77 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         self.search = ""
         """The search that led here: its words are highlighted."""
         self._shown: tuple[list[tuple[str, str]], str] = ([], "")
+        self._footer: list[tuple[str, str]] = []
+        """(label, text) lines under the article (its enclosures)."""
+        self.picture_numbers: set[int] = set()
+        """Link numbers of the article's pictures (where they stand, they are drawn)."""
+        self.pictures: dict[int, Any] = {}
+        """number -> the picture (a PIL image), once fetched."""
+        self._drawn: dict[tuple[int, int, int], list[Text]] = {}
+        self._pending: tuple[list[Block], str, list[Block]] | None = None
+        """(header blocks, Markdown, footer) of a long article not laid out whole yet."""
 
     def action_step(self, step: int) -> None:
         self.post_message(messages.StepArticle(step))
+
+    def action_view_picture(self) -> None:
+        self.post_message(messages.ViewPicture(self.current_picture() or 0))
+
+    # -- pictures ---------------------------------------------------------------------------
+    def set_pictures(self, arrived: dict[int, Any]) -> None:
+        """Pictures of the article arrived: draw them where they stand (one layout for all),
+        keeping the reader's place: the line at the top stays at the top."""
+        arrived = {n: image for n, image in arrived.items() if n in self.picture_numbers}
+        if not arrived:
+            return
+        top = int(self.scroll_y)
+        anchor = self._lines[top] if top < len(self._lines) else None
+        above = self._lines[:top]
+        text_above = sum(not isinstance(line, PictureLine) for line in above)
+        self.pictures.update(arrived)
+        self._relayout(force=True)
+        if isinstance(anchor, PictureLine):  # on a picture: the same row of it
+            row = sum(isinstance(line, PictureLine) and line.number == anchor.number
+                      for line in above)
+            first = next((i for i, line in enumerate(self._lines)
+                          if isinstance(line, PictureLine) and line.number == anchor.number),
+                         None)
+            top = top if first is None else first + row
+        elif top:
+            seen = 0
+            for index, line in enumerate(self._lines):
+                if isinstance(line, PictureLine):
+                    continue
+                if seen == text_above:
+                    top = index
+                    break
+                seen += 1
+        self.scroll_to(y=top, animate=False)
+
+    def _draw(self, number: int, width: int) -> list[Text]:
+        image = self.pictures.get(number)
+        if image is None:
+            return []
+        rows = self.scrollable_content_region.height * 2 // 3  # text stays in sight
+        key = (number, width, rows)
+        drawn = self._drawn.get(key)
+        if drawn is None:
+            for old in [k for k in self._drawn if k[0] == number]:  # another size: not again
+                self._drawn.pop(old, None)
+            drawn = self._drawn[key] = picture_lines(image, number, width, rows)
+        return drawn
+
+    def current_picture(self) -> int | None:
+        """The picture on screen (the first one shown), else the last one above it."""
+        top = int(self.scroll_y)
+        bottom = top + self.scrollable_content_region.height
+        for line in self._lines[top:bottom]:
+            if isinstance(line, PictureLine):
+                return line.number
+        for line in reversed(self._lines[:top]):
+            if isinstance(line, PictureLine):
+                return line.number
+        return None
 
     def selected_passage(self, selection: Selection | None) -> str:
         """The text the user selected (mouse), as one clean passage; "" when none."""
@@ -143,18 +222,30 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         self.article_id = None
         self.markdown = ""
         self.quotes = []
+        self.picture_numbers, self.pictures = set(), {}
+        self._pending = None
         self._set_blocks([Block(Text(message, Style(dim=True)), Text(), Text())])
 
     def show(self, article_id: str, header: list[tuple[str, str]], title: str,
-             markdown: str, quotes: list[str] | tuple[str, ...] = ()) -> None:
-        """Show an article: its title, header fields and Markdown body (all literal text).
-
-        Passages in `quotes` (quoted by notes) are highlighted.
-        """
+             markdown: str, quotes: list[str] | tuple[str, ...] = (),
+             footer: list[tuple[str, str]] | None = None,
+             pictures: set[int] | None = None) -> None:
+        """Show an article: its title, header fields, Markdown body and `footer` lines (label,
+        text: its enclosures), all literal text. Passages in `quotes` (quoted by notes) are
+        highlighted. `footer` None keeps the lines shown before. `pictures`: the link numbers
+        of the pictures to draw when they arrive (`set_picture`); None keeps those of the
+        article shown (a new article drops them)."""
+        if pictures is not None or article_id != self.article_id:
+            self.picture_numbers = set(pictures or ())
+            self.pictures = {}
+            self._drawn.clear()
         self.article_id = article_id
         self.markdown = markdown
         self.quotes = [q for q in quotes if q.strip()]
         self._shown = (header, title)
+        if footer is not None:
+            self._footer = list(footer)
+        tail = self._tail()
         parts = [Block(Text(title, Style(bold=True)), Text(), Text())]
         for label, value in header:
             if value:
@@ -163,10 +254,22 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         parts.append(Block(Text("─" * 60, Style(dim=True)), Text(), Text(), wrap=False))
         self._generation += 1
         head, more = _head(markdown, HEAD_BYTES)
-        self._set_blocks(parts + blocks(head))
+        # a long article: the first screens now, the whole text a moment later (_relayout)
+        self._pending = (parts, markdown, tail) if more else None
+        self._set_blocks(parts + with_pictures(blocks(head), self.picture_numbers)
+                         + ([] if more else tail))
         self.scroll_to(0, 0, animate=False)
-        if more:  # a long article: the first screens now, the whole text a moment later
-            self._finish_in_background(self._generation, parts, markdown)
+
+    def _tail(self) -> list[Block]:
+        """The footer lines as blocks, after a rule."""
+        if not self._footer:
+            return []
+        out = [Block(Text(""), Text(), Text()),
+               Block(Text("─" * 60, Style(dim=True)), Text(), Text(), wrap=False)]
+        for label, value in self._footer:
+            label_text = Text(f"{label} ", Style(bold=True))
+            out.append(Block(Text(value), label_text, Text(" " * len(label_text))))
+        return out
 
     def _set_blocks(self, parts: list[Block]) -> None:
         self._blocks = highlight(parts, self.quotes)
@@ -177,12 +280,16 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         if not force and width == self._width:
             return
         self._width = width
-        if len(self._blocks) > HEAD_BLOCKS:
-            self._install(layout(self._blocks[:HEAD_BLOCKS], width))
+        if self._pending is not None:  # the whole text is still being laid out: again
+            self._install(layout(self._blocks[:HEAD_BLOCKS], width, self._draw))
+            self._generation += 1
+            self._finish_in_background(self._generation, *self._pending)
+        elif len(self._blocks) > HEAD_BLOCKS:
+            self._install(layout(self._blocks[:HEAD_BLOCKS], width, self._draw))
             self._generation += 1
             self._finish_in_background(self._generation, self._blocks, None)
         else:
-            self._install(layout(self._blocks, width))
+            self._install(layout(self._blocks, width, self._draw))
 
     def _install(self, lines: list[Text]) -> None:
         self._lines = lines
@@ -191,14 +298,16 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         self.refresh()
 
     def _finish_in_background(self, generation: int, parts: list[Block],
-                              markdown: str | None) -> None:
+                              markdown: str | None, tail: list[Block] | None = None) -> None:
         width = self._width
 
         quotes = list(self.quotes)
+        numbers = set(self.picture_numbers)
 
         def work() -> None:
-            full = highlight(parts + blocks(markdown), quotes) if markdown is not None else parts
-            lines = layout(full, width)
+            full = highlight(parts + with_pictures(blocks(markdown), numbers) + (tail or []),
+                             quotes) if markdown is not None else parts
+            lines = layout(full, width, self._draw)
             self.app.call_from_thread(self._finished, generation, width, full, lines)
 
         self.run_worker(work, thread=True, exclusive=True, group="article-layout")
@@ -207,6 +316,7 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
                   lines: list[Text]) -> None:
         if generation != self._generation or width != self._width:
             return  # another article, or another width, since
+        self._pending = None
         self._blocks = parts
         self._install(lines)
 
@@ -220,6 +330,15 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
         top = self.scroll_y
         header, title = self._shown
         self.show(self.article_id, header, title, self.markdown, quotes)
+        self.scroll_to(y=top, animate=False)
+
+    def set_footer(self, footer: list[tuple[str, str]]) -> None:
+        """New lines under the article (its enclosures' marks changed), keeping the place."""
+        if self.article_id is None:
+            return
+        top = self.scroll_y
+        header, title = self._shown
+        self.show(self.article_id, header, title, self.markdown, self.quotes, footer=footer)
         self.scroll_to(y=top, animate=False)
 
     def paragraphs(self) -> list[str]:
@@ -271,6 +390,9 @@ class ArticleView(ArticleKeys, ScrollView, can_focus=True):
             return Strip.blank(width, base)
         selection = self.text_selection
         strip = self._cache.get(index) if selection is None else None
+        line = self._lines[index]
+        if strip is None and isinstance(line, PictureLine):
+            strip = line.strip
         if strip is None:
             text = self._lines[index].copy()
             text.stylize_before(base)

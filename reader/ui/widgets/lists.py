@@ -24,7 +24,7 @@ ERROR = Style(color="red", bold=True)
 DIM = Style(dim=True)
 
 VIRTUAL_VIEWS = (("all", "All"), ("unread", "Unread"), ("bookmarked", "Bookmarked"),
-                 ("notes", "Notes"))
+                 ("notes", "Notes"), ("podcasts", "Podcasts"))
 
 
 class FeedList(OptionList):
@@ -41,6 +41,10 @@ class FeedList(OptionList):
         super().__init__(markup=False, id=id)
         self.collapsed: set[str] = set()
         """Tags whose folders are closed."""
+        self.queries: list[tuple[str, int, str]] = []
+        """Query feeds: (title, unread count, why its query does not parse or "")."""
+        self.hidden = 0
+        """How many articles filter rules hid (a Hidden row is listed when there are any)."""
         self._views: list[View] = []
         self._last: tuple[list[Feed], dict[str, tuple[int, int]], int, int] | None = None
 
@@ -110,11 +114,19 @@ class FeedList(OptionList):
             options.append(Option(_one_row(text)))
 
         for kind, label in VIRTUAL_VIEWS:
-            number = {"bookmarked": bookmarked, "notes": annotated}.get(kind, total_unread)
+            number = {"bookmarked": bookmarked, "notes": annotated, "podcasts": 0}.get(
+                kind, total_unread)
             row = Text(label, UNREAD if kind in ("unread",) else Style())
             if number:
                 row.append(f" ({number})", DIM)
             add(View(kind), row)
+        if self.hidden:
+            add(View("hidden"), Text.assemble("Hidden", (f" ({self.hidden})", DIM)))
+        for title, unread, error in self.queries:
+            row = Text.assemble(("⌕ ", DIM), (title, UNREAD if unread else Style()))
+            row.append(f" ({unread})" if unread else "", DIM)
+            row.append(f"  {error}" if error else "", ERROR)
+            add(View("query", title), row)
         root = _Folder("", "")
         for feed in feeds:
             for tag in feed.tags:
@@ -212,6 +224,8 @@ class ArticleList(ArticleKeys, ScrollView, can_focus=True):
         """The search these articles answer: its words are highlighted in the titles."""
         self._highlighted: int | None = None
         self._cache: dict[int, Strip] = {}
+        self.marks: dict[str, str] = {}
+        """article id -> a short mark before the title (podcasts: played, downloaded)."""
 
     # -- state --------------------------------------------------------------------------
     @property
@@ -283,6 +297,9 @@ class ArticleList(ArticleKeys, ScrollView, can_focus=True):
         notes = getattr(article, "notes", 0)
         if notes:  # how many notes, before the title so a long title never hides it
             text.append(f"✎{notes} ", Style(color="cyan"))
+        mark = self.marks.get(article.id)
+        if mark:
+            text.append(f"{mark} ", Style(color="green"))
         start = len(text)
         text.append(article.title, UNREAD if not article.read else Style())
         for begin, end in highlight_spans(article.title, self.search):
