@@ -14,7 +14,7 @@ Run: python bench/bench_start.py [--sizes 10000,100000] [--rounds 3] [--newsboat
   shown and again 1 s later (the reader keeps loading in the background; the larger is kept).
 - Rounds: reader and newsboat interleaved, sizes interleaved; medians [min-max].
 - CLI: `reader articles --limit 20` and `reader articles --json` (output to a file), wall clock
-  from process start, peak RSS from os.wait4; medians of the same rounds.
+  from process start, peak RSS from /usr/bin/time (see run_cli); medians of the same rounds.
 The `reader` run is the one beside this Python (the venv's), never a pyenv shim.
 Results: a table on stdout and bench/out/start.json.
 """
@@ -153,17 +153,20 @@ def time_to_screen(command: list[str], env: dict[str, str], cwd: Path, marker: s
 
 
 def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS MB) of one whole `reader` command, output to a file."""
-    with tempfile.TemporaryFile() as out:
+    """(wall seconds, peak RSS MB) of one whole `reader` command, output to a file. The peak
+    is /usr/bin/time's: a child's ru_maxrss counts the RSS its parent had when it was
+    spawned (Linux carries the pre-exec high-water mark over), so os.wait4 from this
+    process would add the bench's own memory; /usr/bin/time is a few MB."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen([reader_bin(), *args], env=env, stdout=out,
-                                stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
+        code = subprocess.run(["/usr/bin/time", "-f", "%M", reader_bin(), *args], env=env,
+                              stdout=out, stderr=err).returncode
         wall = time.perf_counter() - t0
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"reader {' '.join(args)} failed: {proc.stderr.read().decode()}")
-        proc.stderr.close()
-        return wall, usage.ru_maxrss / 1024
+        err.seek(0)
+        lines = err.read().decode(errors="replace").strip().splitlines()
+        if code != 0:
+            raise SystemExit(f"reader {' '.join(args)} failed: {lines[-5:]}")
+        return wall, int(lines[-1]) / 1024
 
 
 def summary(values: list[float]) -> str:

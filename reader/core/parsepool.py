@@ -1,4 +1,4 @@
-"""Parsing off the event loop: worker processes for many feeds, a thread for a few.
+"""Parsing off the event loop: in threads, and in worker processes when parsing is heavy.
 
 A `FeedParser` is the seam: the real one is `reader.parse.parse_feed`; tests and the bench
 hand the library a fake one (`tests/fakeparser.py`), which always runs in threads."""
@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from typing import Any
@@ -21,6 +22,13 @@ FeedParser = Callable[[bytes, str, str], ParsedFeed]
 
 PROCESS_POOL_MIN_FEEDS = 8
 """Fewer feeds parse faster in a thread than worker processes start."""
+
+PROCESS_POOL_AFTER_S = 5.0
+"""Parsing starts in threads, with no extra process: a refresh of 200 ordinary feeds
+(reader.fastparse reads them) peaked at 57 MB in one process against 120 MB with two workers
+and their resource tracker, in the same time on two busy cores. Worker processes start once
+parsing in threads has cost this much CPU (feeds that need feedparser: 1.3 ms an item) and
+at least PROCESS_POOL_MIN_FEEDS feeds are still to parse."""
 
 
 def start_process_pool() -> Executor:
@@ -96,29 +104,46 @@ def parse_or_reason(data: bytes, url: str, content_type: str,
         return f"cannot parse: {type(exc).__name__}: {exc}"
 
 
+def _timed_parse(*args: object) -> tuple[ParsedFeed | str, float]:
+    """parse_or_reason in a thread, with the CPU time it took there."""
+    start = time.thread_time()
+    result = parse_or_reason(*args)  # type: ignore[arg-type]
+    return result, time.thread_time() - start
+
+
 class ParsePool:
-    """Parses off the event loop: worker processes for many feeds, a thread for a few.
+    """Parses off the event loop: in threads, then in worker processes once parsing proves
+    heavy (PROCESS_POOL_AFTER_S).
 
     Worker processes that cannot be started (or that die) never fail a feed: the pool falls
     back to threads and the feed is parsed there."""
 
     def __init__(self, feed_count: int, parser: FeedParser | None = None) -> None:
-        self._executor: Executor | None = None
+        self._threads: Executor | None = None
+        self._processes: Executor | None = None
         self._parser = parser
-        self._use_processes = (parser is None and feed_count >= PROCESS_POOL_MIN_FEEDS
-                               and (os.cpu_count() or 1) > 1)
+        self._may_use_processes = (parser is None and feed_count >= PROCESS_POOL_MIN_FEEDS
+                                   and (os.cpu_count() or 1) > 1)
+        self._to_parse = feed_count
+        self._thread_seconds = 0.0
 
-    def _get(self) -> Executor:
-        if self._executor is None and self._use_processes:
+    def _process_pool(self) -> Executor | None:
+        """The worker processes, started once parsing in threads has proved heavy."""
+        if self._processes is None and self._may_use_processes and \
+                self._thread_seconds >= PROCESS_POOL_AFTER_S and \
+                self._to_parse >= PROCESS_POOL_MIN_FEEDS:
             try:
-                self._executor = start_process_pool()
+                self._processes = start_process_pool()
             except (OSError, ValueError, RuntimeError):
-                self._use_processes = False
-        if self._executor is None:
+                self._may_use_processes = False
+        return self._processes
+
+    def _thread_pool(self) -> Executor:
+        if self._threads is None:
             from concurrent.futures import ThreadPoolExecutor
 
-            self._executor = ThreadPoolExecutor(max_workers=2)
-        return self._executor
+            self._threads = ThreadPoolExecutor(max_workers=2)
+        return self._threads
 
     async def parse(self, data: bytes, url: str, content_type: str, screen: Any = None
                     ) -> ParsedFeed | str:
@@ -127,18 +152,23 @@ class ParsePool:
 
         loop = asyncio.get_running_loop()
         args = (data, url, content_type, self._parser, screen)
-        try:
-            return await loop.run_in_executor(self._get(), parse_or_reason, *args)
-        except BrokenProcessPool:  # a worker died (killed, out of memory): go on in threads
-            if self._use_processes:
-                self._use_processes = False
-                broken, self._executor = self._executor, None
+        self._to_parse -= 1
+        processes = self._process_pool()
+        if processes is not None:
+            try:
+                return await loop.run_in_executor(processes, parse_or_reason, *args)
+            except BrokenProcessPool:  # a worker died (killed, out of memory): threads
+                self._may_use_processes = False
+                broken, self._processes = self._processes, None
                 if broken is not None:
                     _stop_pool(broken)
-            return await loop.run_in_executor(self._get(), parse_or_reason, *args)
+        result, seconds = await loop.run_in_executor(self._thread_pool(), _timed_parse, *args)
+        self._thread_seconds += seconds
+        return result
 
     def shutdown(self) -> None:
         """Stop the workers (waiting for running parses)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        for executor in (self._processes, self._threads):
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
+        self._processes = self._threads = None

@@ -565,13 +565,15 @@ async def test_corrupt_files_found_at_start_are_reported_in_the_status_line(path
 
 async def test_refresh_all_of_many_feeds_parses_in_worker_processes(
         paths: Paths, server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With 8+ feeds the refresh parses in worker processes, started under Textual (whose
-    sys.stderr has no descriptor: every feed once failed with 'fds_to_keep')."""
+    """With 8+ feeds and heavy parsing (here from the first feed) the refresh parses in worker
+    processes, started under Textual (whose sys.stderr has no descriptor: every feed once
+    failed with 'fds_to_keep')."""
     import concurrent.futures
 
     import reader.core.parsepool as parsepool_module
 
     monkeypatch.setattr(parsepool_module.os, "cpu_count", lambda: 2)  # processes even on 1 core
+    monkeypatch.setattr(parsepool_module, "PROCESS_POOL_AFTER_S", 0.0)
     pools: list[object] = []
     real_pool = concurrent.futures.ProcessPoolExecutor
 

@@ -305,6 +305,7 @@ def test_parse_workers_that_fail_never_fail_a_feed(paths: Paths, server: FeedSer
         return pool
 
     monkeypatch.setattr(parsepool_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parsepool_module, "PROCESS_POOL_AFTER_S", 0.0)  # workers at once
     monkeypatch.setattr(parsepool_module, "start_process_pool", failing_start)
     lib = open_library(paths)
     for n in range(10):

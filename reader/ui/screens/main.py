@@ -325,7 +325,13 @@ class MainScreen(NoteActions, FeedActions, CommandActions, MediaActions, Picture
         if focus:
             self.focus_pane(self.article_list)
 
-    def _view_loaded(self, view: View, articles: list[Article], keep_id: str | None) -> None:
+    def _view_loaded(self, view: View, articles: list[Article], keep_id: str | None,
+                     counts: dict[str, tuple[int, int]] | None = None) -> None:
+        """A view's articles, read in a thread (MainQueries._load_view); `counts`: the
+        feeds' counts read with them, shown in the same turn."""
+        if counts is not None:
+            self.counts = counts
+            self._redraw_feeds()
         if view == self.view:  # the user may have moved on meanwhile
             self.loading_rest = False
             self._show_articles(articles, keep_id=keep_id)

@@ -331,6 +331,7 @@ class FeedActions:
             self.status.set(progress=f"{message.verb} {message.done}/{message.total}")
 
     def _after_refresh(self) -> None:
-        self._reload_counts()
+        """The counts and the list read again, in a thread, and shown together (the counts
+        once changed a moment before the list)."""
         keep = self.article_list.current.id if self.article_list.current else None
-        self._load_view(self.view, keep)
+        self._load_view(self.view, keep, True)

@@ -81,15 +81,18 @@ class QueryActions:
 
     # -- loading a view -----------------------------------------------------------------------
     @work(exclusive=True, group="view", thread=True)
-    def _load_view(self, view: View, keep_id: str | None) -> None:
+    def _load_view(self, view: View, keep_id: str | None, counts: bool = False) -> None:
         """Read a view's articles off the event loop (a search reads article bodies); a
-        query that cannot be used is said in the status line."""
+        query that cannot be used is said in the status line. With `counts`, the feeds'
+        counts too, shown with the list (after a refresh: they once showed a moment before
+        it)."""
+        found = self.library.counts() if counts else None
         try:
             articles = self.library.view_articles(view, sort=self.sort_for(view))
         except ReaderError as exc:
             self.app.call_from_thread(self.status.set, message=str(exc))
             articles = []
-        self.app.call_from_thread(self._view_loaded, view, articles, keep_id)
+        self.app.call_from_thread(self._view_loaded, view, articles, keep_id, found)
 
     def highlight_words(self, view: View) -> str:
         """The words to highlight: a plain search's (a query's field names are no words)."""
