@@ -91,7 +91,22 @@ class Refresher(OverArticles):
         session.need_writable()
         with session.refreshing():
             await session.catch_up_async()  # validators and feeds as another refresh left them
-            return await self._refresh(refs, on_progress)
+            results = await self._refresh(refs, on_progress)
+            self._say_rules_for_no_feed()  # after: a new feed has its title only now
+            return results
+
+    def _say_rules_for_no_feed(self) -> None:
+        """A [[filters]] rule limited to a feed no subscription is (a typo, a feed removed)
+        does nothing: say so once, as the other problems of the config are said."""
+        feeds = self._subscriptions.feeds()
+        names = {n.casefold() for f in feeds for n in (f.url, f.key, f.title)}
+        problems = self._session.store.problems
+        for rule in self._session.settings.filters:
+            if rule.feed and rule.feed.casefold() not in names:
+                said = (f"{rule.name or 'a [[filters]] rule'}: feed = {rule.feed!r} is no "
+                        "subscribed feed (URL, key or title); the rule does nothing")
+                if said not in problems:
+                    problems.append(said)
 
     async def _refresh(self, refs: Iterable[str] | None,
                        on_progress: ProgressCallback | None) -> list[FeedResult]:

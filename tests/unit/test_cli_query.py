@@ -107,3 +107,21 @@ def test_export_urls_carries_the_query_feeds_newsboat_can_say(
     assert code == 0 and "1 query feed added" in out
     code, out, _ = run(capsys, "query-feeds", "--json")
     assert [q["query"] for q in json.loads(out)] == ['(unread and title ~ "a.b")']
+
+
+def test_a_rule_for_no_subscribed_feed_is_said(paths: Paths, server: FeedServer,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    server.routes["/a"] = Route(rss("Alpha", [("1", "Sponsored post"), ("2", "Weather")]))
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text('[[filters]]\nquery = \'title ~ "sponsored"\'\n'
+                                 'action = "hide"\nfeed = "Alhpa"\n\n[[filters]]\n'
+                                 'query = \'title ~ "weather"\'\naction = "read"\n'
+                                 'feed = "Alpha"\n')
+    assert run(capsys, "add", server.url("/a"))[0] == 0
+    code, _, err = run(capsys, "refresh")
+    assert code == 0
+    warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1, err  # the rule naming a feed no subscription is, once
+    assert "feed = 'Alhpa' is no subscribed feed" in warnings[0]
+    listed = json.loads(run(capsys, "articles", "--json")[1])
+    assert {a["title"]: a["read"] for a in listed} == {"Sponsored post": False, "Weather": True}
