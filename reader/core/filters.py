@@ -109,9 +109,14 @@ def _starts_a_word(text: str, word: str) -> bool:
     return False
 
 
+def names_of(feed: Feed) -> set[str]:
+    """What a rule's `feed =` may say to name `feed`: its URL, key or title, any case."""
+    return {feed.url.casefold(), feed.key.casefold(), feed.title.casefold()}
+
+
 def rules_for(feed: Feed, rules: Sequence[FilterRule]) -> list[FilterRule]:
     """The rules that apply to `feed`: global ones and those naming it (URL, key or title)."""
-    names = {feed.url.casefold(), feed.key.casefold(), feed.title.casefold()}
+    names = names_of(feed)
     return [r for r in rules if not r.feed or r.feed.casefold() in names]
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from reader.core.articles import Articles, OverArticles
-from reader.core.filters import FeedScreen, apply_filters
+from reader.core.filters import FeedScreen, apply_filters, names_of
 from reader.core.marks import Marks
 from reader.core.merge import decide
 from reader.core.parsepool import FeedParser, ParsePool
@@ -98,8 +98,7 @@ class Refresher(OverArticles):
     def _say_rules_for_no_feed(self) -> None:
         """A [[filters]] rule limited to a feed no subscription is (a typo, a feed removed)
         does nothing: say so once, as the other problems of the config are said."""
-        feeds = self._subscriptions.feeds()
-        names = {n.casefold() for f in feeds for n in (f.url, f.key, f.title)}
+        names = set().union(*map(names_of, self._subscriptions.feeds()))
         problems = self._session.store.problems
         for rule in self._session.settings.filters:
             if rule.feed and rule.feed.casefold() not in names:

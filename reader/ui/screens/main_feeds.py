@@ -308,10 +308,10 @@ class FeedActions:
     async def watch_elsewhere(self) -> None:
         """Every few seconds: when another reader wrote (a cron `reader refresh`, `reader
         read` in a shell, a second app), read it again and list again, keeping the place."""
-        if self.refreshing or not self.library.changed_elsewhere():
+        if self.refreshing:
             return  # our own refresh lists again when it ends
         try:
-            changed = await self.library.catch_up()
+            changed = await self.library.catch_up()  # one small read when nothing changed
         except ReaderError:
             return  # the other reader still holds the lock: the next look catches up
         if changed:
